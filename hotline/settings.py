@@ -1,0 +1,96 @@
+"""Configuration: HOTLINE_* environment variables or an optional .env file.
+
+Nothing is read at import time; call :func:`load_settings` in the composition root.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
+DEV_SECRET = "dev-secret-change-me"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default=Path("var"), description="where the SQLite file, recordings, models live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    secret_key: str = Field(default=DEV_SECRET, description="signs session cookies and CSRF tokens")
+    timezone: str = "Asia/Shanghai"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    sip_config: Path = Path("sip.conf")
+    vosk_model: Path | None = Field(default=None, description="Vosk model directory")
+    classifier_model: Path | None = Field(default=None, description="intent model dir; default: shipped")
+    intent_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "HOTLINE_SECRET_KEY is a placeholder; set a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'hotline.sqlite3').resolve()}"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def effective_vosk_model(self) -> Path:
+        return self.vosk_model or self.models_dir / "vosk-model-small-cn-0.22"
+
+    def masked(self) -> dict[str, object]:
+        """Effective configuration for display, secrets masked."""
+        shown: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "secret_key":
+                value = "****" + ("(placeholder)" if value in PLACEHOLDER_SECRETS else "")
+            elif name == "database_url" and value and "@" in value and ":" in value.split("@")[0]:
+                head, tail = value.split("@", 1)
+                value = head.rsplit(":", 1)[0] + ":****@" + tail
+            shown[name] = str(value) if isinstance(value, Path) else value
+        shown["effective_database_url"] = shown["database_url"] or self.effective_database_url
+        shown["effective_vosk_model"] = str(self.effective_vosk_model)
+        return shown
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and validate settings; raise :class:`ConfigError` with a readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = "HOTLINE_" + "_".join(str(p) for p in err["loc"]).upper() if err["loc"] else "settings"
+            lines.append(f"{key}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

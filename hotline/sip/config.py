@@ -1,0 +1,288 @@
+"""sip.conf: an INI file parsed into a frozen :class:`SipConfig`, every error naming its section and key."""
+
+from __future__ import annotations
+
+import configparser
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+WHEEL_MAX_CALLS = 4  # PJSUA_MAX_CALLS of the pjsua2-python wheel: the 5th INVITE gets 486 from pjsua itself
+SUPPORTED_CODECS = ("PCMU", "PCMA", "G722")
+PROMPT_KEYS = (
+    "greeting_zh", "greeting_mn", "listen_zh", "listen_mn", "goodbye_zh", "goodbye_mn",
+    "no_input_zh", "no_input_mn", "tone",
+)  # fmt: skip
+DEFAULT_PROMPTS = {
+    "greeting_zh": "greeting_zh.wav",
+    "listen_zh": "listen_zh.wav",
+    "goodbye_zh": "goodbye_zh.wav",
+    "no_input_zh": "no_input_zh.wav",
+    "tone": "tone.wav",
+}
+
+
+class SipConfigError(ValueError):
+    """sip.conf is unusable; ``section``/``key`` point at the problem."""
+
+    def __init__(self, section: str, key: str, message: str) -> None:
+        self.section, self.key = section, key
+        where = f"[{section}] {key}" if key else f"[{section}]"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class TransportConfig:
+    bind_address: str = "127.0.0.1"
+    public_address: str = ""
+    udp_port: int = 5060
+    tcp_port: int = 5060
+    rtp_port_start: int = 40000
+    rtp_port_count: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    numbers: tuple[str, ...] = ("7812345",)
+    display_name: str = "7812345"
+    registrar: str = ""
+    username: str = ""
+    realm: str = "*"
+    password: str = field(default="", repr=False)
+    register_interval_s: int = 300
+    outbound_proxy: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaConfig:
+    codecs: tuple[str, ...] = SUPPORTED_CODECS
+    clock_rate: int = 16000
+    jitter_buffer_init_ms: int = 60
+    jitter_buffer_max_ms: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class IvrConfig:
+    prompts: dict[str, Path | None] = field(default_factory=dict)  # key -> WAV file, None = empty slot
+    language_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingConfig:
+    directory: Path = Path("var/recordings")
+    retention_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    max_calls: int = WHEEL_MAX_CALLS
+    max_call_s: float = 1800.0
+    silence_timeout_s: float = 30.0
+    silence_threshold_dbfs: float = -45.0
+
+
+@dataclass(frozen=True, slots=True)
+class SipConfig:
+    transport: TransportConfig = TransportConfig()
+    account: AccountConfig = AccountConfig()
+    media: MediaConfig = MediaConfig()
+    ivr: IvrConfig = field(default_factory=lambda: IvrConfig(prompts=default_prompts()))
+    recording: RecordingConfig = RecordingConfig()
+    limits: LimitsConfig = LimitsConfig()
+    source: Path | None = None
+
+
+def default_prompts() -> dict[str, Path | None]:
+    return {
+        key: (PROMPTS_DIR / DEFAULT_PROMPTS[key] if key in DEFAULT_PROMPTS else None) for key in PROMPT_KEYS
+    }
+
+
+class _Reader:
+    def __init__(self, parser: configparser.ConfigParser) -> None:
+        self.parser = parser
+
+    def get(self, section: str, key: str, default: str) -> str:
+        if not self.parser.has_section(section):
+            return default
+        return self.parser.get(section, key, fallback=default).strip()
+
+    def integer(self, section: str, key: str, default: int, low: int, high: int, unit: str) -> int:
+        raw = self.get(section, key, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SipConfigError(section, key, f"expected a whole number of {unit}, got {raw!r}") from None
+        if not low <= value <= high:
+            raise SipConfigError(section, key, f"expected {low}..{high} {unit}, got {value}")
+        return value
+
+    def number(self, section: str, key: str, default: float, low: float, high: float, unit: str) -> float:
+        raw = self.get(section, key, str(default))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SipConfigError(section, key, f"expected a number of {unit}, got {raw!r}") from None
+        if not low <= value <= high:
+            raise SipConfigError(section, key, f"expected {low:g}..{high:g} {unit}, got {value:g}")
+        return value
+
+
+KNOWN_KEYS = {
+    "transport": {"bind_address", "public_address", "udp_port", "tcp_port", "rtp_port_start",
+                  "rtp_port_count"},
+    "account": {"numbers", "display_name", "registrar", "username", "realm", "password", "password_env",
+                "register_interval", "outbound_proxy"},
+    "media": {"codecs", "clock_rate", "jitter_buffer_init", "jitter_buffer_max"},
+    "ivr": {*PROMPT_KEYS, "language_timeout"},
+    "recording": {"directory", "retention_days"},
+    "limits": {"max_calls", "max_call_length", "silence_timeout", "silence_threshold"},
+}  # fmt: skip
+
+
+def _check_known(parser: configparser.ConfigParser) -> None:
+    for section in parser.sections():
+        if section not in KNOWN_KEYS:
+            raise SipConfigError(section, "", f"unknown section; expected one of {', '.join(KNOWN_KEYS)}")
+        for key in parser.options(section):
+            if key not in KNOWN_KEYS[section]:
+                allowed = ", ".join(sorted(KNOWN_KEYS[section]))
+                raise SipConfigError(section, key, f"unknown key; [{section}] takes {allowed}")
+
+
+def _address(section: str, key: str, raw: str, *, allow_empty: bool) -> str:
+    if not raw and allow_empty:
+        return ""
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        raise SipConfigError(section, key, f"expected an IP address such as 127.0.0.1, got {raw!r}") from None
+    return raw
+
+
+def _sip_uri(section: str, key: str, raw: str) -> str:
+    if raw and not raw.startswith(("sip:", "sips:")):
+        raise SipConfigError(section, key, f"expected a SIP URI such as sip:pbx.example.gov.cn, got {raw!r}")
+    return raw
+
+
+def _resolve(base: Path, raw: str) -> Path:
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def parse_sip_config(text: str, *, base_dir: Path, source: Path | None = None,
+                     environ: dict[str, str] | None = None) -> SipConfig:  # fmt: skip
+    """Parse sip.conf text; relative paths are resolved against ``base_dir``. Raises SipConfigError."""
+    env = os.environ if environ is None else environ
+    parser = configparser.ConfigParser(inline_comment_prefixes=(";", "#"), interpolation=None)
+    try:
+        parser.read_string(text, source=str(source or "<sip.conf>"))
+    except configparser.Error as exc:
+        raise SipConfigError("file", "", f"not valid INI: {exc}") from None
+    _check_known(parser)
+    r = _Reader(parser)
+
+    bind = _address(
+        "transport", "bind_address", r.get("transport", "bind_address", "127.0.0.1"), allow_empty=False
+    )
+    public = _address(
+        "transport", "public_address", r.get("transport", "public_address", ""), allow_empty=True
+    )
+    transport = TransportConfig(
+        bind_address=bind,
+        public_address=public,
+        udp_port=r.integer("transport", "udp_port", 5060, 0, 65535, "(port; 0 disables UDP)"),
+        tcp_port=r.integer("transport", "tcp_port", 5060, 0, 65535, "(port; 0 disables TCP)"),
+        rtp_port_start=r.integer("transport", "rtp_port_start", 40000, 1024, 65000, "(port)"),
+        rtp_port_count=r.integer("transport", "rtp_port_count", 100, 8, 10000, "ports"),
+    )
+    if transport.udp_port == 0 and transport.tcp_port == 0:
+        raise SipConfigError("transport", "udp_port", "UDP and TCP are both disabled; set at least one port")
+
+    numbers = tuple(n.strip() for n in r.get("account", "numbers", "7812345").split(",") if n.strip())
+    if not numbers:
+        raise SipConfigError("account", "numbers", "list at least one served number, e.g. 7812345")
+    for number in numbers:
+        if not all(ch.isdigit() or ch in "+*#" for ch in number):
+            raise SipConfigError("account", "numbers", f"expected digits (comma separated), got {number!r}")
+    registrar = _sip_uri("account", "registrar", r.get("account", "registrar", ""))
+    password = r.get("account", "password", "")
+    password_env = r.get("account", "password_env", "")
+    if password_env:
+        if password_env not in env:
+            raise SipConfigError("account", "password_env", f"environment variable {password_env} is not set")
+        password = env[password_env]
+    username = r.get("account", "username", "")
+    if registrar and not username:
+        raise SipConfigError("account", "username", "registration needs the digest user name")
+    if username and not password:
+        raise SipConfigError(
+            "account", "password_env", "username given but no password (password_env = NAME)"
+        )
+    account = AccountConfig(
+        numbers=numbers,
+        display_name=r.get("account", "display_name", numbers[0]),
+        registrar=registrar,
+        username=username,
+        realm=r.get("account", "realm", "*") or "*",
+        password=password,
+        register_interval_s=r.integer("account", "register_interval", 300, 30, 86400, "seconds"),
+        outbound_proxy=_sip_uri("account", "outbound_proxy", r.get("account", "outbound_proxy", "")),
+    )
+
+    codecs = tuple(c.strip().upper() for c in r.get("media", "codecs", ",".join(SUPPORTED_CODECS)).split(","))
+    codecs = tuple(c for c in codecs if c)
+    bad = [c for c in codecs if c not in SUPPORTED_CODECS]
+    if bad or not codecs:
+        raise SipConfigError(
+            "media", "codecs", f"expected a list of {', '.join(SUPPORTED_CODECS)}, got {bad}"
+        )
+    clock_rate = r.integer("media", "clock_rate", 16000, 8000, 16000, "Hz")
+    if clock_rate not in (8000, 16000):
+        raise SipConfigError("media", "clock_rate", f"expected 8000 or 16000 (Hz), got {clock_rate}")
+    media = MediaConfig(
+        codecs=codecs,
+        clock_rate=clock_rate,
+        jitter_buffer_init_ms=r.integer("media", "jitter_buffer_init", 60, 0, 1000, "milliseconds"),
+        jitter_buffer_max_ms=r.integer("media", "jitter_buffer_max", 500, 60, 5000, "milliseconds"),
+    )
+
+    prompts = default_prompts()
+    for key in PROMPT_KEYS:
+        if parser.has_option("ivr", key):
+            raw = r.get("ivr", key, "")
+            prompts[key] = _resolve(base_dir, raw) if raw else None
+            if raw and not prompts[key].is_file():  # type: ignore[union-attr]
+                raise SipConfigError(
+                    "ivr", key, f"prompt file {prompts[key]} does not exist (WAV, 16-bit mono)"
+                )
+    ivr = IvrConfig(
+        prompts=prompts, language_timeout_s=r.number("ivr", "language_timeout", 5, 1, 60, "seconds")
+    )
+
+    recording = RecordingConfig(
+        directory=_resolve(base_dir, r.get("recording", "directory", "var/recordings") or "var/recordings"),
+        retention_days=r.integer("recording", "retention_days", 90, 0, 36500, "days (0 keeps forever)"),
+    )
+    limits = LimitsConfig(
+        max_calls=r.integer("limits", "max_calls", WHEEL_MAX_CALLS, 1, WHEEL_MAX_CALLS,
+                            "calls (the pjsua2 wheel caps a process at 4; run more SIP workers for more)"),
+        max_call_s=r.number("limits", "max_call_length", 1800, 10, 86400, "seconds"),
+        silence_timeout_s=r.number("limits", "silence_timeout", 30, 2, 3600, "seconds"),
+        silence_threshold_dbfs=r.number("limits", "silence_threshold", -45, -96, 0, "dBFS"),
+    )  # fmt: skip
+    return SipConfig(transport, account, media, ivr, recording, limits, source)
+
+
+def load_sip_config(path: Path, *, environ: dict[str, str] | None = None) -> SipConfig:
+    """Read and validate sip.conf; relative paths in it are relative to the file's directory."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SipConfigError("file", "", f"{path} not found; copy sip.conf.example to start") from None
+    except UnicodeDecodeError:
+        raise SipConfigError("file", "", f"{path} is not UTF-8 text") from None
+    return parse_sip_config(text, base_dir=path.resolve().parent, source=path, environ=environ)

@@ -1,0 +1,198 @@
+"""The telephony boundary: event types and the interfaces the call pipeline talks to.
+
+Nothing here imports pjsua2. Two implementations exist: :mod:`hotline.sip.pjsua_adapter` (real SIP) and
+:mod:`hotline.sip.fake` (drives the same hooks without a network, for fast pipeline tests).
+
+Threads: observer hooks run on the SIP thread (one thread owns the pjsua2 endpoint), except
+:meth:`AudioSink.push`, which runs on the media clock thread with every 20 ms frame of caller audio and must
+only copy the bytes and return. A hook that blocks delays every call on the endpoint; an exception from a
+hook is logged and swallowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+Language = Literal["zh", "mn"]
+Direction = Literal["inbound", "outbound"]
+
+
+class EndReason(StrEnum):
+    """Why a call ended (stored as CallSummary.reason)."""
+
+    CALLER_HANGUP = "caller_hangup"  # the remote party hung up (inbound caller or outbound callee)
+    LOCAL_HANGUP = "local_hangup"  # our side hung up on request (hangup(), outbound scripts)
+    SILENCE_TIMEOUT = "silence_timeout"  # caller audio below the energy threshold for too long
+    MAX_DURATION = "max_duration"  # [limits] max_call_seconds reached
+    SHUTDOWN = "shutdown"  # the endpoint stopped while the call was up
+    REJECTED = "rejected"  # outbound call refused by the remote side (status_code tells why)
+    NO_ANSWER = "no_answer"  # outbound call not answered in time
+    ERROR = "error"  # media or SIP failure on our side
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """What is known about a call when it starts (given to ``on_call_started``)."""
+
+    call_id: str  # our uuid4 hex, used in logs, events, recording file names
+    sip_call_id: str  # the SIP Call-ID header
+    caller: str  # caller number (user part of the From URI), "" when anonymous
+    caller_uri: str  # full remote URI as sent, e.g. '"Zhang" <sip:13800000000@10.0.0.5>'
+    callee: str  # the dialled number (served DID) for inbound, the target number for outbound
+    direction: Direction
+    started_at: datetime  # aware UTC
+    remote_address: str  # "ip:port" the INVITE came from (inbound) or the target host (outbound)
+    sample_rate: int  # Hz of the PCM given to AudioSink.push (16-bit signed little endian, mono)
+    frame_bytes: int  # bytes per 20 ms frame (sample_rate / 50 * 2)
+
+
+@dataclass(frozen=True, slots=True)
+class CallSummary:
+    """How a call went (given to ``on_call_ended``)."""
+
+    call_id: str
+    sip_call_id: str
+    reason: EndReason
+    status_code: int  # last SIP status: 200 for an answered call, 4xx-6xx for a rejected outbound call
+    started_at: datetime  # aware UTC
+    answered_at: datetime | None
+    ended_at: datetime
+    duration_s: float  # answered -> ended (0.0 when never answered)
+    recording_path: Path | None  # WAV (16-bit mono, CallInfo.sample_rate), closed when this is delivered
+    recording_seconds: float  # audio length written to recording_path
+    frames_received: int  # 20 ms caller frames delivered by the media bridge
+    frames_dropped: int  # frames the AudioSink refused (push returned False)
+    language: Language | None  # None for outbound calls
+    language_source: Literal["dtmf", "default"] | None
+    dtmf: str = ""  # every digit received, in order
+    error: str = ""  # set when reason is ERROR
+
+
+@runtime_checkable
+class AudioSink(Protocol):
+    """Receives caller audio. ``push`` runs on the media clock thread: copy and return (microseconds)."""
+
+    def push(self, pcm: bytes) -> bool:
+        """Take one 20 ms frame; return False when refused (counted as dropped)."""
+        ...
+
+
+class CallObserver(Protocol):
+    """The hooks the live-call pipeline implements for inbound calls (all on the SIP thread)."""
+
+    def on_call_started(self, call: CallInfo) -> AudioSink | None:
+        """A served call is being answered; return where its caller audio goes (None: recording only)."""
+        ...
+
+    def on_language(self, call_id: str, lang: Language) -> None:
+        """The caller chose a language (DTMF 1 = zh, 2 = mn) or the IVR timeout chose zh."""
+        ...
+
+    def on_dtmf(self, call_id: str, digit: str) -> None:
+        """Any DTMF digit (RFC 2833 or SIP INFO), including the language choice."""
+        ...
+
+    def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
+        """The call is over and its recording is closed."""
+        ...
+
+
+class NullObserver:
+    """An observer that records nothing; subclass it and override the hooks you need."""
+
+    def on_call_started(self, call: CallInfo) -> AudioSink | None:
+        return None
+
+    def on_language(self, call_id: str, lang: Language) -> None:
+        pass
+
+    def on_dtmf(self, call_id: str, digit: str) -> None:
+        pass
+
+    def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    """One event on an outbound call handle (``OutboundCall.events``)."""
+
+    kind: Literal["ringing", "answered", "dtmf", "playback_done", "ended"]
+    at: datetime
+    digit: str = ""
+    status_code: int = 0
+    reason: str = ""
+    summary: CallSummary | None = field(default=None, compare=False)
+
+
+class OutboundCall(Protocol):
+    """Handle of a call placed with :meth:`SipEndpoint.place_call`. Methods are thread-safe."""
+
+    call_id: str
+    uri: str
+
+    def play(self, pcm: bytes, *, name: str = "audio") -> None:
+        """Queue 16-bit mono PCM at the endpoint clock rate for the remote party; then 'playback_done'."""
+        ...
+
+    def play_prompt(self, name: str) -> None:
+        """Queue a configured prompt by name, e.g. 'tone' or a file loaded with SipEndpoint.load_prompt."""
+        ...
+
+    def send_dtmf(self, digits: str) -> None:
+        """Send RFC 2833 DTMF digits (0-9, *, #, A-D)."""
+        ...
+
+    def hangup(self) -> None:
+        """End the call (CANCEL while ringing, BYE when answered)."""
+        ...
+
+    def wait_answered(self, timeout: float) -> bool:
+        """Block until answered (True) or ended/timeout (False)."""
+        ...
+
+    def next_event(self, timeout: float) -> CallEvent | None:
+        """The next event in order, or None after timeout."""
+        ...
+
+    def wait_ended(self, timeout: float) -> CallSummary | None:
+        """Block until the call is over; the summary, or None after timeout."""
+        ...
+
+
+class SipEndpoint(Protocol):
+    """What `hotline serve` and the call pipeline use; implemented by PjsuaEndpoint and FakeSipEndpoint."""
+
+    def start(self) -> None:
+        """Bind transports and begin answering; raises SipStartError with a readable message."""
+        ...
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Hang up every call (reason shutdown), close recordings and release the SIP stack."""
+        ...
+
+    def place_call(
+        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
+    ) -> OutboundCall:
+        """Dial ``uri`` (e.g. 'sip:13800000000@pbx.example'); raises SipCallError when no line is free."""
+        ...
+
+    def active_calls(self) -> int:
+        """Calls currently up or being set up."""
+        ...
+
+
+class SipError(Exception):
+    """Base class of telephony errors; the message says what to do."""
+
+
+class SipStartError(SipError):
+    """The endpoint could not start (port in use, bad address, pjsua2 failure)."""
+
+
+class SipCallError(SipError):
+    """An outbound call could not be placed (no free line, bad URI, endpoint not running)."""
