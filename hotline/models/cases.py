@@ -1,0 +1,98 @@
+"""Cases (工单): one per contact from any channel, with a timeline of every transition."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models.base import Base, TimestampMixin, str_enum, utcnow
+from hotline.models.calls import Call
+from hotline.models.kb import ServiceItem
+from hotline.models.org import Department, Site
+
+
+class Channel(enum.StrEnum):
+    phone = "phone"
+    web = "web"
+    forum = "forum"
+    kiosk = "kiosk"
+
+
+class Intent(enum.StrEnum):
+    consultation = "consultation"  # 咨询
+    complaint = "complaint"  # 投诉
+    appointment = "appointment"  # 预约
+    suggestion = "suggestion"  # 建议
+
+
+class CaseStatus(enum.StrEnum):
+    accepted = "accepted"  # 受理
+    answered = "answered"  # 直接答复（当场办结）
+    dispatched = "dispatched"  # 派单
+    signed = "signed"  # 签收
+    handling = "handling"  # 办理
+    replied = "replied"  # 答复
+    closed = "closed"  # 办结
+    callback_done = "callback_done"  # 回访
+    archived = "archived"  # 归档
+    returned = "returned"  # 退单
+    suspended = "suspended"  # 挂起
+    reopened = "reopened"  # 重办
+    merged = "merged"  # 并入重复工单
+
+
+class Case(TimestampMixin, Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    source_ref: Mapped[str] = mapped_column(String(64), unique=True)  # "channel:id": idempotent intake
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus, "case_status"), index=True)
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id"), unique=True)
+    citizen_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    citizen_name: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    intent: Mapped[Intent | None] = mapped_column(str_enum(Intent, "intent"), index=True)
+    intent_confidence: Mapped[float | None] = mapped_column(Float)
+    needs_triage: Mapped[bool] = mapped_column(default=False)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    handler_level: Mapped[str | None] = mapped_column(String(16))  # banner | town | village
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    town: Mapped[str | None] = mapped_column(String(32), index=True)
+    service_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"), index=True)
+    routing: Mapped[list] = mapped_column(JSON, default=list)  # ranked handler candidates with reasons
+    kb_matches: Mapped[list] = mapped_column(JSON, default=list)  # [{code, name, score}]
+    time_limit_days: Mapped[int | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
+
+    call: Mapped[Call | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    site: Mapped[Site | None] = relationship()
+    service_item: Mapped[ServiceItem | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseEvent(Base):
+    """One transition or note on a case's timeline."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="events")
