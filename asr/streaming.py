@@ -1,0 +1,254 @@
+"""Live transcription: one shared model, a warm recognizer pool, a bounded decode pool, one Stream per call.
+
+Threading contract (read this before wiring it to pjsua2):
+- ``Stream.feed`` is called from the media clock thread every 20 ms. It only appends to a bounded buffer
+  under a lock held for a few microseconds, never decodes, never blocks and never raises; when the buffer is
+  full it returns False and counts the dropped bytes.
+- Decoding runs on ``decode_threads`` worker threads (default: one per core). A stream is queued to the
+  workers when it has audio; one worker at a time drives its recognizer, so no recognizer is ever used by
+  two threads (Kaldi would abort).
+- ``on_partial(text)`` and ``on_final(utterance)`` are called on a decode thread, in order, for one stream.
+  They must be quick and thread-safe (e.g. ``loop.call_soon_threadsafe``); exceptions are logged, not raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from itertools import count
+
+from asr.decoding import OnFinal, OnPartial, UtteranceDecoder
+from asr.recognizer_pool import RecognizerPool, usable_phrases
+from asr.transcript import Transcript
+from asr.vosk_backend import VoskModel
+
+log = logging.getLogger(__name__)
+
+TURN_SECONDS = 0.5  # audio one worker decodes for a stream before letting other streams go first
+_STOP = object()
+
+
+class TranscriptionService:
+    """Owns the decode threads and the recognizer pool. Create once at start; ``shutdown()`` at exit."""
+
+    def __init__(
+        self,
+        model: VoskModel,
+        *,
+        decode_threads: int | None = None,
+        pool_size: int = 8,
+        model_rate: int | None = None,
+        max_buffer_seconds: float = 120.0,
+    ) -> None:
+        self.model = model
+        self.model_rate = model_rate or model.sample_rate
+        self.max_buffer_seconds = max_buffer_seconds
+        self.pool = RecognizerPool(model, pool_size, self.model_rate)
+        self._ready: queue.SimpleQueue = queue.SimpleQueue()
+        self._ids = count(1)
+        self._open: dict[int, Stream] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        n = decode_threads or os.cpu_count() or 1
+        self._workers = [
+            threading.Thread(target=self._work, name=f"asr-decode-{i}", daemon=True) for i in range(n)
+        ]
+        for worker in self._workers:
+            worker.start()
+
+    def open_stream(
+        self,
+        sample_rate: int,
+        *,
+        on_partial: OnPartial | None = None,
+        on_final: OnFinal | None = None,
+        phrases: list[str] | None = None,
+    ) -> Stream:
+        """A stream of 16-bit mono little-endian PCM at ``sample_rate`` (8000 telephone, 16000 wideband)."""
+        if self._closed:
+            raise RuntimeError("TranscriptionService is shut down")
+        if not 4000 <= sample_rate <= 192000:
+            raise ValueError(f"sample_rate {sample_rate} is not an audio rate (use 8000 or 16000)")
+        usable, ignored = usable_phrases(self.model, phrases or [])
+        stream = Stream(self, next(self._ids), sample_rate, on_partial, on_final, usable, ignored)
+        with self._lock:
+            self._open[stream.id] = stream
+        return stream
+
+    def stats(self) -> dict[str, object]:
+        with self._lock:
+            streams = list(self._open.values())
+        return {
+            "open_streams": len(streams),
+            "decode_threads": len(self._workers),
+            "pool_idle": self.pool.idle,
+            "recognizers_created": self.pool.created,
+            "buffered_seconds": round(sum(s.buffered_seconds for s in streams), 3),
+            "max_lag_s": round(max((s.lag_s for s in streams), default=0.0), 3),
+            "dropped_bytes": sum(s.dropped_bytes for s in streams),
+        }
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the workers (open streams stop decoding) and drop the pooled recognizers."""
+        self._closed = True
+        for _ in self._workers:
+            self._ready.put(_STOP)
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        self.pool.clear()
+
+    def __enter__(self) -> TranscriptionService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def _schedule(self, stream: Stream) -> None:
+        self._ready.put(stream)
+
+    def _forget(self, stream: Stream) -> None:
+        with self._lock:
+            self._open.pop(stream.id, None)
+
+    def _work(self) -> None:
+        while (stream := self._ready.get()) is not _STOP:
+            stream._run_turn()
+
+
+class Stream:
+    """One live audio stream (one call). Create with :meth:`TranscriptionService.open_stream`."""
+
+    def __init__(self, service, stream_id, sample_rate, on_partial, on_final, phrases, ignored) -> None:
+        self.id = stream_id
+        self.sample_rate = sample_rate
+        self.phrases, self.ignored_phrases = phrases, ignored
+        self._service = service
+        self._hooks = (on_partial, on_final)
+        self._lock = threading.Lock()
+        self._chunks: deque[tuple[float, bytes]] = deque()  # (arrival time, pcm)
+        self._buffered = 0
+        self._max_buffer = int(service.max_buffer_seconds * sample_rate) * 2
+        self._scheduled = False
+        self._closing = False
+        self._done = threading.Event()
+        self._decoder: UtteranceDecoder | None = None
+        self._recognizer = None
+        self._error: str | None = None
+        self.dropped_bytes = 0
+        self.max_buffered_bytes = 0
+        self.max_lag_s = 0.0
+        self._last_lag = 0.0
+
+    def feed(self, pcm: bytes) -> bool:
+        """Queue audio for decoding. O(1); never blocks or raises. False: refused (buffer full or closed)."""
+        try:
+            size = len(pcm)
+            chunk = pcm if type(pcm) is bytes else bytes(pcm)  # the caller may reuse its buffer
+            with self._lock:
+                if self._closing or self._buffered + size > self._max_buffer:
+                    self.dropped_bytes += size
+                    return False
+                self._chunks.append((time.monotonic(), chunk))
+                self._buffered += size
+                if self._buffered > self.max_buffered_bytes:
+                    self.max_buffered_bytes = self._buffered
+                schedule = not self._scheduled
+                self._scheduled = True
+            if schedule:
+                self._service._schedule(self)
+            return True
+        except Exception:  # a wrong type from the media thread must not kill the bridge
+            try:
+                self.dropped_bytes += len(pcm)
+            except Exception:
+                pass
+            return False
+
+    @property
+    def buffered_seconds(self) -> float:
+        return self._buffered / 2 / self.sample_rate
+
+    @property
+    def lag_s(self) -> float:
+        """Age of the oldest audio not yet decoded (or the last measured lag when the buffer is empty)."""
+        with self._lock:
+            oldest = self._chunks[0][0] if self._chunks else None
+        return time.monotonic() - oldest if oldest is not None else self._last_lag
+
+    def close(self, timeout: float = 30.0) -> Transcript:
+        """Stop accepting audio, decode what is buffered and return the transcript.
+
+        Waits at most ``timeout`` seconds; if decoding is behind by more, the transcript so far is returned
+        with ``complete=False`` and decoding finishes in the background (the recognizer returns to the pool).
+        """
+        with self._lock:
+            self._closing = True
+            schedule = not self._scheduled
+            self._scheduled = True
+        if schedule:
+            self._service._schedule(self)
+        finished = self._done.wait(timeout)
+        return self._transcript(complete=finished and self._error is None)
+
+    def _transcript(self, *, complete: bool) -> Transcript:
+        decoder = self._decoder
+        return Transcript(
+            utterances=list(decoder.utterances) if decoder else [],
+            audio_seconds=round(decoder.audio_seconds, 3) if decoder else 0.0,
+            sample_rate=self.sample_rate,
+            dropped_bytes=self.dropped_bytes,
+            max_lag_s=round(self.max_lag_s, 3),
+            complete=complete,
+            error=self._error,
+        )
+
+    def _run_turn(self) -> None:
+        """Decode up to TURN_SECONDS of buffered audio; runs on a decode thread, never two at once."""
+        if self._done.is_set():
+            return
+        budget = int(TURN_SECONDS * self.sample_rate) * 2
+        taken, first_arrival = [], None
+        with self._lock:
+            while self._chunks and budget > 0:
+                arrival, chunk = self._chunks.popleft()
+                first_arrival = first_arrival or arrival
+                taken.append(chunk)
+                budget -= len(chunk)
+                self._buffered -= len(chunk)
+            finishing = self._closing and not self._chunks
+        try:
+            if self._decoder is None:
+                self._recognizer = self._service.pool.acquire(self.phrases)
+                self._decoder = UtteranceDecoder(
+                    self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
+                )
+            if taken:
+                self._decoder.accept(b"".join(taken))
+                self._last_lag = time.monotonic() - first_arrival
+                self.max_lag_s = max(self.max_lag_s, self._last_lag)
+            if finishing:
+                self._decoder.finish()
+        except Exception as exc:
+            log.exception("asr stream %s: decoding failed", self.id)
+            self._error = f"decoding failed: {exc}"
+            finishing = True
+        if finishing:
+            self._finish()
+            return
+        with self._lock:
+            again = bool(self._chunks) or self._closing
+            self._scheduled = again
+        if again:
+            self._service._schedule(self)
+
+    def _finish(self) -> None:
+        if self._recognizer is not None:
+            self._service.pool.release(self._recognizer, healthy=self._error is None)
+            self._recognizer = None
+        self._service._forget(self)
+        self._done.set()

@@ -1,0 +1,102 @@
+"""The only module that imports vosk: a shared Model and per-stream recognizers behind a small interface.
+
+Vosk/Kaldi rules this module enforces or documents:
+- one ``VoskModel`` per process, shared by every recognizer (it is read-only and thread-safe);
+- a recognizer must never be used by two threads at once (Kaldi aborts the process) -- callers give each
+  recognizer to one decode task at a time;
+- Vosk keeps counting time across ``Reset()``; :attr:`VoskRecognizer.elapsed_seconds` lets callers turn
+  its word times back into stream-relative ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import vosk
+
+from asr.errors import ModelNotFoundError
+
+_RATE_OPTION = re.compile(r"^--sample-frequency=(\d+)", re.MULTILINE)
+
+
+class VoskModel:
+    """A loaded Vosk model directory. Create with :func:`asr.load_model`."""
+
+    def __init__(self, path: Path, *, log_level: int = -1) -> None:
+        vosk.SetLogLevel(log_level)
+        self.path = path
+        try:
+            self._model = vosk.Model(str(path))
+        except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+            raise ModelNotFoundError(
+                f"Vosk could not load the model in {path} ({exc}); files incomplete or corrupt? Run "
+                "`hotline models verify`, or download it again: `hotline models download small-cn --force`"
+            ) from exc
+        self.sample_rate = _model_sample_rate(path)
+        graph = path / "graph"
+        # Lookahead models (HCLr.fst + Gr.fst) compose the grammar at run time: phrase lists work there only.
+        self.supports_phrases = (graph / "HCLr.fst").exists() and (graph / "Gr.fst").exists()
+
+    def knows_word(self, word: str) -> bool:
+        return self._model.vosk_model_find_word(word) >= 0
+
+    def new_recognizer(
+        self, sample_rate: int | None = None, phrases: list[str] | None = None
+    ) -> VoskRecognizer:
+        rate = sample_rate or self.sample_rate
+        if phrases:
+            grammar = json.dumps(list(phrases), ensure_ascii=False)
+            rec = vosk.KaldiRecognizer(self._model, float(rate), grammar)
+        else:
+            rec = vosk.KaldiRecognizer(self._model, float(rate))
+        return VoskRecognizer(rec, rate, has_grammar=bool(phrases))
+
+    def raw_recognizer(self, sample_rate: int) -> vosk.KaldiRecognizer:
+        """A bare vosk.KaldiRecognizer (benchmarks compare our wrapper against it)."""
+        return vosk.KaldiRecognizer(self._model, float(sample_rate))
+
+    def __repr__(self) -> str:
+        return f"VoskModel({str(self.path)!r}, sample_rate={self.sample_rate})"
+
+
+class VoskRecognizer:
+    """One Kaldi recognizer with word timings on; not thread-safe."""
+
+    def __init__(self, rec: vosk.KaldiRecognizer, sample_rate: int, *, has_grammar: bool) -> None:
+        rec.SetWords(True)
+        self._rec = rec
+        self.sample_rate = sample_rate
+        self.has_grammar = has_grammar
+        self._samples = 0  # fed since creation; Vosk's timestamps keep counting across Reset()
+
+    @property
+    def elapsed_seconds(self) -> float:
+        return self._samples / self.sample_rate
+
+    def accept(self, pcm: bytes) -> bool:
+        """Feed 16-bit mono PCM at the recognizer's rate; True when an utterance just ended."""
+        self._samples += len(pcm) // 2
+        return bool(self._rec.AcceptWaveform(pcm))
+
+    def result(self) -> dict:
+        return json.loads(self._rec.Result())
+
+    def partial(self) -> str:
+        return json.loads(self._rec.PartialResult()).get("partial", "")
+
+    def final(self) -> dict:
+        return json.loads(self._rec.FinalResult())
+
+    def reset(self) -> None:
+        self._rec.Reset()
+
+
+def _model_sample_rate(path: Path) -> int:
+    conf = path / "conf" / "mfcc.conf"
+    try:
+        found = _RATE_OPTION.search(conf.read_text(encoding="utf-8"))
+    except OSError:
+        found = None
+    return int(found.group(1)) if found else 16000  # Kaldi's default frame rate
