@@ -1,14 +1,30 @@
 """All ORM models. Import from here so Alembic and services see one metadata."""
 
 from hotline.models.accounts import Role, User
+from hotline.models.appointments import Appointment, AppointmentCapacity, AppointmentKind, AppointmentStatus
+from hotline.models.audit import AuditRecord
 from hotline.models.base import Base, utcnow
+from hotline.models.calendar import CalendarDay, DayKind
 from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utterance
+from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
+from hotline.models.web_sessions import WebSession
 
 __all__ = [
+    "Appointment",
+    "AppointmentCapacity",
+    "AppointmentKind",
+    "AppointmentStatus",
+    "AuditRecord",
+    "CalendarDay",
+    "CaseCoHandler",
+    "CaseExtension",
+    "DayKind",
+    "ExtensionStatus",
+    "WebSession",
     "Call",
     "CallDirection",
     "Case",

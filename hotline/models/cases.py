@@ -71,6 +71,13 @@ class Case(TimestampMixin, Base):
     time_limit_days: Mapped[int | None]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]  # start of the current time-limit clock
+    warn_at: Mapped[datetime | None] = mapped_column(index=True)  # 预警: a share of the limit used
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")  # 答复群众的内容
+    replied_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(String(32))  # ReturnReason value of the last 退单
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # 中转办
 
     call: Mapped[Call | None] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -94,5 +101,6 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict | None] = mapped_column(JSON, default=dict)  # handler ids, reason codes, due dates
 
     case: Mapped[Case] = relationship(back_populates="events")
