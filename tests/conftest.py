@@ -91,3 +91,15 @@ def db_session(request) -> Iterator[Session]:
 @pytest.fixture
 def sqlite_session(sqlite_engine) -> Iterator[Session]:
     yield from _rolled_back_session(sqlite_engine)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_engine(request, tmp_path) -> Iterator[Engine]:
+    """A migrated, seeded database of this test's own, for code that commits (pipelines, web apps)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    else:
+        url = request.getfixturevalue("new_pg_database")("hotline_fresh")
+    engine = _migrated(url)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,85 @@
+"""A finished call as plain data, and how it is written: Call + Utterances + Case in one transaction.
+
+The record is JSON-serialisable so that it can wait in the spool while the database is unavailable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline.cases.intake import Contact, ContactAnalysis, create_case
+from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus, Utterance
+
+UNAVAILABLE_TEXT = "（语音转写不可用：{why}。请收听通话录音。）"
+EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
+
+
+@dataclass
+class FinishedCall:
+    call_id: str
+    sip_call_id: str
+    caller: str
+    callee: str
+    direction: str
+    started_at: str  # ISO 8601, aware
+    ended_at: str
+    end_reason: str
+    duration_s: float
+    language: str
+    recording_path: str | None
+    frames_received: int
+    frames_dropped: int
+    transcript_status: str  # TranscriptStatus value
+    transcript_note: str = ""  # why the transcript is unavailable or incomplete
+    utterances: list[dict] = field(default_factory=list)  # {text, start, end, confidence, words}
+    asr_max_lag_s: float | None = None
+    worker: str | None = None
+    analysis: dict = field(default_factory=dict)  # ContactAnalysis fields
+
+    @property
+    def text(self) -> str:
+        return "".join(u["text"] for u in self.utterances).strip()
+
+    def case_text(self) -> str:
+        if self.transcript_status == TranscriptStatus.unavailable:
+            return UNAVAILABLE_TEXT.format(why=self.transcript_note or "原因未知")
+        return self.text or EMPTY_TEXT
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> FinishedCall:
+        return cls(**data)
+
+
+def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
+    """Write the call, its utterances and its case. Idempotent by call id; does not commit."""
+    call = session.get(Call, record.call_id)
+    if call is None:
+        call = Call(
+            id=record.call_id, sip_call_id=record.sip_call_id, direction=CallDirection(record.direction),
+            caller=record.caller, callee=record.callee,
+            started_at=datetime.fromisoformat(record.started_at),
+            ended_at=datetime.fromisoformat(record.ended_at), end_reason=record.end_reason,
+            duration_s=record.duration_s, language=record.language, recording_path=record.recording_path,
+            frames_received=record.frames_received, frames_dropped=record.frames_dropped,
+            transcript_status=TranscriptStatus(record.transcript_status), transcript=record.text,
+            asr_max_lag_s=record.asr_max_lag_s, worker=record.worker,
+        )
+        call.utterances = [
+            Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=u["text"],
+                      confidence=u.get("confidence"), words=u.get("words", []))
+            for i, u in enumerate(record.utterances)
+        ]
+        session.add(call)
+        session.flush()
+    contact = Contact(
+        channel=Channel.phone, source_ref=f"phone:{record.call_id}", text=record.case_text(),
+        citizen_phone=record.caller or None, language=record.language, call_id=record.call_id,
+        received_at=datetime.fromisoformat(record.started_at),
+    )
+    return create_case(session, contact=contact, analysis=ContactAnalysis(**record.analysis), actor="hotline")

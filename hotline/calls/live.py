@@ -1,0 +1,187 @@
+"""The live-call pipeline: SIP events -> streaming ASR -> analysis -> one case per call.
+
+Threads: ``on_*`` hooks arrive on the SIP thread and return at once; caller frames arrive on the media
+clock thread and go straight into the ASR stream's bounded buffer; transcripts arrive on ASR decode threads;
+the slow part of hang-up (waiting for the last words, analysis, database) runs on a small finishing pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+
+from hotline.calls.finished import FinishedCall, record_finished_call
+from hotline.calls.registry import LiveCall, LiveCallRegistry
+from hotline.calls.spool import Spool
+from hotline.cases.intake import ContactAnalysis
+from hotline.events import EventHub
+from hotline.models import TranscriptStatus
+from hotline.sip.protocol import AudioSink, CallInfo, CallSummary
+
+log = logging.getLogger(__name__)
+
+Analyze = Callable[[str], ContactAnalysis]
+
+
+class LiveCallPipeline:
+    """Implements the SIP CallObserver. ``transcriber`` is an asr.TranscriptionService or None (no model)."""
+
+    def __init__(
+        self,
+        *,
+        transcriber,
+        analyze: Analyze,
+        session_factory,
+        hub: EventHub,
+        registry: LiveCallRegistry,
+        spool: Spool,
+        asr_unavailable_reason: str = "未配置语音识别模型",
+        close_timeout_s: float = 30.0,
+        worker_name: str | None = None,
+    ) -> None:
+        self.transcriber = transcriber
+        self.analyze = analyze
+        self.session_factory = session_factory
+        self.hub = hub
+        self.registry = registry
+        self.spool = spool
+        self.asr_unavailable_reason = asr_unavailable_reason
+        self.close_timeout_s = close_timeout_s
+        self.worker_name = worker_name
+        self._streams: dict[str, object] = {}
+        self._infos: dict[str, CallInfo] = {}
+        self._lock = threading.Lock()
+        self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
+        self._suggesting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-suggest")
+
+    # --- CallObserver hooks (SIP thread) -------------------------------------------------------------
+    def on_call_started(self, call: CallInfo) -> AudioSink | None:
+        self.registry.add(LiveCall(call.call_id, call.caller, call.callee, call.started_at))
+        stream = None
+        if self.transcriber is not None:
+            try:
+                stream = self.transcriber.open_stream(
+                    call.sample_rate,
+                    on_partial=lambda text, cid=call.call_id: self._on_partial(cid, text),
+                    on_final=lambda utt, cid=call.call_id: self._on_final(cid, utt),
+                )
+            except Exception:
+                log.exception("call %s: could not open an ASR stream; recording only", call.call_id)
+        with self._lock:
+            self._infos[call.call_id] = call
+            if stream is not None:
+                self._streams[call.call_id] = stream
+        self.hub.publish("call.started", call_id=call.call_id, caller=call.caller, callee=call.callee,
+                         started_at=call.started_at.isoformat())
+        return _StreamSink(stream) if stream is not None else None
+
+    def on_language(self, call_id: str, lang: str) -> None:
+        self.registry.update(call_id, language=lang)
+        self.hub.publish("call.language", call_id=call_id, language=lang)
+
+    def on_dtmf(self, call_id: str, digit: str) -> None:
+        self.hub.publish("call.dtmf", call_id=call_id, digit=digit)
+
+    def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
+        with self._lock:
+            stream = self._streams.pop(call_id, None)
+            info = self._infos.pop(call_id, None)
+        if info is None:
+            log.error("call %s ended but was never started; ignored", call_id)
+            return
+        self._finishing.submit(self._finish, info, summary, stream)
+
+    # --- ASR hooks (decode threads) ------------------------------------------------------------------
+    def _on_partial(self, call_id: str, text: str) -> None:
+        self.registry.update(call_id, partial=text)
+        self.hub.publish("call.partial", call_id=call_id, text=text)
+
+    def _on_final(self, call_id: str, utterance) -> None:
+        text_so_far = self.registry.append_final(call_id, utterance.text)
+        self.hub.publish("call.final", call_id=call_id, text=utterance.text, start=utterance.start,
+                         end=utterance.end, confidence=utterance.confidence)
+        if text_so_far:
+            self._suggesting.submit(self._suggest, call_id, text_so_far)
+
+    def _suggest(self, call_id: str, text: str) -> None:
+        try:
+            suggestion = asdict(self.analyze(text))
+        except Exception:
+            log.exception("call %s: live analysis failed", call_id)
+            return
+        if self.registry.update(call_id, suggestion=suggestion) is not None:
+            self.hub.publish("call.analysis", call_id=call_id, **suggestion)
+
+    # --- hang-up (finishing pool) --------------------------------------------------------------------
+    def _finish(self, info: CallInfo, summary: CallSummary, stream) -> None:
+        try:
+            record = self._finished_record(info, summary, stream)
+            self.spool.put(info.call_id, record.to_json())  # durable before anything else can fail
+            self.registry.remove(info.call_id)
+            self.flush_spool()
+        except Exception:
+            log.exception("call %s: finishing failed", info.call_id)
+
+    def _finished_record(self, info: CallInfo, summary: CallSummary, stream) -> FinishedCall:
+        utterances: list[dict] = []
+        status, note, lag = TranscriptStatus.unavailable, self.asr_unavailable_reason, None
+        if stream is not None:
+            transcript = stream.close(self.close_timeout_s)
+            utterances = [
+                {"text": u.text, "start": u.start, "end": u.end, "confidence": u.confidence,
+                 "words": [[w.text, w.start, w.end, w.confidence] for w in u.words]}
+                for u in transcript.utterances
+            ]
+            lag = transcript.max_lag_s
+            if transcript.error:
+                note = f"转写出错：{transcript.error}"
+            else:
+                status = TranscriptStatus.complete if utterances else TranscriptStatus.empty
+                note = "" if transcript.complete else "转写未在时限内完成，已保存已识别部分"
+        record = FinishedCall(
+            call_id=info.call_id, sip_call_id=info.sip_call_id, caller=info.caller, callee=info.callee,
+            direction=info.direction, started_at=info.started_at.isoformat(),
+            ended_at=summary.ended_at.isoformat(), end_reason=summary.reason.value,
+            duration_s=summary.duration_s, language=summary.language or "zh",
+            recording_path=str(summary.recording_path) if summary.recording_path else None,
+            frames_received=summary.frames_received, frames_dropped=summary.frames_dropped,
+            transcript_status=status.value, transcript_note=note, utterances=utterances,
+            asr_max_lag_s=lag, worker=self.worker_name,
+        )
+        record.analysis = asdict(self.analyze(record.text)) if record.text else asdict(ContactAnalysis())
+        return record
+
+    def flush_spool(self) -> tuple[int, int]:
+        """Write every spooled call to the database; what cannot be written stays for the next try."""
+        return self.spool.replay(self._write)
+
+    def _write(self, data: dict) -> None:
+        record = FinishedCall.from_json(data)
+        with self.session_factory() as session:
+            case = record_finished_call(session, record=record)
+            session.commit()
+            case_id, code = case.id, case.tracking_code
+        self.hub.publish("call.ended", call_id=record.call_id, case_id=case_id, reason=record.end_reason,
+                         duration_s=record.duration_s)
+        self.hub.publish("case.created", case_id=case_id, tracking_code=code, channel="phone",
+                         call_id=record.call_id)
+
+    def close(self) -> None:
+        """Finish the calls being finished, then stop."""
+        self._finishing.shutdown(wait=True)
+        self._suggesting.shutdown(wait=True, cancel_futures=True)
+
+
+class _StreamSink:
+    """AudioSink over an ASR stream: push runs on the media clock thread and only buffers."""
+
+    __slots__ = ("_feed",)
+
+    def __init__(self, stream) -> None:
+        self._feed = stream.feed
+
+    def push(self, pcm: bytes) -> bool:
+        return self._feed(pcm)

@@ -1,0 +1,23 @@
+"""What the web layer needs from the running hotline, handed in by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.calls.registry import LiveCallRegistry
+from hotline.cases.intake import ContactAnalysis
+from hotline.events import EventHub
+from hotline.settings import Settings
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    hub: EventHub
+    live_calls: LiveCallRegistry
+    analyze: Callable[[str], ContactAnalysis]
+    status: Callable[[], dict] = field(default=lambda: {})  # SIP/ASR/scheduler health for the status bar
