@@ -88,7 +88,8 @@ def run_call(pipeline, call_id: str, frames: int = 150):
 
 
 def test_a_call_becomes_one_case_with_its_transcript(fresh_engine, tmp_path):
-    pipeline, events = make_pipeline(fresh_engine, tmp_path, ScriptedTranscriber(["我想问一下", "党组织关系怎么转"]))
+    transcriber = ScriptedTranscriber(["我想问一下", "党组织关系怎么转"])
+    pipeline, events = make_pipeline(fresh_engine, tmp_path, transcriber)
     run_call(pipeline, "c1")
     pipeline.close()
     with make_session_factory(fresh_engine)() as session:
