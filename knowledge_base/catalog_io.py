@@ -1,0 +1,147 @@
+"""Import and export the service-item catalogue (CSV or XLSX); load the shipped seed catalogue.
+
+Import validates the whole file before writing anything: a bad file raises
+:class:`CatalogFileError` with every problem and leaves the database untouched. Re-importing
+the same file changes nothing; a changed row leaves one revision with the changed fields.
+Nothing here commits: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.orm import Session
+
+from hotline.models import ServiceItem
+from knowledge_base.catalog_reader import read_catalog
+from knowledge_base.catalog_schema import COLUMNS, ItemRecord
+from knowledge_base.items import (
+    changed_fields,
+    department_ids,
+    get_item,
+    list_items,
+    record_of,
+    revision_action,
+    upsert_item,
+)
+
+SEED_CATALOG = Path(__file__).parent / "seed" / "service_items.csv"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+@dataclass
+class ItemChange:
+    code: str
+    action: str  # created / updated / retired / restored
+    fields: list[str]
+    item: ServiceItem | None = None  # None in a dry run
+
+
+@dataclass
+class ImportResult:
+    source: str
+    rows: int
+    dry_run: bool = False
+    changes: list[ItemChange] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - len(self.changes)
+
+    @property
+    def items(self) -> list[ServiceItem]:
+        return [c.item for c in self.changes if c.item is not None]
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(c.action for c in self.changes)
+        return {a: counted.get(a, 0) for a in ("created", "updated", "retired", "restored")} | {
+            "unchanged": self.unchanged
+        }
+
+    def summary(self) -> str:
+        head = "dry run, nothing written: " if self.dry_run else ""
+        counts = ", ".join(f"{k} {v}" for k, v in self.counts().items())
+        return f"{head}{self.source}: {self.rows} rows, {counts}"
+
+
+def import_catalog(session: Session, *, path: str | Path, actor: str, dry_run: bool = False) -> ImportResult:
+    """Upsert every row of ``path`` by code; raise :class:`CatalogFileError` if any row is bad."""
+    path = Path(path)
+    departments = department_ids(session)
+    records = read_catalog(path, departments=departments)
+    result = ImportResult(source=path.name, rows=len(records), dry_run=dry_run)
+    if dry_run:
+        result.changes = _planned_changes(session, records)
+        return result
+    for record in records:
+        item, action = upsert_item(session, record=record, actor=actor, departments=departments)
+        if action:
+            result.changes.append(ItemChange(record.code, action, sorted(item.revisions[-1].changes), item))
+    return result
+
+
+def _planned_changes(session: Session, records: Iterable[ItemRecord]) -> list[ItemChange]:
+    planned = []
+    for record in records:
+        existing = get_item(session, code=record.code)
+        old = record_of(existing) if existing is not None else None
+        diff = changed_fields(old, record)
+        if diff:
+            planned.append(ItemChange(record.code, revision_action(old, record, diff), sorted(diff)))
+    return planned
+
+
+def load_seed_catalog(session: Session, *, actor: str = "seed") -> ImportResult:
+    """Import the shipped catalogue (knowledge_base/seed/service_items.csv); safe to run again."""
+    return import_catalog(session, path=SEED_CATALOG, actor=actor)
+
+
+def export_catalog(
+    session: Session, *, path: str | Path, format: str | None = None, include_retired: bool = True
+) -> list[ServiceItem]:
+    """Write every item to ``path`` (format from the suffix unless given); importing it changes nothing."""
+    path = Path(path)
+    fmt = (format or path.suffix.lstrip(".") or "csv").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use csv or xlsx")
+    items = list_items(session, include_retired=include_retired)
+    records = [record_of(i) for i in items]
+    if fmt == "xlsx":
+        write_xlsx(records, path)
+    else:
+        # BOM so that Excel opens the Chinese text correctly; the importer accepts it.
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            write_csv(records, fh)
+    return items
+
+
+def write_csv(records: Iterable[ItemRecord], fh: TextIO) -> None:
+    writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(record.as_row())
+
+
+def write_xlsx(records: Iterable[ItemRecord], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "service_items"
+    ws.append(list(COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for record in records:
+        row = record.as_row()
+        ws.append([row[c] for c in COLUMNS])
+    ws.freeze_panes = "B2"
+    widths = {"code": 12, "name": 28, "materials": 40, "steps": 40, "keywords": 40, "answer": 60}
+    for index, column in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, index).column_letter].width = widths.get(column, 14)
+    wb.save(path)

@@ -1,0 +1,229 @@
+"""Read and validate a catalogue file (CSV or XLSX) into :class:`ItemRecord` rows.
+
+Every problem in the file is collected (row, column, message) before anything is raised,
+so the person fixing the file sees the whole list at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection, Iterable
+from pathlib import Path
+
+from knowledge_base.catalog_schema import (
+    CHANNELS,
+    COLUMNS,
+    DEFAULT_FEE,
+    KINDS,
+    LEVELS,
+    LIST_FIELDS,
+    LIST_SEPARATOR,
+    MAX_CODE_LENGTH,
+    MAX_NAME_LENGTH,
+    REQUIRED_COLUMNS,
+    STATUSES,
+    CatalogFileError,
+    ItemRecord,
+    Problem,
+    zone_codes,
+)
+
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+RawRow = tuple[int, dict[str, str]]
+
+
+def read_catalog(path: str | Path, *, departments: Collection[str] | None = None) -> list[ItemRecord]:
+    """Parse and validate ``path``; raise :class:`CatalogFileError` listing every problem.
+
+    ``departments`` is the set of known department codes; ``None`` skips that check.
+    """
+    path = Path(path)
+    rows, problems = read_raw_rows(path)
+    records: list[ItemRecord] = []
+    if not problems:
+        records, problems = validate_rows(rows, departments=departments)
+    if problems:
+        raise CatalogFileError(path.name, problems)
+    return records
+
+
+def read_raw_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """Cells of every non-blank row keyed by column name, plus header-level problems."""
+    if not path.is_file():
+        return [], [Problem(None, None, f"file not found: {path}")]
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        table, problems = _xlsx_table(path)
+    elif suffix in (".csv", ".txt"):
+        table, problems = _csv_table(path.read_bytes())
+    else:
+        return [], [Problem(None, None, f"unsupported file type {suffix!r}: use .csv (UTF-8) or .xlsx")]
+    if problems:
+        return [], problems
+    return _rows_by_header(table)
+
+
+def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
+    if not data.strip():
+        return [], [Problem(None, None, "the file is empty")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        hint = "save it as “CSV UTF-8” (Excel: 另存为 → CSV UTF-8) and import again"
+        try:
+            data.decode("gb18030")
+            msg = f"the file is not UTF-8 (it looks like GBK/GB18030 from Excel); {hint}"
+        except UnicodeDecodeError:
+            msg = f"the file is not UTF-8 (invalid byte at position {exc.start}); {hint}"
+        return [], [Problem(line, None, msg)]
+    return list(csv.reader(io.StringIO(text, newline=""))), []
+
+
+def _xlsx_table(path: Path) -> tuple[list[list[str]], list[Problem]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        return [], [Problem(None, None, f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})")]
+    try:
+        ws = wb.worksheets[0]
+        table = [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not any(any(c.strip() for c in row) for row in table):
+        return [], [Problem(None, None, "the file is empty")]
+    return table, []
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rows_by_header(table: list[list[str]]) -> tuple[list[RawRow], list[Problem]]:
+    if not table or not any(c.strip() for c in table[0]):
+        return [], [Problem(1, None, "the first row must be the header: " + ",".join(COLUMNS))]
+    header = [c.strip().lower() for c in table[0]]
+    while header and not header[-1]:
+        header.pop()
+    problems = []
+    for col in REQUIRED_COLUMNS:
+        if col not in header:
+            problems.append(Problem(1, col, "required column is missing"))
+    seen: set[str] = set()
+    for col in header:
+        if col not in COLUMNS:
+            problems.append(Problem(1, col or "(empty)", "unknown column; expected: " + ",".join(COLUMNS)))
+        elif col in seen:
+            problems.append(Problem(1, col, "column appears twice"))
+        seen.add(col)
+    if problems:
+        return [], problems
+    rows: list[RawRow] = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            problems.append(Problem(number, None, f"{len(cells)} cells but the header has {len(header)}"))
+            continue
+        cells = list(cells) + [""] * (len(header) - len(cells))
+        rows.append((number, {col: cells[i].strip() for i, col in enumerate(header)}))
+    if not rows and not problems:
+        problems.append(Problem(None, None, "the file has a header but no item rows"))
+    return rows, problems
+
+
+def validate_rows(
+    rows: Iterable[RawRow], *, departments: Collection[str] | None = None
+) -> tuple[list[ItemRecord], list[Problem]]:
+    """Turn raw rows into records; collect every problem (including duplicate codes)."""
+    records: list[ItemRecord] = []
+    problems: list[Problem] = []
+    first_row_of: dict[str, int] = {}
+    for number, cells in rows:
+        record, row_problems = _validate_row(number, cells, departments)
+        problems += row_problems
+        if record is None:
+            continue
+        if record.code in first_row_of:
+            problems.append(Problem(number, "code", f"duplicate code {record.code} (first in row "
+                                                    f"{first_row_of[record.code]})"))
+            continue
+        first_row_of[record.code] = number
+        records.append(record)
+    return records, problems
+
+
+def _validate_row(
+    number: int, cells: dict[str, str], departments: Collection[str] | None
+) -> tuple[ItemRecord | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def bad(column: str, message: str) -> None:
+        problems.append(Problem(number, column, message))
+
+    for col in REQUIRED_COLUMNS:
+        if not cells.get(col, ""):
+            bad(col, "required value is empty")
+    code = cells.get("code", "").upper()
+    if code and (len(code) > MAX_CODE_LENGTH or not CODE_PATTERN.match(code)):
+        bad("code", f"{code!r} is not a code like DW-001 or ZW-SB-001")
+    name = cells.get("name", "")
+    if len(name) > MAX_NAME_LENGTH:
+        bad("name", f"longer than {MAX_NAME_LENGTH} characters")
+    _check_choice(cells, "zone", zone_codes(), bad)
+    _check_choice(cells, "kind", KINDS, bad)
+    _check_choice(cells, "status", STATUSES, bad)
+    if departments is not None and cells.get("department") and cells["department"] not in departments:
+        bad("department", f"unknown department code {cells['department']!r} "
+                          "(known codes: hotline/seed/departments.csv)")
+    lists = {col: split_list(cells.get(col, "")) for col in LIST_FIELDS}
+    for col, allowed in (("levels", LEVELS), ("channels", CHANNELS)):
+        unknown = [v for v in lists[col] if v not in allowed]
+        if unknown:
+            bad(col, f"unknown value(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    days_text = cells.get("time_limit_days", "")
+    days = None
+    if days_text:
+        try:
+            days = int(days_text)
+        except ValueError:
+            bad("time_limit_days", f"{days_text!r} is not a whole number of working days (0 = 即办)")
+        else:
+            if not 0 <= days <= 365:
+                bad("time_limit_days", f"{days} is outside 0..365 working days")
+    if problems:
+        return None, problems
+    return ItemRecord(
+        code=code, name=name, name_mn=cells.get("name_mn") or None, zone=cells["zone"], kind=cells["kind"],
+        department=cells["department"], levels=lists["levels"], channels=lists["channels"],
+        materials=lists["materials"], time_limit_days=days or 0, fee=cells.get("fee") or DEFAULT_FEE,
+        steps=lists["steps"], keywords=lists["keywords"], answer=cells["answer"],
+        status=cells.get("status") or "active", row=number,
+    ), []
+
+
+def _check_choice(cells: dict[str, str], column: str, allowed: Collection[str], bad) -> None:
+    value = cells.get(column, "")
+    if value and value not in allowed:
+        bad(column, f"unknown value {value!r}; allowed: {', '.join(allowed)}")
+
+
+def split_list(cell: str) -> tuple[str, ...]:
+    """``a|b| a |`` -> ``('a', 'b')``: trimmed, empty and repeated entries dropped, order kept."""
+    out: list[str] = []
+    for part in cell.split(LIST_SEPARATOR):
+        part = part.strip()
+        if part and part not in out:
+            out.append(part)
+    return tuple(out)

@@ -1,0 +1,108 @@
+"""The service-item catalogue file format: columns, allowed values, one validated row.
+
+A catalogue file (CSV or XLSX) has one header row with :data:`COLUMNS`; list fields hold
+several values in one cell separated by ``|``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
+
+import hotline
+
+COLUMNS = (
+    "code", "name", "name_mn", "zone", "kind", "department", "levels", "channels", "materials",
+    "time_limit_days", "fee", "steps", "keywords", "answer", "status",
+)
+REQUIRED_COLUMNS = ("code", "name", "zone", "kind", "department", "levels", "channels", "time_limit_days",
+                    "answer")
+LIST_FIELDS = ("levels", "channels", "materials", "steps", "keywords")
+LIST_SEPARATOR = "|"
+
+KINDS = ("party", "government")
+LEVELS = ("banner", "town", "village")
+CHANNELS = ("window", "online", "phone", "home_visit")
+STATUSES = ("active", "retired")
+DEFAULT_FEE = "免费"
+MAX_CODE_LENGTH = 32
+MAX_NAME_LENGTH = 128
+
+
+@cache
+def zone_codes() -> tuple[str, ...]:
+    """The functional-zone codes of the county service centre (hotline/seed/zones.csv)."""
+    path = Path(hotline.__file__).parent / "seed" / "zones.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple(row["code"] for row in csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a catalogue file; ``row`` is the spreadsheet row number (header = 1)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.column:
+            where.append(f"列 {self.column}")
+        return (" ".join(where) + ": " if where else "") + self.message
+
+
+class CatalogFileError(Exception):
+    """The file cannot be imported; nothing was written. ``problems`` says where and why."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.report())
+
+    def report(self, limit: int = 50) -> str:
+        lines = [f"{self.source}: {len(self.problems)} problem(s), nothing was imported"]
+        lines += [f"  {p}" for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One validated catalogue row, in the file's vocabulary (department by code)."""
+
+    code: str
+    name: str
+    zone: str
+    kind: str
+    department: str
+    levels: tuple[str, ...]
+    channels: tuple[str, ...]
+    time_limit_days: int
+    answer: str
+    name_mn: str | None = None
+    materials: tuple[str, ...] = ()
+    fee: str = DEFAULT_FEE
+    steps: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    status: str = "active"
+    row: int | None = field(default=None, compare=False)
+
+    def as_row(self) -> dict[str, str]:
+        """Cells for writing the record back to a file."""
+        out: dict[str, str] = {}
+        for name in COLUMNS:
+            value = getattr(self, name)
+            if name in LIST_FIELDS:
+                out[name] = LIST_SEPARATOR.join(value)
+            else:
+                out[name] = "" if value is None else str(value)
+        return out
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(ItemRecord) if f.name != "row")

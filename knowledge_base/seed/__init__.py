@@ -1,0 +1,1 @@
+"""The shipped seed catalogue (service_items.csv)."""
