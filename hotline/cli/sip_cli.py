@@ -1,10 +1,191 @@
-"""`hotline sip ...` and `hotline call` (placeholder, filled by the SIP work)."""
+"""`hotline sip check|run|purge-recordings` and `hotline call` (a real pjsua2 caller, its own process)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
 
 import typer
 
 app = typer.Typer(help="SIP endpoint commands", no_args_is_help=True)
 
+CONFIG_HELP = "sip.conf to use (default: HOTLINE_SIP_CONFIG, else ./sip.conf)"
 
-def call(uri: str = typer.Argument(..., help="sip:7812345@127.0.0.1:5060")) -> None:
-    """Place a real SIP call (not implemented yet)."""
-    raise typer.Exit(2)
+
+def _config_path(path: Path | None) -> Path:
+    if path is not None:
+        return path
+    from hotline.cli.common import settings_or_exit
+
+    return settings_or_exit().sip_config
+
+
+def _load(path: Path | None):  # type: ignore[no-untyped-def]
+    from hotline.sip.config import SipConfigError, load_sip_config
+
+    resolved = _config_path(path)
+    try:
+        return load_sip_config(resolved)
+    except SipConfigError as exc:
+        typer.secho(f"{resolved}: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("check")
+def check(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
+    """Validate sip.conf and show the effective settings (secrets masked)."""
+    config = _load(file)
+    t, a, m, lim = config.transport, config.account, config.media, config.limits
+    typer.echo(f"{config.source}: OK")
+    typer.echo(
+        f"  listen      {t.bind_address} udp {t.udp_port or 'off'} tcp {t.tcp_port or 'off'}, "
+        f"rtp {t.rtp_port_start}-{t.rtp_port_start + t.rtp_port_count - 1}"
+    )
+    typer.echo(f"  numbers     {', '.join(a.numbers)}")
+    registration = f"{a.registrar} as {a.username} every {a.register_interval_s} s" if a.registrar else "none"
+    typer.echo(f"  register    {registration}")
+    typer.echo(f"  media       {', '.join(m.codecs)} at {m.clock_rate} Hz")
+    for name, prompt in config.ivr.prompts.items():
+        typer.echo(f"  prompt      {name:<12} {prompt if prompt else '(empty slot)'}")
+    typer.echo(
+        f"  recordings  {config.recording.directory} (kept {config.recording.retention_days or 'forever'} d)"
+    )
+    typer.echo(
+        f"  limits      {lim.max_calls} calls, {lim.max_call_s:g} s max, silence {lim.silence_timeout_s:g} s "
+        f"below {lim.silence_threshold_dbfs:g} dBFS"
+    )
+
+
+@app.command("run")
+def run(
+    file: Path | None = typer.Argument(None, help=CONFIG_HELP),
+    events: Path | None = typer.Option(None, help="append call events as JSON lines to this file"),
+    log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR"),
+) -> None:
+    """Answer calls with the IVR and record them, without the transcription pipeline (telephony check)."""
+    import sys
+
+    from hotline.sip.event_log import JsonlObserver
+    from hotline.sip.pjsua_adapter import PjsuaEndpoint
+    from hotline.sip.protocol import SipStartError
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = _load(file)
+    stream = events.open("a", encoding="utf-8") if events else sys.stdout
+    endpoint = PjsuaEndpoint(config, JsonlObserver(stream))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        endpoint.start()
+    except SipStartError as exc:
+        typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"answering {', '.join(config.account.numbers)} on {config.transport.bind_address}; Ctrl-C stops",
+        err=True,
+    )
+    stop.wait()
+    endpoint.stop()
+
+
+@app.command("purge-recordings")
+def purge(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
+    """Delete recordings older than [recording] retention_days now (the endpoint also does it every 6 h)."""
+    from hotline.sip.recording import purge_recordings
+
+    config = _load(file)
+    count = purge_recordings(config.recording.directory, config.recording.retention_days)
+    typer.echo(f"deleted {count} recordings older than {config.recording.retention_days} days")
+
+
+def call(
+    uri: str = typer.Argument(..., help="whom to call, e.g. sip:7812345@127.0.0.1:5060"),
+    play: Path | None = typer.Option(None, help="WAV file to play once answered (any rate, mono 16-bit)"),
+    dtmf: list[str] = typer.Option([], help="DTMF digits to send (repeat for several; 1 s apart)"),
+    dtmf_delay: float = typer.Option(1.0, help="seconds after answer before the first --dtmf"),
+    hangup_after: float | None = typer.Option(
+        None,
+        help="hang up this many seconds after answer (default: when --play ends, else wait for the far end)",
+    ),
+    caller: str = typer.Option("1000", "--from", help="our number in the From header"),
+    answer_timeout: float = typer.Option(30.0, help="give up when not answered within this many seconds"),
+    clock_rate: int = typer.Option(8000, help="bridge clock rate, Hz"),
+) -> None:
+    """Place a real SIP call (pjsua2). Exit 0 when answered; 4/5/6 when rejected with 4xx/5xx/6xx; 3 no answer."""
+    import tempfile
+
+    from hotline.sip.config import (
+        IvrConfig,
+        AccountConfig,
+        LimitsConfig,
+        MediaConfig,
+        RecordingConfig,
+        SipConfig,
+        TransportConfig,
+    )
+    from hotline.sip.demo_call import local_address_for, run_demo_call
+    from hotline.sip.pcm import PromptFileError, load_wav_pcm
+    from hotline.sip.pjsua_adapter import PjsuaEndpoint
+    from hotline.sip.protocol import SipStartError
+    from hotline.sip.sip_message import uri_host
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    host = uri_host(uri)
+    if not host:
+        typer.secho(
+            f"not a SIP URI: {uri!r} (expected sip:NUMBER@HOST[:PORT])", fg=typer.colors.RED, err=True
+        )
+        raise typer.Exit(2)
+    try:
+        pcm = load_wav_pcm(play, clock_rate) if play else None
+    except PromptFileError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    config = SipConfig(
+        transport=TransportConfig(
+            bind_address=local_address_for(host),
+            udp_port=0,
+            tcp_port=0,
+            rtp_port_start=_free_even_udp_port(),
+            rtp_port_count=20,
+        ),
+        account=AccountConfig(numbers=(caller,), display_name=caller),
+        media=MediaConfig(clock_rate=clock_rate),
+        ivr=IvrConfig(prompts={}),
+        recording=RecordingConfig(directory=Path(tempfile.gettempdir()), retention_days=0),
+        limits=LimitsConfig(max_calls=1, max_call_s=86400),
+    )
+    endpoint = PjsuaEndpoint(config, ephemeral_port=True)
+    try:
+        endpoint.start()
+    except SipStartError as exc:
+        typer.secho(f"cannot start the SIP stack: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    try:
+        status = run_demo_call(
+            endpoint,
+            uri,
+            pcm=pcm,
+            dtmf=dtmf,
+            dtmf_delay=dtmf_delay,
+            hangup_after=hangup_after,
+            answer_timeout=answer_timeout,
+        )
+    finally:
+        endpoint.stop()
+    raise typer.Exit(status)
+
+
+def _free_even_udp_port() -> int:
+    import socket
+
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("0.0.0.0", 0))
+            port = probe.getsockname()[1]
+        if port % 2 == 0 and port < 65000:
+            return port
+    return 30000

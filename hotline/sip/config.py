@@ -12,9 +12,16 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 WHEEL_MAX_CALLS = 4  # PJSUA_MAX_CALLS of the pjsua2-python wheel: the 5th INVITE gets 486 from pjsua itself
 SUPPORTED_CODECS = ("PCMU", "PCMA", "G722")
 PROMPT_KEYS = (
-    "greeting_zh", "greeting_mn", "listen_zh", "listen_mn", "goodbye_zh", "goodbye_mn",
-    "no_input_zh", "no_input_mn", "tone",
-)  # fmt: skip
+    "greeting_zh",
+    "greeting_mn",
+    "listen_zh",
+    "listen_mn",
+    "goodbye_zh",
+    "goodbye_mn",
+    "no_input_zh",
+    "no_input_mn",
+    "tone",
+)
 DEFAULT_PROMPTS = {
     "greeting_zh": "greeting_zh.wav",
     "listen_zh": "listen_zh.wav",
@@ -131,15 +138,30 @@ class _Reader:
 
 
 KNOWN_KEYS = {
-    "transport": {"bind_address", "public_address", "udp_port", "tcp_port", "rtp_port_start",
-                  "rtp_port_count"},
-    "account": {"numbers", "display_name", "registrar", "username", "realm", "password", "password_env",
-                "register_interval", "outbound_proxy"},
+    "transport": {
+        "bind_address",
+        "public_address",
+        "udp_port",
+        "tcp_port",
+        "rtp_port_start",
+        "rtp_port_count",
+    },
+    "account": {
+        "numbers",
+        "display_name",
+        "registrar",
+        "username",
+        "realm",
+        "password",
+        "password_env",
+        "register_interval",
+        "outbound_proxy",
+    },
     "media": {"codecs", "clock_rate", "jitter_buffer_init", "jitter_buffer_max"},
     "ivr": {*PROMPT_KEYS, "language_timeout"},
     "recording": {"directory", "retention_days"},
     "limits": {"max_calls", "max_call_length", "silence_timeout", "silence_threshold"},
-}  # fmt: skip
+}
 
 
 def _check_known(parser: configparser.ConfigParser) -> None:
@@ -173,8 +195,9 @@ def _resolve(base: Path, raw: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def parse_sip_config(text: str, *, base_dir: Path, source: Path | None = None,
-                     environ: dict[str, str] | None = None) -> SipConfig:  # fmt: skip
+def parse_sip_config(
+    text: str, *, base_dir: Path, source: Path | None = None, environ: dict[str, str] | None = None
+) -> SipConfig:
     """Parse sip.conf text; relative paths are resolved against ``base_dir``. Raises SipConfigError."""
     env = os.environ if environ is None else environ
     parser = configparser.ConfigParser(inline_comment_prefixes=(";", "#"), interpolation=None)
@@ -268,12 +291,18 @@ def parse_sip_config(text: str, *, base_dir: Path, source: Path | None = None,
         retention_days=r.integer("recording", "retention_days", 90, 0, 36500, "days (0 keeps forever)"),
     )
     limits = LimitsConfig(
-        max_calls=r.integer("limits", "max_calls", WHEEL_MAX_CALLS, 1, WHEEL_MAX_CALLS,
-                            "calls (the pjsua2 wheel caps a process at 4; run more SIP workers for more)"),
+        max_calls=r.integer(
+            "limits",
+            "max_calls",
+            WHEEL_MAX_CALLS,
+            1,
+            WHEEL_MAX_CALLS,
+            "calls (the pjsua2 wheel caps a process at 4; run more SIP workers for more)",
+        ),
         max_call_s=r.number("limits", "max_call_length", 1800, 10, 86400, "seconds"),
         silence_timeout_s=r.number("limits", "silence_timeout", 30, 2, 3600, "seconds"),
         silence_threshold_dbfs=r.number("limits", "silence_threshold", -45, -96, 0, "dBFS"),
-    )  # fmt: skip
+    )
     return SipConfig(transport, account, media, ivr, recording, limits, source)
 
 

@@ -58,6 +58,7 @@ class CallSummary:
     sip_call_id: str
     reason: EndReason
     status_code: int  # last SIP status: 200 for an answered call, 4xx-6xx for a rejected outbound call
+    status_text: str  # its reason phrase, e.g. "Not Found"
     started_at: datetime  # aware UTC
     answered_at: datetime | None
     ended_at: datetime
@@ -126,6 +127,7 @@ class CallEvent:
     digit: str = ""
     status_code: int = 0
     reason: str = ""
+    name: str = ""  # the prompt or audio name for playback_done
     summary: CallSummary | None = field(default=None, compare=False)
 
 

@@ -1,0 +1,153 @@
+"""The inbound IVR as a pure state machine: greeting -> language (DTMF 1/2) -> tone -> listen -> end.
+
+Driven by the SIP thread (and by the fake endpoint) with monotonic times; returns actions to perform.
+Timeouts: no key within ``language_timeout_s`` after the greeting chooses zh; caller audio below the
+threshold for ``silence_timeout_s`` while listening plays no_input and hangs up; ``max_call_s`` plays
+goodbye and hangs up. DTMF 1/2 during the greeting interrupts it (barge-in).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+
+from hotline.sip.protocol import EndReason, Language
+
+log = logging.getLogger(__name__)
+CLOSING_GRACE_S = 20.0  # hang up even if the closing prompt never reports its end
+LANGUAGE_KEYS: dict[str, Language] = {"1": "zh", "2": "mn"}
+
+
+@dataclass(frozen=True)
+class Play:
+    prompts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StopPlayback:
+    pass
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    lang: Language
+    source: str  # "dtmf" | "default"
+
+
+@dataclass(frozen=True)
+class Hangup:
+    reason: EndReason
+
+
+Action = Play | StopPlayback | ChooseLanguage | Hangup
+
+
+class Stage(Enum):
+    GREETING = "greeting"
+    CHOOSING = "choosing"
+    INSTRUCTING = "instructing"
+    LISTENING = "listening"
+    CLOSING = "closing"
+    DONE = "done"
+
+
+class InboundFlow:
+    def __init__(
+        self,
+        call_id: str,
+        available: set[str],
+        *,
+        language_timeout_s: float,
+        silence_timeout_s: float,
+        max_call_s: float,
+    ) -> None:
+        self.call_id = call_id
+        self.available = available
+        self.language_timeout_s = language_timeout_s
+        self.silence_timeout_s = silence_timeout_s
+        self.max_call_s = max_call_s
+        self.stage = Stage.GREETING
+        self.lang: Language | None = None
+        self.started_at = self.stage_at = 0.0
+        self.closing_reason: EndReason | None = None
+
+    def _prompt(self, base: str) -> str | None:
+        lang = self.lang or "zh"
+        for name in (f"{base}_{lang}", f"{base}_zh"):
+            if name in self.available:
+                if not name.endswith(lang):
+                    log.warning(
+                        "call %s: prompt %s_%s is empty, playing %s instead", self.call_id, base, lang, name
+                    )
+                return name
+        return None
+
+    def _to(self, stage: Stage, now: float) -> None:
+        self.stage, self.stage_at = stage, now
+
+    def start(self, now: float) -> list[Action]:
+        self.started_at = now
+        greeting = tuple(p for p in ("greeting_zh", "greeting_mn") if p in self.available)
+        if not greeting:
+            self._to(Stage.CHOOSING, now)
+            return []
+        self._to(Stage.GREETING, now)
+        return [Play(greeting)]
+
+    def _choose(self, lang: Language, source: str, now: float) -> list[Action]:
+        self.lang = lang
+        self._to(Stage.INSTRUCTING, now)
+        prompts = tuple(
+            p for p in (self._prompt("listen"), "tone" if "tone" in self.available else None) if p
+        )
+        actions: list[Action] = [ChooseLanguage(lang, source)]
+        if prompts:
+            actions.append(Play(prompts))
+        else:
+            self._to(Stage.LISTENING, now)
+        return actions
+
+    def _close(self, reason: EndReason, now: float) -> list[Action]:
+        self.closing_reason = reason
+        self._to(Stage.CLOSING, now)
+        prompt = self._prompt("no_input" if reason is EndReason.SILENCE_TIMEOUT else "goodbye")
+        if prompt is None:
+            self._to(Stage.DONE, now)
+            return [StopPlayback(), Hangup(reason)]
+        return [StopPlayback(), Play((prompt,))]
+
+    def on_dtmf(self, digit: str, now: float) -> list[Action]:
+        if self.stage in (Stage.GREETING, Stage.CHOOSING) and digit in LANGUAGE_KEYS:
+            return [StopPlayback(), *self._choose(LANGUAGE_KEYS[digit], "dtmf", now)]
+        return []
+
+    def on_playback_done(self, now: float) -> list[Action]:
+        """The playback queue ran empty."""
+        if self.stage is Stage.GREETING:
+            self._to(Stage.CHOOSING, now)
+        elif self.stage is Stage.INSTRUCTING:
+            self._to(Stage.LISTENING, now)
+        elif self.stage is Stage.CLOSING:
+            self._to(Stage.DONE, now)
+            return [Hangup(self.closing_reason or EndReason.LOCAL_HANGUP)]
+        return []
+
+    def on_tick(self, now: float, last_voice_at: float) -> list[Action]:
+        if self.stage is Stage.DONE:
+            return []
+        if self.stage is Stage.CLOSING:
+            if now - self.stage_at > CLOSING_GRACE_S:
+                self._to(Stage.DONE, now)
+                return [StopPlayback(), Hangup(self.closing_reason or EndReason.LOCAL_HANGUP)]
+            return []
+        if now - self.started_at >= self.max_call_s:
+            return self._close(EndReason.MAX_DURATION, now)
+        if self.stage is Stage.CHOOSING and now - self.stage_at >= self.language_timeout_s:
+            return self._choose("zh", "default", now)
+        if (
+            self.stage is Stage.LISTENING
+            and now - max(last_voice_at, self.stage_at) >= self.silence_timeout_s
+        ):
+            return self._close(EndReason.SILENCE_TIMEOUT, now)
+        return []
