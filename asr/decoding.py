@@ -97,7 +97,7 @@ class UtteranceDecoder:
         self._last_partial = ""
         base = self._time_base
         words = tuple(
-            Word(normalize_zh(w["word"]), round(w["start"] - base, 3), round(w["end"] - base, 3), w["conf"])
+            Word(normalize_zh(w["word"]), _seconds(w["start"] - base), _seconds(w["end"] - base), w["conf"])
             for w in result.get("result", ())
             if not _NON_LEXICAL.match(w["word"])
         )
@@ -121,3 +121,7 @@ def _call_hook(hook: Callable | None, value: object) -> None:
         hook(value)
     except Exception:  # a failing hook must not stop decoding of the call
         log.exception("asr hook %r failed", hook)
+
+
+def _seconds(value: float) -> float:
+    return max(0.0, round(value, 3))
