@@ -1,0 +1,96 @@
+"""Benchmark service-item search: hit@1/hit@3 on the query set and per-query latency.
+
+    python bench/kb_search.py [--repeat 5] [--show-misses]
+
+Loads the shipped seed catalogue (knowledge_base/seed/service_items.csv) and the query set
+(tests/knowledge_base/queries.csv), prints the figures and writes bench/results/kb_search.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = ROOT / "tests" / "knowledge_base" / "queries.csv"
+RESULTS = ROOT / "bench" / "results" / "kb_search.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes over the query set")
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args()
+
+    from knowledge_base.catalog_io import SEED_CATALOG
+    from knowledge_base.catalog_reader import read_catalog
+    from knowledge_base.search import SearchIndex
+
+    records = read_catalog(SEED_CATALOG)
+    with QUERIES.open(encoding="utf-8", newline="") as fh:
+        queries = [(row["query"], row["expected_code"]) for row in csv.DictReader(fh)]
+
+    started = time.perf_counter()
+    index = SearchIndex(records)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index.search("预热 查询")
+    first_query_s = time.perf_counter() - started
+
+    hit1 = hit3 = 0
+    misses = []
+    for query, expected in queries:
+        codes = [h.code for h in index.search(query, k=3)]
+        hit1 += codes[:1] == [expected]
+        hit3 += expected in codes
+        if expected not in codes:
+            misses.append({"query": query, "expected": expected, "got": codes})
+
+    latencies_ms = []
+    for _ in range(args.repeat):
+        for query, _expected in queries:
+            t0 = time.perf_counter()
+            index.search(query, k=5)
+            latencies_ms.append((time.perf_counter() - t0) * 1000)
+    latencies_ms.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies_ms[min(len(latencies_ms) - 1, int(p * len(latencies_ms)))], 3)
+
+    result = {
+        "items": len(records),
+        "queries": len(queries),
+        "hit_at_1": round(hit1 / len(queries), 4),
+        "hit_at_3": round(hit3 / len(queries), 4),
+        "latency_ms": {"p50": pct(0.50), "p95": pct(0.95), "max": round(latencies_ms[-1], 3),
+                       "mean": round(statistics.fmean(latencies_ms), 3), "samples": len(latencies_ms)},
+        "index_build_s": round(build_s, 3),
+        "first_query_s": round(first_query_s, 3),
+        "misses": misses,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    print(f"catalogue: {result['items']} items, query set: {result['queries']} queries")
+    print(f"hit@1 {result['hit_at_1']:.3f}   hit@3 {result['hit_at_3']:.3f}   (aim: hit@3 >= 0.9)")
+    lat = result["latency_ms"]
+    print(f"latency per query: p50 {lat['p50']} ms   p95 {lat['p95']} ms   max {lat['max']} ms   "
+          f"({lat['samples']} searches; aim: p95 < 20 ms)")
+    print(f"index build {result['index_build_s']} s (first build in the process loads jieba and pypinyin)")
+    if args.show_misses:
+        for miss in misses:
+            print(f"  miss: {miss['query']!r} expected {miss['expected']} got {miss['got']}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Service-item search shared by every channel (phone, web portal, forum, kiosk).
+
+An in-memory BM25 index over four fields of each item — name, keywords (colloquial synonyms),
+answer text and the pinyin syllable bigrams of name and keywords (for homophone typos). Build
+it once from the catalogue, query it in about a millisecond (cheap enough for every partial
+transcript of a call), and :meth:`SearchIndex.refresh` it after the catalogue changes; a
+refresh swaps the whole index at once, so concurrent readers never see half of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from classifier import segment
+from knowledge_base import query_text
+from knowledge_base.catalog_schema import ItemRecord
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    weight: float
+    b: float  # BM25 length normalisation
+
+
+FIELDS: dict[str, FieldSpec] = {
+    "name": FieldSpec(weight=2.5, b=0.5),
+    "keywords": FieldSpec(weight=2.0, b=0.3),
+    "answer": FieldSpec(weight=0.4, b=0.75),
+    "pinyin": FieldSpec(weight=1.2, b=0.3),
+}
+K1 = 1.2
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item: ItemRecord
+    score: float
+    matched: tuple[str, ...]  # query terms that matched, e.g. ("社保卡", "设保≈社保") — reasons for routing
+
+    @property
+    def code(self) -> str:
+        return self.item.code
+
+
+@dataclass(frozen=True)
+class _Built:
+    items: tuple[ItemRecord, ...]
+    postings: dict[str, dict[str, tuple[tuple[int, float], ...]]]  # field -> term -> ((doc, weight), ...)
+    pinyin_chars: dict[str, str]  # pinyin bigram -> characters it came from in the catalogue
+
+
+class SearchIndex:
+    """BM25 index over service items; ``search`` is thread-safe, ``refresh`` swaps atomically."""
+
+    def __init__(self, items: Iterable[ItemRecord] = ()):
+        self._built = _build(list(items))
+
+    @classmethod
+    def from_session(cls, session: Session) -> SearchIndex:
+        """Index every item in the database (retired ones are kept but hidden by default)."""
+        return cls(load_records(session))
+
+    def refresh(self, items: Iterable[ItemRecord]) -> None:
+        self._built = _build(list(items))
+
+    def refresh_from_session(self, session: Session) -> None:
+        self.refresh(load_records(session))
+
+    def __len__(self) -> int:
+        return len(self._built.items)
+
+    def search(
+        self, query: str, *, k: int = 5, include_retired: bool = False, min_score: float = 0.0
+    ) -> list[SearchHit]:
+        """The ``k`` best items for ``query`` (spoken or typed text, any length), best first."""
+        built = self._built
+        if not built.items or not query.strip():
+            return []
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, list[str]] = defaultdict(list)
+        for field, term, label, weight in _query_terms(query, built.pinyin_chars):
+            for doc, doc_weight in built.postings[field].get(term, ()):
+                scores[doc] += weight * doc_weight
+                if label not in matched[doc]:
+                    matched[doc].append(label)
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], built.items[pair[0]].code))
+        hits = []
+        for doc, score in ranked:
+            item = built.items[doc]
+            if score <= min_score or (item.status == "retired" and not include_retired):
+                continue
+            hits.append(SearchHit(item=item, score=round(score, 3), matched=tuple(matched[doc])))
+            if len(hits) == k:
+                break
+        return hits
+
+
+def load_records(session: Session) -> list[ItemRecord]:
+    from knowledge_base.items import list_items, record_of
+
+    return [record_of(item) for item in list_items(session, include_retired=True)]
+
+
+def _query_terms(query: str, pinyin_chars: dict[str, str]):
+    """(field, term, label, weight) for each distinct query term; synonyms weigh less."""
+    seen: set[tuple[str, str]] = set()
+    word_list = query_text.words(query)
+    weighted = [(w, 1.0) for w in word_list]
+    weighted += [(s, query_text.SYNONYM_WEIGHT) for w in word_list for s in query_text.synonyms_of(w)]
+    for word, weight in weighted:
+        for field in ("name", "keywords", "answer"):
+            if (field, word) not in seen:
+                seen.add((field, word))
+                yield field, word, word, weight
+    for run in query_text.content_runs(query):
+        for bigram, chars in query_text.pinyin_bigrams(run):
+            if ("pinyin", bigram) in seen:
+                continue
+            seen.add(("pinyin", bigram))
+            known = pinyin_chars.get(bigram, chars)
+            yield "pinyin", bigram, chars if known == chars else f"{chars}≈{known}", 1.0
+
+
+def _document_terms(item: ItemRecord) -> dict[str, list[str]]:
+    keyword_terms = []
+    for keyword in item.keywords:
+        keyword_terms.append(query_text.normalize(keyword))
+        keyword_terms += query_text.words(keyword)
+    return {
+        "name": query_text.words(item.name),
+        "keywords": keyword_terms,
+        "answer": query_text.words(item.answer),
+        "pinyin": [],  # filled by _build, which also records the characters
+    }
+
+
+def _build(items: list[ItemRecord]) -> _Built:
+    segment.add_words([i.name for i in items] + [k for i in items for k in i.keywords])
+    docs = []
+    pinyin_chars: dict[str, str] = {}
+    for item in items:
+        terms = _document_terms(item)
+        for text in (item.name, *item.keywords):
+            for run in query_text.content_runs(text):
+                for bigram, chars in query_text.pinyin_bigrams(run):
+                    terms["pinyin"].append(bigram)
+                    pinyin_chars.setdefault(bigram, chars)
+        docs.append(terms)
+    postings = {field: _bm25_postings([d[field] for d in docs], spec) for field, spec in FIELDS.items()}
+    return _Built(items=tuple(items), postings=postings, pinyin_chars=pinyin_chars)
+
+
+def _bm25_postings(doc_terms: list[list[str]], spec: FieldSpec) -> dict[str, tuple[tuple[int, float], ...]]:
+    """term -> ((doc, field weight × idf × saturated tf), ...): the document side of BM25, precomputed."""
+    n = len(doc_terms)
+    lengths = [len(t) for t in doc_terms]
+    avg = (sum(lengths) / n) if n and sum(lengths) else 1.0
+    counts = [Counter(t) for t in doc_terms]
+    df = Counter(term for c in counts for term in c)
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for doc, counter in enumerate(counts):
+        norm = K1 * (1 - spec.b + spec.b * lengths[doc] / avg)
+        for term, tf in counter.items():
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            postings[term].append((doc, spec.weight * idf * tf * (K1 + 1) / (tf + norm)))
+    return {term: tuple(p) for term, p in postings.items()}
