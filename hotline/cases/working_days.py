@@ -1,0 +1,109 @@
+"""The working-day clock in China time: official holidays and 调休 working weekends.
+
+A working day counts as 24 hours of working time; a limit of N working days from time t ends at the same
+time of day on the N-th following working day (t on a rest day: at the end of the N-th working day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.accounts.timestamps import as_utc
+from hotline.models import CalendarDay, DayKind
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DAY = 86400.0
+_MAX_DAYS = 3660  # ten years: a guard against a calendar without working days
+
+
+class WorkCalendar:
+    """Monday–Friday are working days unless ``overrides`` says otherwise (date -> is working)."""
+
+    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+        self.overrides = dict(overrides or {})
+
+    def is_working_day(self, day: date) -> bool:
+        return self.overrides.get(day, day.weekday() < 5)
+
+    def working_days(self, start: date, end: date) -> list[date]:
+        """Working days in [start, end]."""
+        return [d for d in _days(start, end) if self.is_working_day(d)]
+
+    def add_working_days(self, at: datetime, days: float) -> datetime:
+        return self.add_working_time(at, days * DAY)
+
+    def add_working_time(self, at: datetime, seconds: float) -> datetime:
+        """The instant when ``seconds`` of working time have passed since ``at`` (UTC)."""
+        local = as_utc(at).astimezone(CHINA)
+        left = seconds
+        for _ in range(_MAX_DAYS):
+            midnight = _next_midnight(local)
+            if self.is_working_day(local.date()):
+                available = (midnight - local).total_seconds()
+                if left <= available:
+                    return as_utc(local + timedelta(seconds=left))
+                left -= available
+            local = midnight
+        raise ValueError("no working days in the calendar")
+
+    def subtract_working_time(self, at: datetime, seconds: float) -> datetime:
+        """The instant ``seconds`` of working time before ``at`` (UTC)."""
+        local = as_utc(at).astimezone(CHINA)
+        left = seconds
+        for _ in range(_MAX_DAYS):
+            day_start = datetime.combine(local.date(), time(), CHINA)
+            if day_start == local:
+                day_start = datetime.combine(local.date() - timedelta(days=1), time(), CHINA)
+            if self.is_working_day(day_start.date()):
+                available = (local - day_start).total_seconds()
+                if left <= available:
+                    return as_utc(local - timedelta(seconds=left))
+                left -= available
+            local = day_start
+        raise ValueError("no working days in the calendar")
+
+    def working_seconds(self, start: datetime, end: datetime,
+                        pauses: Iterable[tuple[datetime, datetime | None]] = ()) -> float:
+        """Working time between two instants, minus the working time inside ``pauses`` (open: until end)."""
+        total = self._between(start, end)
+        for pause_start, pause_end in pauses:
+            lo = max(as_utc(pause_start), as_utc(start))
+            hi = min(as_utc(pause_end or end), as_utc(end))
+            if hi > lo:
+                total -= self._between(lo, hi)
+        return max(total, 0.0)
+
+    def _between(self, start: datetime, end: datetime) -> float:
+        local, stop = as_utc(start).astimezone(CHINA), as_utc(end).astimezone(CHINA)
+        total = 0.0
+        while local < stop:
+            midnight = _next_midnight(local)
+            if self.is_working_day(local.date()):
+                total += (min(midnight, stop) - local).total_seconds()
+            local = midnight
+        return total
+
+
+def _next_midnight(local: datetime) -> datetime:
+    return datetime.combine(local.date() + timedelta(days=1), time(), CHINA)
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def china_date(at: datetime) -> date:
+    return as_utc(at).astimezone(CHINA).date()
+
+
+def load_work_calendar(session: Session) -> WorkCalendar:
+    rows = session.execute(select(CalendarDay.day, CalendarDay.kind))
+    return WorkCalendar({day: kind == DayKind.workday for day, kind in rows})
