@@ -1,0 +1,73 @@
+"""Write department_train.csv and department_test.csv (text -> owning department code).
+
+    python -m classifier.data.generate_department
+
+Train and test use different sentence frames, and the test split also uses topic phrases held out of
+training (the last two per department), so it measures generalisation.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from classifier.data import slots
+from classifier.data.department_topics import DEPARTMENT_TOPICS
+from classifier.data.generate_intent import write
+
+HERE = Path(__file__).resolve().parent
+HELD_OUT = 2
+
+TRAIN_FRAMES = [
+    ("spoken", "我想问一下{topic}的事"),
+    ("spoken", "{topic}这个事找谁"),
+    ("spoken", "我们{gacha}{topic}的问题一直没解决"),
+    ("spoken", "{town}{topic}怎么办理"),
+    ("spoken", "我反映一下{topic}"),
+    ("spoken", "关于{topic}我有个问题"),
+    ("spoken", "{who}{topic}的事想咨询一下"),
+    ("spoken", "{topic}能不能上门"),
+    ("written", "请问{topic}需要什么手续？"),
+    ("written", "反映{town}{topic}问题，请相关部门处理。"),
+    ("written", "关于{topic}的建议：希望简化流程。"),
+    ("written", "{gacha}牧民咨询{topic}相关政策。"),
+    ("written", "【{topic}】{who}遇到困难，望帮助。"),
+    ("written", "{topic}方面的问题，{dur}了没人管。"),
+]
+TEST_FRAMES = [
+    ("spoken", "跟你打听一下{topic}"),
+    ("spoken", "我这边是{town}的{topic}这块出了点问题"),
+    ("written", "求助：{topic}该找哪个单位？"),
+    ("written", "{topic}的事情拖了{dur}，请尽快答复。"),
+]
+
+
+def generate(frames, phrases_of, per_department: int, seed: int) -> list[tuple[str, str, str]]:
+    rng = random.Random(seed)
+    rows: list[tuple[str, str, str]] = []
+    for code, topics in DEPARTMENT_TOPICS.items():
+        phrases = phrases_of(topics)
+        seen: set[str] = set()
+        attempts = 0
+        while len(seen) < per_department and attempts < per_department * 50:
+            attempts += 1
+            style, frame = rng.choice(frames)
+            clean = slots.fill(frame.replace("{topic}", rng.choice(phrases)), rng)
+            text = slots.spoken(clean, rng) if style == "spoken" else clean
+            if text not in seen:
+                seen.add(text)
+                rows.append((text, code, style))
+    rng.shuffle(rows)
+    return rows
+
+
+def main() -> None:
+    train = generate(TRAIN_FRAMES, lambda t: t[:-HELD_OUT], per_department=45, seed=7812345)
+    test = generate(TEST_FRAMES, lambda t: t[-HELD_OUT:], per_department=8, seed=20261129)
+    write(HERE / "department_train.csv", train)
+    write(HERE / "department_test.csv", test)
+    print(f"department_train.csv: {len(train)} rows, department_test.csv: {len(test)} rows")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The text -> features -> label pipeline: jieba words plus character n-grams, calibrated linear SVM.
+
+The pipeline holds only standard scikit-learn types (so it can be persisted with skops and loaded with an
+explicit trusted-types list): segmentation happens before it, and its input is a two-column object array
+``[normalised text, space-joined words]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from classifier import segment
+from classifier.text import normalize
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    words: bool = True  # jieba word uni+bigrams (costs segmentation time)
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (1, 3)
+    char_min_df: int = 2
+    char_max_df: float = 1.0
+    svm_c: float = 1.0
+    balanced: bool = True
+    calibration_folds: int = 3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FeatureSpec:
+        known = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__annotations__
+        }
+        return cls(**known)
+
+
+INTENT_FEATURES = FeatureSpec(char_min_df=2)
+# Long written messages: words add little and cost segmentation time; broader character features instead.
+TOPIC_FEATURES = FeatureSpec(words=False, char_ngrams=(1, 2), char_min_df=2, char_max_df=0.5, svm_c=2.0)
+
+
+def prepare(texts: Sequence[str], spec: FeatureSpec) -> np.ndarray:
+    """Pipeline input for ``texts`` (already normalised or not; normalising twice is harmless)."""
+    rows = np.empty((len(texts), 2), dtype=object)
+    for i, text in enumerate(texts):
+        clean = normalize(text)
+        rows[i, 0] = clean
+        rows[i, 1] = " ".join(segment.cut(clean)) if spec.words else ""
+    return rows
+
+
+def build_pipeline(spec: FeatureSpec, min_class_count: int):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    parts = [
+        (
+            "chars",
+            TfidfVectorizer(
+                analyzer="char",
+                ngram_range=spec.char_ngrams,
+                sublinear_tf=True,
+                min_df=spec.char_min_df,
+                max_df=spec.char_max_df,
+                dtype=np.float32,
+            ),
+            0,
+        )
+    ]
+    if spec.words:
+        words = TfidfVectorizer(
+            token_pattern=r"\S+", ngram_range=spec.word_ngrams, sublinear_tf=True, dtype=np.float32
+        )
+        parts.append(("words", words, 1))
+    weight = "balanced" if spec.balanced else None
+    folds = min(spec.calibration_folds, min_class_count)
+    if folds >= 2:
+        clf = CalibratedClassifierCV(LinearSVC(C=spec.svm_c, class_weight=weight), method="sigmoid", cv=folds)
+    else:  # a label with a single example (e.g. a new department from one correction): no CV possible
+        clf = LogisticRegression(C=10 * spec.svm_c, class_weight=weight, max_iter=2000)
+    return Pipeline([("features", ColumnTransformer(parts)), ("clf", clf)])
