@@ -113,13 +113,17 @@ def call(
     caller: str = typer.Option("1000", "--from", help="our number in the From header"),
     answer_timeout: float = typer.Option(30.0, help="give up when not answered within this many seconds"),
     clock_rate: int = typer.Option(8000, help="bridge clock rate, Hz"),
+    record: Path | None = typer.Option(None, help="save what we hear (the far end's audio) to this WAV"),
 ) -> None:
-    """Place a real SIP call (pjsua2). Exit 0 when answered; 4/5/6 when rejected with 4xx/5xx/6xx; 3 no answer."""
+    """Place a real SIP call (pjsua2).
+
+    Exit status: 0 answered, 4/5/6 rejected with a 4xx/5xx/6xx (printed), 3 not answered, 1 local error.
+    """
     import tempfile
 
     from hotline.sip.config import (
-        IvrConfig,
         AccountConfig,
+        IvrConfig,
         LimitsConfig,
         MediaConfig,
         RecordingConfig,
@@ -173,6 +177,7 @@ def call(
             dtmf_delay=dtmf_delay,
             hangup_after=hangup_after,
             answer_timeout=answer_timeout,
+            record_to=record,
         )
     finally:
         endpoint.stop()

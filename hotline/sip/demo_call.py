@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from hotline.sip.protocol import SipCallError, SipEndpoint
 
@@ -30,11 +32,12 @@ def run_demo_call(
     dtmf_delay: float,
     hangup_after: float | None,
     answer_timeout: float = 30.0,
+    record_to: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> int:
     """Place the call and script it; returns the process exit status."""
     try:
-        handle = endpoint.place_call(uri, record=False, answer_timeout=answer_timeout)
+        handle = endpoint.place_call(uri, record=record_to is not None, answer_timeout=answer_timeout)
     except SipCallError as exc:
         say(f"error: {exc}")
         return EXIT_ERROR
@@ -76,10 +79,23 @@ def run_demo_call(
             say(f"received DTMF {event.digit}")
         elif event.kind == "ended":
             say(f"remote hung up after {time.monotonic() - started:.1f} s")
+            _keep_recording(event.summary.recording_path if event.summary else None, record_to, say)
             return EXIT_OK
     summary = handle.wait_ended(10)
     if summary is None:
         say("hangup not confirmed within 10 s")
         return EXIT_ERROR
     say(f"hung up after {summary.duration_s:.1f} s")
+    _keep_recording(summary.recording_path, record_to, say)
     return EXIT_OK
+
+
+def _keep_recording(path: Path | None, record_to: Path | None, say: Callable[[str], None]) -> None:
+    if record_to is None:
+        return
+    if path is None or not path.exists():
+        say("nothing was recorded")
+        return
+    record_to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, record_to)
+    say(f"recorded what we heard to {record_to}")

@@ -12,10 +12,13 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
+import os
 import queue
+import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -62,6 +65,18 @@ def _write_frame(frame: pj.MediaFrame, pcm: bytes) -> None:
     ctypes.memmove(_vector_data(buf), pcm, len(pcm))
     frame.size = len(pcm)
     frame.type = _AUDIO
+
+
+def _to_stderr(fn: Callable[[], object]) -> None:
+    """Run ``fn`` with file descriptor 1 pointing at stderr (keeps `hotline call` stdout clean)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        fn()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _check_vector_layout() -> None:
@@ -285,7 +300,7 @@ class PjsuaEndpoint:
         _check_vector_layout()
         cfg, media = self.config, self.config.media
         self._ep = ep = pj.Endpoint()
-        ep.libCreate()
+        _to_stderr(ep.libCreate)  # pjlib logs its banner to stdout before any log config applies
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = True

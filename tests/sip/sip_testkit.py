@@ -1,0 +1,235 @@
+"""Helpers for real SIP tests: an endpoint in a subprocess on free loopback ports, callers, WAV checks."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HARNESS = Path(__file__).resolve().parent / "sip_endpoint_harness.py"
+HOTLINE = os.environ.get("SIP_TEST_HOTLINE", f"{sys.executable} -m hotline").split()  # DEV-ONLY override
+SIPP_FILES = Path("/usr/share/sip-tester")
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def free_sip_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(100):
+        port = random.randrange(21000, 29000)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+                udp.bind(("127.0.0.1", port))
+                tcp.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free SIP port")
+
+
+def free_rtp_start() -> int:
+    """An even port starting a free block of 40 UDP ports (RTP + RTCP pairs)."""
+    for _ in range(100):
+        start = random.randrange(30000, 60000) // 2 * 2
+        try:
+            socks = []
+            for port in range(start, start + 40, 2):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return start
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free RTP range")
+
+
+def write_tone(path: Path, seconds: float, freq: float = 440.0, rate: int = 8000, level: float = 0.3) -> Path:
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (np.sin(2 * math.pi * freq * t) * level * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes())
+    return path
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def wav_levels(path: Path, window_s: float = 0.1) -> list[float]:
+    """RMS level (dBFS) of each window of a 16-bit mono WAV."""
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+    size = int(rate * window_s)
+    levels = []
+    for start in range(0, len(samples) - size + 1, size):
+        rms = math.sqrt(float(np.mean(samples[start : start + size] ** 2)))
+        levels.append(20 * math.log10(rms / 32768) if rms else -120.0)
+    return levels
+
+
+@dataclass
+class RunningEndpoint:
+    proc: subprocess.Popen
+    port: int
+    events_path: Path
+    log_path: Path
+    recordings: Path
+    log_file: object = None
+    returncode: int | None = field(default=None)
+
+    @property
+    def uri(self) -> str:
+        return f"sip:7812345@127.0.0.1:{self.port}"
+
+    def events(self) -> list[dict]:
+        if not self.events_path.exists():
+            return []
+        lines = self.events_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def wait_for(self, event: str, count: int = 1, timeout: float = 30.0) -> list[dict]:
+        """The first ``count`` events named ``event``; fails with the harness log when they do not come."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [e for e in self.events() if e["event"] == event]
+            if len(found) >= count:
+                return found[:count]
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        pytest.fail(f"expected {count} {event} events, got {self.events()}\nendpoint log:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+
+    def stop(self) -> int:
+        if self.returncode is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.returncode = self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.returncode = self.proc.wait()
+            self.proc.stdout.close()  # type: ignore[union-attr]
+            self.log_file.close()  # type: ignore[attr-defined]
+        return self.returncode
+
+
+def write_config(directory: Path, port: int, **sections: dict[str, object]) -> Path:
+    recordings = directory / "recordings"
+    prompts = {
+        "greeting_zh": write_tone(directory / "greeting.wav", 1.5, 440),
+        "listen_zh": write_tone(directory / "listen.wav", 0.4, 660),
+        "goodbye_zh": write_tone(directory / "goodbye.wav", 0.4, 550),
+        "no_input_zh": write_tone(directory / "no_input.wav", 0.6, 350),
+    }
+    base: dict[str, dict[str, object]] = {
+        "transport": {
+            "bind_address": "127.0.0.1",
+            "udp_port": port,
+            "tcp_port": port,
+            "rtp_port_start": free_rtp_start(),
+            "rtp_port_count": 40,
+        },
+        "ivr": {**prompts, "language_timeout": 2},
+        "recording": {"directory": recordings, "retention_days": 0},
+        "limits": {"silence_timeout": 30, "max_call_length": 120},
+    }
+    for name, values in sections.items():
+        base.setdefault(name, {}).update(values)
+    text = "\n".join(
+        f"[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
+        for name, values in base.items()
+    )
+    path = directory / "sip.conf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def start_endpoint(directory: Path, **sections: dict[str, object]) -> RunningEndpoint:
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_sip_port()
+    config = write_config(directory, port, **sections)
+    events, log_path = directory / "events.jsonl", directory / "endpoint.log"
+    log_file = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, str(HARNESS), str(config), str(events)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log_file,
+        text=True,
+        cwd=directory,
+        env=subprocess_env(),
+    )
+    running = RunningEndpoint(proc, port, events, log_path, directory / "recordings", log_file)
+    line = proc.stdout.readline()  # type: ignore[union-attr]
+    if line.strip() != "READY":
+        proc.kill()
+        running.stop()
+        pytest.fail(f"endpoint did not start: {line!r}\n{running.log()}")
+    return running
+
+
+@pytest.fixture
+def endpoint_factory(tmp_path):
+    """Start endpoints; at teardown stop them and require a clean exit (no pjsua2 abort)."""
+    started: list[RunningEndpoint] = []
+
+    def factory(name: str = "ep", **sections: dict[str, object]) -> RunningEndpoint:
+        running = start_endpoint(tmp_path / name, **sections)
+        started.append(running)
+        return running
+
+    yield factory
+    for running in started:
+        code = running.stop()
+        assert code == 0, f"endpoint exited with {code} (abort?)\n{running.log()}"
+
+
+def hotline_call(
+    uri: str, *args: str, timeout: float = 60, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*HOTLINE, "call", uri, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=subprocess_env(),
+        cwd=cwd or REPO,
+    )
+
+
+def start_hotline_call(uri: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*HOTLINE, "call", uri, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        cwd=REPO,
+    )
