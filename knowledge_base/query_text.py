@@ -17,6 +17,7 @@ from classifier import segment
 CJK = re.compile(r"[\u3400-\u9fff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _WORD_CHARS = re.compile(r"[\w\u3400-\u9fff]+")
+_ALNUM = re.compile(r"[0-9]+|[a-z]+")
 
 # Fillers and function words of spoken questions; they carry no service meaning.
 STOPWORDS = frozenset(
@@ -35,7 +36,9 @@ STOPWORDS = frozenset(
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "娃": ("儿童", "孩子"), "小孩": ("儿童", "孩子"), "孩子": ("儿童", "子女"),
     "闺女": ("子女",), "老人": ("老年人",), "老人家": ("老年人",),
-    "爹妈": ("父母",), "爸妈": ("父母",), "去世": ("死亡", "过世"), "没了": ("死亡",),
+    "爹妈": ("父母",), "爸妈": ("父母",), "爸": ("老人", "父母"), "妈": ("老人", "父母"),
+    "爷爷": ("老人",), "奶奶": ("老人",), "老爷子": ("老人",), "老太太": ("老人",),
+    "去世": ("死亡", "过世"), "没了": ("死亡",),
     "丢": ("遗失", "补办"), "丢了": ("遗失", "补办", "挂失"), "掉了": ("遗失", "补办"),
     "补": ("补办", "补领"), "过期": ("到期",), "换": ("换领", "换证"),
     "钱": ("费用",), "工钱": ("工资",), "欠": ("拖欠",),
@@ -61,20 +64,28 @@ def normalize(text: str) -> str:
 
 def words(text: str, *, drop_stopwords: bool = True) -> list[str]:
     """Search words of ``text``: jieba words plus sub-words, punctuation and fillers dropped."""
+    text = normalize(text)
     out = []
-    for word in segment.cut_for_search(normalize(text)):
+    for word in segment.cut_for_search(text, hmm=False):
         if not _WORD_CHARS.fullmatch(word):
             continue
         if drop_stopwords and word in STOPWORDS:
             continue
         out.append(word)
+    # digits and Latin inside a longer word (80 in 80岁补贴, 12333) count as words of their own
+    out += [w for w in _ALNUM.findall(text) if w not in out and w not in STOPWORDS]
     return out
+
+
+def content_chars(run: str) -> list[str]:
+    """Characters of a run that mean something (了, 的, 吗 ... dropped)."""
+    return [c for c in run if c not in STOPWORDS]
 
 
 def content_runs(text: str) -> list[str]:
     """Runs of Chinese characters left after dropping fillers (pinyin bigrams never span a filler)."""
     runs, current = [], []
-    for word in segment.cut(normalize(text)):
+    for word in segment.cut(normalize(text), hmm=False):
         if word in STOPWORDS or not CJK.search(word):
             if current:
                 runs.append("".join(current))
@@ -90,7 +101,7 @@ def content_runs(text: str) -> list[str]:
 def syllable(char: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
-    return fold(lazy_pinyin(char, style=Style.NORMAL)[0])
+    return lazy_pinyin(char, style=Style.NORMAL)[0]
 
 
 def fold(pinyin: str) -> str:
@@ -105,7 +116,7 @@ def fold(pinyin: str) -> str:
 
 
 def pinyin_bigrams(run: str) -> list[tuple[str, str]]:
-    """``(bigram, characters)`` pairs of a Chinese run: 社保卡 -> (se_bao, 社保), (bao_ka, 保卡)."""
+    """``(bigram, characters)`` pairs of a Chinese run: 社保卡 -> (she_bao, 社保), (bao_ka, 保卡)."""
     chars = CJK.findall(run)
     if len(chars) < 2:
         return []
@@ -121,8 +132,37 @@ def _run_syllables(run: str) -> tuple[str, ...]:
     sounds = lazy_pinyin(run, style=Style.NORMAL, errors=lambda chars: ["?"] * len(chars))
     if len(sounds) != len(run):  # unexpected split: fall back to one character at a time
         sounds = [syllable(c) for c in run]
-    return tuple(fold(s) for s in sounds)
+    return tuple(sounds)
 
 
-def synonyms_of(word: str) -> tuple[str, ...]:
-    return SYNONYMS.get(word, ())
+def expansions(word: str) -> list[tuple[str, float]]:
+    """Extra query terms for ``word`` with their weights: synonyms, and numerals as digits (八十 -> 80)."""
+    out = [(s, SYNONYM_WEIGHT) for s in SYNONYMS.get(word, ())]
+    number = chinese_number(word)
+    if number is not None:
+        out.append((str(number), 1.0))
+    return out
+
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+           "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_number(word: str) -> int | None:
+    """八十 -> 80, 一百零五 -> 105, 十六 -> 16; None unless the word is a plain Chinese numeral."""
+    if len(word) < 2 or any(c not in _DIGITS and c not in _UNITS for c in word):
+        return None
+    total, digit = 0, None
+    for char in word:
+        if char in _DIGITS:
+            digit = _DIGITS[char]
+        else:
+            total += (1 if digit is None else digit) * _UNITS[char]
+            digit = None
+    return total + (digit or 0)
+
+
+def fuzzy(bigram: str) -> str:
+    """The folded form of an exact pinyin bigram (she_bao -> se_bao, jing_tie -> jin_tie)."""
+    return "_".join(fold(s) for s in bigram.split("_"))

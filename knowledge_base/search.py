@@ -32,6 +32,8 @@ FIELDS: dict[str, FieldSpec] = {
     "keywords": FieldSpec(weight=2.0, b=0.3),
     "answer": FieldSpec(weight=0.4, b=0.75),
     "pinyin": FieldSpec(weight=1.2, b=0.3),
+    "fuzzy_pinyin": FieldSpec(weight=0.6, b=0.3),
+    "chars": FieldSpec(weight=0.5, b=0.3),
 }
 K1 = 1.2
 
@@ -111,31 +113,40 @@ def _query_terms(query: str, pinyin_chars: dict[str, str]):
     seen: set[tuple[str, str]] = set()
     word_list = query_text.words(query)
     weighted = [(w, 1.0) for w in word_list]
-    weighted += [(s, query_text.SYNONYM_WEIGHT) for w in word_list for s in query_text.synonyms_of(w)]
+    weighted += [pair for w in word_list for pair in query_text.expansions(w)]
     for word, weight in weighted:
         for field in ("name", "keywords", "answer"):
             if (field, word) not in seen:
                 seen.add((field, word))
                 yield field, word, word, weight
     for run in query_text.content_runs(query):
+        for char in query_text.content_chars(run):
+            if ("chars", char) not in seen:
+                seen.add(("chars", char))
+                yield "chars", char, char, 1.0
         for bigram, chars in query_text.pinyin_bigrams(run):
-            if ("pinyin", bigram) in seen:
-                continue
-            seen.add(("pinyin", bigram))
-            known = pinyin_chars.get(bigram, chars)
-            yield "pinyin", bigram, chars if known == chars else f"{chars}≈{known}", 1.0
+            for field, term in (("pinyin", bigram), ("fuzzy_pinyin", query_text.fuzzy(bigram))):
+                if (field, term) in seen:
+                    continue
+                seen.add((field, term))
+                known = pinyin_chars.get(term, chars)
+                yield field, term, chars if known == chars else f"{chars}≈{known}", 1.0
 
 
 def _document_terms(item: ItemRecord) -> dict[str, list[str]]:
     keyword_terms = []
     for keyword in item.keywords:
-        keyword_terms.append(query_text.normalize(keyword))
-        keyword_terms += query_text.words(keyword)
+        terms = query_text.words(keyword)
+        whole = query_text.normalize(keyword)
+        keyword_terms += terms if whole in terms else [whole, *terms]
     return {
         "name": query_text.words(item.name),
         "keywords": keyword_terms,
         "answer": query_text.words(item.answer),
         "pinyin": [],  # filled by _build, which also records the characters
+        "fuzzy_pinyin": [],
+        "chars": [c for text in (item.name, *item.keywords) for run in query_text.content_runs(text)
+                  for c in query_text.content_chars(run)],
     }
 
 
@@ -149,7 +160,9 @@ def _build(items: list[ItemRecord]) -> _Built:
             for run in query_text.content_runs(text):
                 for bigram, chars in query_text.pinyin_bigrams(run):
                     terms["pinyin"].append(bigram)
+                    terms["fuzzy_pinyin"].append(query_text.fuzzy(bigram))
                     pinyin_chars.setdefault(bigram, chars)
+                    pinyin_chars.setdefault(query_text.fuzzy(bigram), chars)
         docs.append(terms)
     postings = {field: _bm25_postings([d[field] for d in docs], spec) for field, spec in FIELDS.items()}
     return _Built(items=tuple(items), postings=postings, pinyin_chars=pinyin_chars)
