@@ -40,14 +40,18 @@ def add_words(words: Iterable[str], freq: int | None = None) -> None:
                 _added.add(word)
 
 
-def cut(text: str) -> list[str]:
-    """Words of ``text`` (precise mode), whitespace dropped."""
-    return [w for w in _get().lcut(text) if w.strip()]
+def cut(text: str, *, hmm: bool = True) -> list[str]:
+    """Words of ``text`` (precise mode), whitespace dropped.
+
+    ``hmm=False`` turns off jieba's guessing of unknown words: typo-laden text then falls apart
+    into single characters (低包 -> 低, 包) instead of becoming a made-up word.
+    """
+    return [w for w in _get().lcut(text, HMM=hmm) if w.strip()]
 
 
-def cut_for_search(text: str) -> list[str]:
-    """Words plus their shorter sub-words, for indexing and querying."""
-    return [w for w in _get().lcut_for_search(text) if w.strip()]
+def cut_for_search(text: str, *, hmm: bool = True) -> list[str]:
+    """Words plus their shorter sub-words, for indexing and querying (``hmm`` as in :func:`cut`)."""
+    return [w for w in _get().lcut_for_search(text, HMM=hmm) if w.strip()]
 
 
 def cut_fast(text: str) -> list[str]:
