@@ -47,7 +47,7 @@ def record(
     case: Case,
     rule: Rule | str,
     *,
-    actor: User | None,
+    actor: User | str | None,
     now: datetime,
     note: str = "",
     details: dict | None = None,
