@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import ServiceItem
@@ -96,9 +97,20 @@ def _planned_changes(session: Session, records: Iterable[ItemRecord]) -> list[It
     return planned
 
 
-def load_seed_catalog(session: Session, *, actor: str = "seed") -> ImportResult:
-    """Import the shipped catalogue (knowledge_base/seed/service_items.csv); safe to run again."""
-    return import_catalog(session, path=SEED_CATALOG, actor=actor)
+def load_seed_catalogue(session: Session, *, actor: str = "seed") -> int:
+    """Add the shipped items (knowledge_base/seed/service_items.csv) that are missing; return how many.
+
+    Items already in the database are left alone, so running `hotline init` again never undoes
+    an administrator's edits or retirements. Use :func:`import_catalog` to apply a new catalogue.
+    """
+    departments = department_ids(session)
+    existing = set(session.scalars(select(ServiceItem.code)))
+    added = 0
+    for record in read_catalog(SEED_CATALOG, departments=departments):
+        if record.code not in existing:
+            upsert_item(session, record=record, actor=actor, departments=departments)
+            added += 1
+    return added
 
 
 def export_catalog(
