@@ -1,0 +1,118 @@
+"""Real SIP calls from third-party user agents: sipp (RTP from a pcap, RFC 2833 DTMF) and baresip."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sip_testkit import (
+    SIPP_FILES,
+    endpoint_factory,  # noqa: F401 - fixture
+    free_rtp_start,
+    free_sip_port,
+    wav_levels,
+    wav_seconds,
+    write_tone,
+)
+
+pytestmark = pytest.mark.sip
+SCENARIO = Path(__file__).with_name("sipp_uac_pcap_dtmf.xml")
+G711A_PCAP_SECONDS = 7.05  # span of the RTP packets in sipp's g711a.pcap
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")
+def test_sipp_call_with_pcap_audio_and_rfc2833_dtmf(endpoint_factory, tmp_path):  # noqa: F811
+    endpoint = endpoint_factory()
+    workdir = tmp_path / "sipp"
+    (workdir / "pcap").mkdir(parents=True)  # sipp reads pcap/*.pcap relative to the working directory
+    for name in ("g711a.pcap", "dtmf_2833_2.pcap"):
+        (workdir / "pcap" / name).symlink_to(SIPP_FILES / name)
+    result = subprocess.run(
+        [
+            "sipp",
+            "-sf",
+            str(SCENARIO),
+            "-s",
+            "7812345",
+            f"127.0.0.1:{endpoint.port}",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(free_sip_port()),
+            "-mp",
+            str(free_rtp_start()),
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+            "-error_file",
+            str(workdir / "errors.log"),
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, (
+        (workdir / "errors.log").read_text() if (workdir / "errors.log").exists() else ""
+    )
+
+    [ended] = endpoint.wait_for("call_ended")
+    assert ended["reason"] == "caller_hangup" and ended["frames_dropped"] == 0
+    assert ended["dtmf"] == "2" and ended["language"] == "mn" and ended["language_source"] == "dtmf"
+    recording = endpoint.recordings.joinpath(ended["recording_path"])
+    seconds = wav_seconds(recording)
+    # the scenario plays DTMF for 1 s, then the pcap (7.05 s) during a 7.3 s pause, then sends BYE
+    assert abs(seconds - ended["duration_s"]) < 0.3 and 8.0 < seconds < 9.0, seconds
+    levels = wav_levels(recording)
+    speech = [level for level in levels[10:80] if level > -40]  # 1.0 s .. 8.0 s: the pcap's speech
+    assert len(speech) > 35, f"expected the pcap's speech in the recording, levels {levels}"
+
+
+@pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed")
+def test_baresip_call_is_answered_and_recorded(endpoint_factory, tmp_path):  # noqa: F811
+    endpoint = endpoint_factory()
+    confdir = tmp_path / "baresip"
+    confdir.mkdir()
+    source = write_tone(confdir / "source.wav", 3.0, 400, rate=8000)  # baresip's aufile source must be 8 kHz
+    rtp = free_rtp_start()
+    config = [
+        "poll_method poll",
+        f"sip_listen 127.0.0.1:{free_sip_port()}",
+        "net_interface 127.0.0.1",
+        f"audio_player aufile,{confdir / 'heard.wav'}",
+        f"audio_source aufile,{source}",
+        "audio_alert aufile,/dev/null",
+        "audio_srate 8000",
+        "audio_channels 1",
+        f"rtp_ports {rtp}-{rtp + 20}",
+        "module_path /usr/lib/baresip/modules",
+        *(f"module {name}.so" for name in ("g711", "aufile", "stdio")),
+        *(f"module_app {name}.so" for name in ("account", "menu")),
+    ]
+    (confdir / "config").write_text("\n".join(config) + "\n")
+    (confdir / "accounts").write_text("<sip:1000@127.0.0.1>;regint=0\n")
+    result = subprocess.run(
+        ["baresip", "-f", str(confdir), "-e", f"/dial {endpoint.uri}", "-t", "8"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "Call established" in result.stdout, result.stdout[-3000:]
+
+    [started] = endpoint.wait_for("call_started")
+    [ended] = endpoint.wait_for("call_ended")
+    assert started["caller"] == "1000"
+    assert (
+        ended["reason"] == "caller_hangup" and ended["frames_dropped"] == 0
+    )  # baresip hangs up at end of file
+    recording = endpoint.recordings.joinpath(ended["recording_path"])
+    assert abs(wav_seconds(recording) - 3.0) < 0.5, wav_seconds(recording)
+    loud = [level for level in wav_levels(recording) if level > -30]
+    assert len(loud) >= 25, "expected the 3 s tone in the recording"
