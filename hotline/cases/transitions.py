@@ -82,27 +82,26 @@ def may(rule: Rule, case: Case, actor: User | None, pending_co_departments: froz
 
 def check(rule: Rule, case: Case, actor: User | None, pending_co_departments: frozenset[int] = frozenset()
           ) -> None:
-    """Raise the CaseError that explains why not; return when allowed."""
+    """Raise the CaseError that explains why not (role, then status, then ownership); return when allowed."""
+    is_coordinator = actor is not None and rule.coordinator and case.coordinator_id == actor.id
     if actor is None:
         if not rule.system:
             raise CaseError("forbidden", f"系统任务不能执行“{rule.label}”。")
     elif not actor.active:
         raise CaseError("forbidden", "账户已停用。")
-    else:
-        is_coordinator = rule.coordinator and case.coordinator_id == actor.id
-        if actor.role not in rule.roles and not is_coordinator:
-            raise CaseError("forbidden", f"您的角色不能执行“{rule.label}”。", action=rule.action)
-        if not is_coordinator and actor.role == Role.handler:
-            if rule.owner and not handler_owns(actor, case):
-                raise CaseError("not_case_handler", f"工单 {case.tracking_code} 未派给您所在的单位，"
-                                f"不能执行“{rule.label}”。", action=rule.action)
-            if rule.co_handler and not is_pending_co_handler(actor, case, pending_co_departments):
-                raise CaseError("not_case_handler",
-                                f"您所在的单位不是工单 {case.tracking_code} 的待答复协办单位。",
-                                action=rule.action)
+    elif actor.role not in rule.roles and not is_coordinator:
+        raise CaseError("forbidden", f"您的角色不能执行“{rule.label}”。", action=rule.action)
     if case.status not in rule.sources:
         raise CaseError("invalid_transition", f"工单当前状态为“{STATUS_LABELS[case.status]}”，不能执行"
                         f"“{rule.label}”。", action=rule.action, status=case.status.value)
+    if actor is not None and not is_coordinator and actor.role == Role.handler:
+        if rule.owner and not handler_owns(actor, case):
+            raise CaseError("not_case_handler", f"工单 {case.tracking_code} 未派给您所在的单位，"
+                            f"不能执行“{rule.label}”。", action=rule.action)
+        if rule.co_handler and not is_pending_co_handler(actor, case, pending_co_departments):
+            raise CaseError("not_case_handler",
+                            f"您所在的单位不是工单 {case.tracking_code} 的待答复协办单位。",
+                            action=rule.action)
 
 
 STATUS_LABELS: dict[CaseStatus, str] = {
