@@ -17,7 +17,8 @@ from classifier.text import normalize
 
 KB_WEIGHT = 1.0  # times the match score (0..1) of the best item of the department
 TOPIC_WEIGHT = 0.8  # times the topic model probability
-RULE_WEIGHT = 0.6  # plus 0.01 per priority point, for the best rule of the department
+RULE_WEIGHT = 1.0  # plus 0.01 per priority point: a top rule alone outweighs the topic model alone
+LOWER_RULE_FACTOR = 0.3  # a matching rule below the highest matching priority counts less
 TOPIC_MIN_PROBABILITY = 0.05
 LEVELS = ("village", "town", "banner")  # most local first
 _ASR_PLACE_FIXES = {"嘎叉": "嘎查", "嘎茶": "嘎查", "噶查": "嘎查", "尕查": "嘎查"}
@@ -136,12 +137,15 @@ def route(
         cand.levels = tuple(match.levels)
 
     forced_level: dict[str, str] = {}
+    top_priority = None
     for rule in sorted(rules, key=lambda r: -r.priority):
         keyword = normalize(rule.keyword)
         if not keyword or keyword not in clean or rule.department in forced_level:
             continue
+        top_priority = rule.priority if top_priority is None else top_priority
         cand = get(rule.department)
-        cand.score += RULE_WEIGHT + 0.01 * rule.priority
+        weight = RULE_WEIGHT if rule.priority == top_priority else RULE_WEIGHT * LOWER_RULE_FACTOR
+        cand.score += weight + 0.01 * rule.priority
         cand.reasons.append(f"rule {rule.keyword} -> {rule.department}")
         forced_level[rule.department] = rule.level or ""
 

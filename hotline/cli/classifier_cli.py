@@ -62,27 +62,35 @@ def _load(task: Task, model_dir: Path | None):
         _fail(str(exc))
 
 
-def _stored_corrections(task: Task) -> list[tuple[str, str]]:
-    """Agents' corrections from the database, oldest first (intent labels normalised to ids)."""
+def stored_corrections(session, task: str) -> list[tuple[str, str]]:
+    """Agents' corrections of ``task`` ("intent" | "department") as (text, label), oldest first; intent
+    labels normalised to ids (投诉 -> complaint)."""
     from sqlalchemy import select
 
     from classifier.labels import intent_id
-    from hotline.db import make_engine
     from hotline.models.learning import ClassifierCorrection
+
+    rows = session.execute(
+        select(ClassifierCorrection.text, ClassifierCorrection.corrected)
+        .where(ClassifierCorrection.task == task)
+        .order_by(ClassifierCorrection.created_at, ClassifierCorrection.id)
+    ).all()
+    fix = intent_id if task == "intent" else str.strip
+    return [(text, fix(label)) for text, label in rows]
+
+
+def _stored_corrections(task: Task) -> list[tuple[str, str]]:
+    from sqlalchemy.orm import Session
+
+    from hotline.db import make_engine
     from hotline.settings import load_settings
 
     engine = make_engine(load_settings().effective_database_url)
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(ClassifierCorrection.text, ClassifierCorrection.corrected)
-                .where(ClassifierCorrection.task == task.value)
-                .order_by(ClassifierCorrection.created_at, ClassifierCorrection.id)
-            ).all()
+        with Session(engine) as session:
+            return stored_corrections(session, task.value)
     finally:
         engine.dispose()
-    fix = intent_id if task is Task.intent else str.strip
-    return [(text, fix(label)) for text, label in rows]
 
 
 @app.command()
