@@ -68,6 +68,10 @@ def read_raw_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
 def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
     if not data.strip():
         return [], [Problem(None, None, "the file is empty")]
+    if data.startswith(b"PK\x03\x04"):
+        return [], [Problem(None, None, "this is an Excel workbook with a .csv name: rename it to .xlsx")]
+    if b"\x00" in data:
+        return [], [Problem(None, None, "binary or UTF-16 data, not UTF-8 CSV text: save it as “CSV UTF-8”")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -153,14 +157,15 @@ def validate_rows(
     for number, cells in rows:
         record, row_problems = _validate_row(number, cells, departments)
         problems += row_problems
-        if record is None:
+        code = cells.get("code", "").upper()
+        if code in first_row_of:
+            first = first_row_of[code]
+            problems.append(Problem(number, "code", f"duplicate code {code} (first in row {first})"))
             continue
-        if record.code in first_row_of:
-            problems.append(Problem(number, "code", f"duplicate code {record.code} (first in row "
-                                                    f"{first_row_of[record.code]})"))
-            continue
-        first_row_of[record.code] = number
-        records.append(record)
+        if code:
+            first_row_of[code] = number
+        if record is not None:
+            records.append(record)
     return records, problems
 
 
