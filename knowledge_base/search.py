@@ -35,6 +35,7 @@ FIELDS: dict[str, FieldSpec] = {
     "fuzzy_pinyin": FieldSpec(weight=0.6, b=0.3),
     "chars": FieldSpec(weight=0.5, b=0.3),
 }
+PINYIN_FIELDS = ("pinyin", "fuzzy_pinyin")
 K1 = 1.2
 
 
@@ -53,7 +54,7 @@ class SearchHit:
 class _Built:
     items: tuple[ItemRecord, ...]
     postings: dict[str, dict[str, tuple[tuple[int, float], ...]]]  # field -> term -> ((doc, weight), ...)
-    pinyin_chars: dict[str, str]  # pinyin bigram -> characters it came from in the catalogue
+    pinyin_chars: dict[tuple[str, int], str]  # (pinyin bigram, doc) -> the item's characters for it
 
 
 class SearchIndex:
@@ -85,11 +86,15 @@ class SearchIndex:
             return []
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, list[str]] = defaultdict(list)
-        for field, term, label, weight in _query_terms(query, built.pinyin_chars):
+        for field, term, label, weight in _query_terms(query):
             for doc, doc_weight in built.postings[field].get(term, ()):
                 scores[doc] += weight * doc_weight
-                if label not in matched[doc]:
-                    matched[doc].append(label)
+                shown = label
+                if field in PINYIN_FIELDS:
+                    known = built.pinyin_chars.get((term, doc), label)
+                    shown = label if known == label else f"{label}≈{known}"
+                if shown not in matched[doc]:
+                    matched[doc].append(shown)
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], built.items[pair[0]].code))
         hits = []
         for doc, score in ranked:
@@ -108,7 +113,7 @@ def load_records(session: Session) -> list[ItemRecord]:
     return [record_of(item) for item in list_items(session, include_retired=True)]
 
 
-def _query_terms(query: str, pinyin_chars: dict[str, str]):
+def _query_terms(query: str):
     """(field, term, label, weight) for each distinct query term; synonyms weigh less."""
     seen: set[tuple[str, str]] = set()
     word_list = query_text.words(query)
@@ -129,8 +134,7 @@ def _query_terms(query: str, pinyin_chars: dict[str, str]):
                 if (field, term) in seen:
                     continue
                 seen.add((field, term))
-                known = pinyin_chars.get(term, chars)
-                yield field, term, chars if known == chars else f"{chars}≈{known}", 1.0
+                yield field, term, chars, 1.0
 
 
 def _document_terms(item: ItemRecord) -> dict[str, list[str]]:
@@ -153,16 +157,16 @@ def _document_terms(item: ItemRecord) -> dict[str, list[str]]:
 def _build(items: list[ItemRecord]) -> _Built:
     segment.add_words([i.name for i in items] + [k for i in items for k in i.keywords])
     docs = []
-    pinyin_chars: dict[str, str] = {}
-    for item in items:
+    pinyin_chars: dict[tuple[str, int], str] = {}
+    for doc, item in enumerate(items):
         terms = _document_terms(item)
         for text in (item.name, *item.keywords):
             for run in query_text.content_runs(text):
                 for bigram, chars in query_text.pinyin_bigrams(run):
                     terms["pinyin"].append(bigram)
                     terms["fuzzy_pinyin"].append(query_text.fuzzy(bigram))
-                    pinyin_chars.setdefault(bigram, chars)
-                    pinyin_chars.setdefault(query_text.fuzzy(bigram), chars)
+                    pinyin_chars.setdefault((bigram, doc), chars)
+                    pinyin_chars.setdefault((query_text.fuzzy(bigram), doc), chars)
         docs.append(terms)
     postings = {field: _bm25_postings([d[field] for d in docs], spec) for field, spec in FIELDS.items()}
     return _Built(items=tuple(items), postings=postings, pinyin_chars=pinyin_chars)
