@@ -13,35 +13,27 @@ import ctypes
 import gc
 import logging
 import os
-import queue
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 
 import pjsua2 as pj
 
-from hotline.sip.call_flow import ChooseLanguage, Hangup, InboundFlow, Play, StopPlayback
+from hotline.sip.call_control import CallControl, LiveCall
 from hotline.sip.config import SipConfig
 from hotline.sip.media_session import MediaSession
 from hotline.sip.outbound import OutboundCallHandle
-from hotline.sip.pcm import frame_bytes, load_wav_pcm
 from hotline.sip.protocol import (
     AudioSink,
-    CallInfo,
     CallObserver,
-    CallSummary,
     EndReason,
-    NullObserver,
     SipCallError,
     SipStartError,
 )
-from hotline.sip.recording import RecordingWriter, VoiceActivity, recording_path
-from hotline.sip.sip_message import dialled_numbers, uri_user
+from hotline.sip.sip_message import dialled_numbers, uri_host, uri_user
 
 log = logging.getLogger(__name__)
 QUARANTINE_S = 0.1  # late frames of the previous call may still arrive on a released port
@@ -50,7 +42,7 @@ _NONE = pj.PJMEDIA_FRAME_TYPE_NONE
 
 
 def _vector_data(vector: object) -> int:
-    """Address of a SWIG std::vector<unsigned char>'s storage (libstdc++: first member is the begin pointer)."""
+    """Address of a SWIG std::vector<unsigned char>'s storage (libstdc++: its first member)."""
     return ctypes.c_void_p.from_address(int(vector.this)).value or 0  # type: ignore[attr-defined]
 
 
@@ -140,7 +132,7 @@ class _Call(pj.Call):
     def __init__(self, owner: PjsuaEndpoint, account: pj.Account, pj_call_id: int = pj.PJSUA_INVALID_ID):
         super().__init__(account, pj_call_id)
         self.owner = owner
-        self.live: _Live | None = None
+        self.live: LiveCall | None = None
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         try:
@@ -161,34 +153,12 @@ class _Call(pj.Call):
             log.exception("onDtmfDigit failed")
 
 
-@dataclass(eq=False)
-class _Live:
-    """Everything the endpoint holds for one call until it is finalized."""
+class PjsuaEndpoint(CallControl):
+    """The SIP endpoint (see :class:`hotline.sip.protocol.SipEndpoint`).
 
-    call: _Call | None
-    info: CallInfo | None
-    status_code: int = 0
-    status_text: str = ""
-    session: MediaSession | None = None
-    port: _Port | None = None
-    activity: VoiceActivity | None = None
-    flow: InboundFlow | None = None
-    handle: OutboundCallHandle | None = None
-    created_mono: float = field(default_factory=time.monotonic)
-    answered_at: datetime | None = None
-    answered_mono: float = 0.0
-    media_up: bool = False
-    end_reason: EndReason | None = None
-    disconnected: bool = False
-    dtmf: list[str] = field(default_factory=list)
-    language: str | None = None
-    language_source: str | None = None
-    answer_timeout: float = 45.0
-    record: bool = True
-
-
-class PjsuaEndpoint:
-    """The SIP endpoint. ``start()``/``stop()`` from any thread; hooks run on the SIP thread."""
+    ``start()``/``stop()``/``place_call()`` from any thread; observer hooks run on the "sip-endpoint" thread.
+    ``ephemeral_port=True`` is for clients (`hotline call`): any free UDP port, no TCP.
+    """
 
     def __init__(
         self,
@@ -199,21 +169,13 @@ class PjsuaEndpoint:
         ephemeral_port: bool = False,
         pj_log_level: int = 1,
     ) -> None:
-        self.config = config
-        self.observer = observer or NullObserver()
-        self.timezone = timezone
-        self.ephemeral_port = ephemeral_port  # client use (`hotline call`): any free UDP port, no TCP
+        super().__init__(config, observer, timezone=timezone)
+        self.ephemeral_port = ephemeral_port
         self.pj_log_level = pj_log_level
-        self.sample_rate = config.media.clock_rate
-        self.frame_bytes = frame_bytes(self.sample_rate)
-        self.prompts: dict[str, bytes] = {}
-        self.writer = RecordingWriter(config.recording.directory, config.recording.retention_days)
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
         self._stopping = threading.Event()
-        self._calls: dict[str, _Live] = {}  # our call_id -> live call, holds the pj.Call reference
         self._ports: list[_Port] = []
         self._ep: pj.Endpoint | None = None
         self._account: _Account | None = None
@@ -221,17 +183,7 @@ class PjsuaEndpoint:
 
     # ------------------------------------------------------------------ public API (any thread)
     def start(self, timeout: float = 15.0) -> None:
-        for name, path in self.config.ivr.prompts.items():
-            if path is None:
-                if name.endswith("_mn"):
-                    log.warning(
-                        "IVR prompt slot %s is empty: Mongolian callers hear the Mandarin prompt; record "
-                        "it and set [ivr] %s in sip.conf",
-                        name,
-                        name,
-                    )
-                continue
-            self.prompts[name] = load_wav_pcm(path, self.sample_rate)
+        self.load_prompts()
         self.writer.start()
         self._thread = threading.Thread(target=self._run, name="sip-endpoint", daemon=True)
         self._thread.start()
@@ -239,6 +191,7 @@ class PjsuaEndpoint:
             raise SipStartError(f"SIP endpoint did not start within {timeout:g} s")
         if self._start_error is not None:
             self._thread.join(5)
+            self._thread = None
             self.writer.stop()
             raise SipStartError(str(self._start_error)) from self._start_error
 
@@ -252,11 +205,6 @@ class PjsuaEndpoint:
         self._thread = None
         self.writer.stop()
 
-    def active_calls(self) -> int:
-        return sum(
-            1 for live in list(self._calls.values()) if live.info is not None and not live.disconnected
-        )
-
     def place_call(
         self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
     ) -> OutboundCallHandle:
@@ -265,17 +213,14 @@ class PjsuaEndpoint:
         return self._on_sip_thread(lambda: self._place_call(uri, sink, record, answer_timeout))
 
     # ------------------------------------------------------------------ SIP thread
-    def _on_sip_thread(self, fn):  # type: ignore[no-untyped-def]
+    def _on_sip_thread(self, fn: Callable[[], OutboundCallHandle]) -> OutboundCallHandle:
         if threading.current_thread() is self._thread:
             return fn()
         if self._thread is None or self._stopping.is_set():
             raise SipCallError("the SIP endpoint is not running")
         future: Future = Future()
-        self._commands.put(("run", (fn, future)))
+        self._post("run", (fn, future))
         return future.result(timeout=10)
-
-    def _post(self, command: str, args: tuple) -> None:
-        self._commands.put((command, args))
 
     def _run(self) -> None:
         try:
@@ -383,32 +328,10 @@ class PjsuaEndpoint:
         acfg.mediaConfig.lockCodecEnabled = False
         return acfg
 
-    def _drain_commands(self) -> None:
-        while True:
-            try:
-                command, args = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                if command == "run":
-                    fn, future = args
-                    try:
-                        future.set_result(fn())
-                    except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-                        future.set_exception(exc)
-                elif command == "finalize":
-                    self._finalize(*args)
-                elif command in ("dtmf", "hangup"):
-                    live = self._calls.get(args[0])
-                    if live is not None and live.call is not None and not live.disconnected:
-                        if command == "dtmf":
-                            live.call.dialDtmf(args[1])
-                        else:
-                            self._hangup(live, EndReason.LOCAL_HANGUP)
-            except BaseException:
-                log.exception("SIP command %s failed", command)
+    # ------------------------------------------------------------------ media binding
+    def _media_free(self) -> bool:
+        return self._free_port() is not None
 
-    # ------------------------------------------------------------------ call handling (SIP thread)
     def _free_port(self) -> _Port | None:
         now = time.monotonic()
         for port in self._ports:
@@ -416,117 +339,73 @@ class PjsuaEndpoint:
                 return port
         return None
 
-    def _attach(self, live: _Live, sink: AudioSink | None, record: bool) -> None:
-        info = live.info
-        assert info is not None
-        live.activity = VoiceActivity(self.config.limits.silence_threshold_dbfs)
-        live.session = MediaSession(info.call_id, sink, self.writer, self.frame_bytes)
-        path = recording_path(self.config.recording.directory, info.call_id, info.started_at, self.timezone)
-        self.writer.open(info.call_id, path if record else None, self.sample_rate, live.activity)
-        live.port = self._free_port()
-        live.port.session = live.session  # type: ignore[union-attr]
+    def _bind_media(self, live: LiveCall) -> None:
+        port = self._free_port()
+        assert port is not None
+        port.session = live.session
+        live.media = port
 
+    def _unbind_media(self, live: LiveCall) -> None:
+        port = live.media
+        if isinstance(port, _Port):
+            port.session = None  # late frames of this call are dropped from here on
+            port.free_after = time.monotonic() + QUARANTINE_S
+        live.media = None
+
+    # ------------------------------------------------------------------ signalling (SIP thread)
     def _on_incoming(self, account: _Account, prm: pj.OnIncomingCallParam) -> None:
         call = _Call(self, account, prm.callId)
-        msg, source = prm.rdata.wholeMsg, prm.rdata.srcAddress
+        source = prm.rdata.srcAddress
+        status, detail = self._admission(*dialled_numbers(prm.rdata.wholeMsg), source)
+        if status:
+            call.live = self._track_rejected(call)
+            op = pj.CallOpParam()
+            op.statusCode, op.reason = status, detail
+            call.answer(op)
+            return
         ci = call.getInfo()
-        live = _Live(call=call, info=None)
-        call.live = live
-        key = uuid.uuid4().hex
-        self._calls[key] = live  # reference kept until DISCONNECTED, rejected calls included
-        request_user, to_user = dialled_numbers(msg)
-        served = [n for n in (request_user, to_user) if n in self.config.account.numbers]
-        if not served:
-            log.info("INVITE from %s for %r/%r: not a served number -> 404", source, request_user, to_user)
-            return self._reject(call, 404, "Not Found")
-        if self.active_calls() >= self.config.limits.max_calls or self._free_port() is None:
-            log.warning(
-                "INVITE from %s: %d calls up (limit %d) -> 486 Busy Here",
-                source,
-                self.active_calls(),
-                self.config.limits.max_calls,
-            )
-            return self._reject(call, 486, "Busy Here")
-        live.info = CallInfo(
-            call_id=key,
-            sip_call_id=ci.callIdString,
+        call.live = live = self._new_call(
+            call,
+            direction="inbound",
             caller=uri_user(ci.remoteUri),
             caller_uri=ci.remoteUri,
-            callee=served[0],
-            direction="inbound",
-            started_at=datetime.now(UTC),
-            remote_address=source,
-            sample_rate=self.sample_rate,
-            frame_bytes=self.frame_bytes,
+            callee=detail,
+            remote=source,
+            sip_call_id=ci.callIdString,
         )
-        sink = self._hook("on_call_started", live.info)
-        self._attach(live, sink if isinstance(sink, AudioSink) else None, True)
-        limits = self.config.limits
-        live.flow = InboundFlow(
-            key,
-            set(self.prompts),
-            language_timeout_s=self.config.ivr.language_timeout_s,
-            silence_timeout_s=limits.silence_timeout_s,
-            max_call_s=limits.max_call_s,
-        )
-        log.info(
-            "call %s: %s -> %s from %s (Call-ID %s)",
-            key,
-            live.info.caller,
-            served[0],
-            source,
-            live.info.sip_call_id,
-        )
+        self._start_inbound(live)
         op = pj.CallOpParam()
         op.statusCode = 200
         call.answer(op)
 
-    def _reject(self, call: _Call, code: int, reason: str) -> None:
-        op = pj.CallOpParam()
-        op.statusCode = code
-        op.reason = reason
-        call.answer(op)
-
-    def _place_call(self, uri: str, sink: AudioSink | None, record: bool, answer_timeout: float):  # type: ignore[no-untyped-def]
-        if self.active_calls() >= self.config.limits.max_calls or self._free_port() is None:
+    def _place_call(
+        self, uri: str, sink: AudioSink | None, record: bool, answer_timeout: float
+    ) -> OutboundCallHandle:
+        if self.active_calls() >= self.config.limits.max_calls or not self._media_free():
             raise SipCallError(
                 f"no free line: {self.active_calls()} calls up (limit {self.config.limits.max_calls})"
             )
-        key = uuid.uuid4().hex
         call = _Call(self, self._account)  # type: ignore[arg-type]
-        live = _Live(call=call, info=None, answer_timeout=answer_timeout, record=record)
-        call.live = live
-        live.info = CallInfo(
-            call_id=key,
-            sip_call_id="",
+        call.live = live = self._new_call(
+            call,
+            direction="outbound",
             caller=self.config.account.numbers[0],
             caller_uri="",
             callee=uri_user(uri),
-            direction="outbound",
-            started_at=datetime.now(UTC),
-            remote_address=uri.split("@")[-1],
-            sample_rate=self.sample_rate,
-            frame_bytes=self.frame_bytes,
+            remote=uri_host(uri),
+            sip_call_id="",
         )
-        self._attach(live, sink, record)
-        live.handle = OutboundCallHandle(key, uri, live.session, self.prompts, self._post)  # type: ignore[arg-type]
-        self._calls[key] = live
+        live.answer_timeout = answer_timeout
+        self._start_outbound(live, uri, sink, record)
         try:
             call.makeCall(uri, pj.CallOpParam(True))
         except pj.Error as exc:
-            live.disconnected = True
+            live.status_text = exc.reason
             live.end_reason = EndReason.ERROR
-            self._release(live, f"cannot call {uri}: {exc.reason}")
+            self._disconnected(live, f"cannot call {uri}: {exc.reason}")
             raise SipCallError(f"cannot call {uri}: {exc.reason}") from None
-        log.info("call %s: dialling %s", key, uri)
-        return live.handle
-
-    def _hook(self, name: str, *args: object) -> object:
-        try:
-            return getattr(self.observer, name)(*args)
-        except BaseException:
-            log.exception("observer %s failed", name)
-            return None
+        log.info("call %s: dialling %s", live.info.call_id, uri)  # type: ignore[union-attr]
+        return live.handle  # type: ignore[return-value]
 
     def _on_call_state(self, call: _Call) -> None:
         live = call.live
@@ -538,150 +417,38 @@ class PjsuaEndpoint:
             live.info = replace(live.info, sip_call_id=ci.callIdString)
         if ci.state == pj.PJSIP_INV_STATE_EARLY and live.handle is not None:
             live.handle.emit("ringing", status_code=ci.lastStatusCode)
-        elif ci.state == pj.PJSIP_INV_STATE_CONFIRMED and live.answered_at is None:
-            live.answered_at, live.answered_mono = datetime.now(UTC), time.monotonic()
-            if live.handle is not None:
-                live.handle.emit("answered", status_code=200)
+        elif ci.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self._answered(live)
         elif ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
-            live.disconnected = True
-            if live.end_reason is None:
-                if live.answered_at is not None:
-                    live.end_reason = EndReason.CALLER_HANGUP
-                else:
-                    live.end_reason = EndReason.REJECTED if live.handle else EndReason.CALLER_HANGUP
-            self._release(live, "")
+            self._disconnected(live)
 
     def _on_media_state(self, call: _Call) -> None:
         live = call.live
-        if live is None or live.port is None or live.disconnected:
+        if live is None or not isinstance(live.media, _Port) or live.disconnected:
             return
         ci = call.getInfo()
         for index, media in enumerate(ci.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 audio = call.getAudioMedia(index)
-                audio.startTransmit(live.port)
-                live.port.startTransmit(audio)
-                del audio
-                if not live.media_up:
-                    live.media_up = True
-                    if live.flow is not None:
-                        self._perform(live, live.flow.start(time.monotonic()))
+                audio.startTransmit(live.media)
+                live.media.startTransmit(audio)
+                del audio  # no AudioMedia may outlive the call
+                self._media_active(live)
 
     def _on_dtmf(self, call: _Call, digit: str) -> None:
-        live = call.live
-        if live is None or live.info is None or live.disconnected:
-            return
-        live.dtmf.append(digit)
-        log.info("call %s: DTMF %s", live.info.call_id, digit)
-        if live.handle is not None:
-            live.handle.emit("dtmf", digit=digit)
-            return
-        self._hook("on_dtmf", live.info.call_id, digit)
-        if live.flow is not None:
-            self._perform(live, live.flow.on_dtmf(digit, time.monotonic()))
+        if call.live is not None:
+            self._dtmf(call.live, digit)
 
-    def _perform(self, live: _Live, actions: list) -> None:
-        assert live.info is not None and live.session is not None
-        for action in actions:
-            if isinstance(action, Play):
-                for name in action.prompts:
-                    live.session.playback.enqueue(name, self.prompts[name])
-            elif isinstance(action, StopPlayback):
-                live.session.playback.stop()
-            elif isinstance(action, ChooseLanguage):
-                live.language, live.language_source = action.lang, action.source
-                log.info("call %s: language %s (%s)", live.info.call_id, action.lang, action.source)
-                self._hook("on_language", live.info.call_id, action.lang)
-            elif isinstance(action, Hangup):
-                self._hangup(live, action.reason)
-
-    def _hangup(self, live: _Live, reason: EndReason) -> None:
-        if live.end_reason is None:
-            live.end_reason = reason
+    def _signal_hangup(self, live: LiveCall, status_code: int) -> None:
         op = pj.CallOpParam()
-        op.statusCode = 200 if live.answered_at is not None or live.handle is None else 487
+        op.statusCode = status_code
         try:
             live.call.hangup(op)  # type: ignore[union-attr]
         except pj.Error as exc:
             log.warning("hangup failed: %s", exc.reason)
 
-    def _tick(self) -> None:
-        now = time.monotonic()
-        for live in list(self._calls.values()):
-            if live.disconnected or live.session is None:
-                continue
-            finished = live.session.playback.pop_finished()
-            if live.handle is not None:
-                for name in finished:
-                    live.handle.emit("playback_done", name=name)
-                if live.answered_at is None and now - live.created_mono > live.answer_timeout:
-                    self._hangup(live, EndReason.NO_ANSWER)
-                elif (
-                    live.answered_at is not None and now - live.answered_mono > self.config.limits.max_call_s
-                ):
-                    self._hangup(live, EndReason.MAX_DURATION)
-            elif live.flow is not None and live.media_up:
-                if finished and not live.session.playback.busy:
-                    self._perform(live, live.flow.on_playback_done(now))
-                self._perform(live, live.flow.on_tick(now, live.activity.last_voice_at))  # type: ignore[union-attr]
-
-    def _release(self, live: _Live, error: str) -> None:
-        """Detach the port (quarantined), close the recording; finalize when the writer is done."""
-        if live.port is not None:
-            live.port.session = None
-            live.port.free_after = time.monotonic() + QUARANTINE_S
-            live.port = None
-        if live.info is None:  # a rejected inbound call: nothing to report
-            self._post("finalize", (live, 0.0, error))
-            return
-        self.writer.close(live.info.call_id, lambda seconds: self._post("finalize", (live, seconds, error)))
-
-    def _finalize(self, live: _Live, seconds: float, error: str) -> None:
-        for key, value in list(self._calls.items()):
-            if value is live:
-                del self._calls[key]
-        live.call = None  # drop the pj.Call reference (outside its own callback)
-        if live.info is None or live.session is None:
-            return
-        info, ended = live.info, datetime.now(UTC)
-        summary = CallSummary(
-            call_id=info.call_id,
-            sip_call_id=info.sip_call_id,
-            reason=live.end_reason or EndReason.ERROR,
-            status_code=live.status_code,
-            status_text=live.status_text,
-            started_at=info.started_at,
-            answered_at=live.answered_at,
-            ended_at=ended,
-            duration_s=(ended - live.answered_at).total_seconds() if live.answered_at else 0.0,
-            recording_path=recording_path(
-                self.config.recording.directory, info.call_id, info.started_at, self.timezone
-            )
-            if live.record and seconds
-            else None,
-            recording_seconds=seconds,
-            frames_received=live.session.frames_received,
-            frames_dropped=live.session.frames_dropped,
-            language=live.language,  # type: ignore[arg-type]
-            language_source=live.language_source,
-            dtmf="".join(live.dtmf),
-            error=error,  # type: ignore[arg-type]
-        )
-        log.info(
-            "call %s ended: %s after %.1f s, %d frames (%d dropped), recording %.1f s",
-            info.call_id,
-            summary.reason,
-            summary.duration_s,
-            summary.frames_received,
-            summary.frames_dropped,
-            seconds,
-        )
-        if live.handle is not None:
-            live.handle.emit(
-                "ended", status_code=live.status_code, reason=str(summary.reason), summary=summary
-            )
-        else:
-            self._hook("on_call_ended", info.call_id, summary)
+    def _signal_dtmf(self, live: LiveCall, digits: str) -> None:
+        live.call.dialDtmf(digits)  # type: ignore[union-attr]
 
     def _shutdown_calls(self) -> None:
         for live in list(self._calls.values()):

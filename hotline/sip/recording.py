@@ -26,14 +26,15 @@ PURGE_EVERY_S = 6 * 3600
 class VoiceActivity:
     """When the caller was last heard above the threshold (monotonic seconds); read by the SIP thread."""
 
-    def __init__(self, threshold_dbfs: float) -> None:
+    def __init__(self, threshold_dbfs: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.threshold_dbfs = threshold_dbfs
-        self.last_voice_at = time.monotonic()
+        self.clock = clock
+        self.last_voice_at = clock()
         self.voiced_frames = 0
 
     def observe(self, pcm: bytes) -> None:
         if pcm_dbfs(pcm) >= self.threshold_dbfs:
-            self.last_voice_at = time.monotonic()
+            self.last_voice_at = self.clock()
             self.voiced_frames += 1
 
 
@@ -73,35 +74,56 @@ def purge_recordings(directory: Path, retention_days: int, now: float | None = N
 
 
 class RecordingWriter:
-    """One writer thread per endpoint. ``frame`` is safe to call from the clock thread."""
+    """One writer thread per endpoint. ``frame`` is safe to call from the clock thread.
 
-    def __init__(self, directory: Path, retention_days: int) -> None:
+    ``synchronous=True`` (the fake endpoint) does the work inline in the calling thread instead.
+    """
+
+    def __init__(self, directory: Path, retention_days: int, *, synchronous: bool = False) -> None:
         self.directory = directory
         self.retention_days = retention_days
+        self.synchronous = synchronous
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._open: dict[str, _Open] = {}
         self._thread: threading.Thread | None = None
         self._last_purge = 0.0
 
     def start(self) -> None:
+        if self.synchronous:
+            return
         self._thread = threading.Thread(target=self._run, name="sip-recorder", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        if self.synchronous:
+            for call_id in list(self._open):
+                self._close(call_id, None)
         if self._thread:
             self._queue.put(("stop",))
             self._thread.join(timeout)
             self._thread = None
 
     def open(self, call_id: str, path: Path | None, sample_rate: int, activity: VoiceActivity) -> None:
-        self._queue.put(("open", call_id, path, sample_rate, activity))
+        self._submit(("open", call_id, path, sample_rate, activity))
 
     def frame(self, call_id: str, pcm: bytes) -> None:
-        self._queue.put(("frame", call_id, pcm))
+        self._submit(("frame", call_id, pcm))
 
     def close(self, call_id: str, on_closed: Callable[[float], None]) -> None:
         """Close the file; ``on_closed(recorded_seconds)`` then runs on the writer thread."""
-        self._queue.put(("close", call_id, on_closed))
+        self._submit(("close", call_id, on_closed))
+
+    def _submit(self, item: tuple) -> None:
+        if self.synchronous:
+            self._handle(item)
+        else:
+            self._queue.put(item)
+
+    def _handle(self, item: tuple) -> None:
+        try:
+            {"open": self._open_call, "frame": self._frame, "close": self._close}[item[0]](*item[1:])
+        except BaseException:
+            log.exception("recording writer: %s failed", item[0])
 
     def _run(self) -> None:
         while True:
@@ -110,14 +132,11 @@ class RecordingWriter:
             except queue.Empty:
                 self._maybe_purge()
                 continue
-            try:
-                if item[0] == "stop":
-                    for call_id in list(self._open):
-                        self._close(call_id, None)
-                    return
-                {"open": self._open_call, "frame": self._frame, "close": self._close}[item[0]](*item[1:])
-            except BaseException:
-                log.exception("recording writer: %s failed", item[0])
+            if item[0] == "stop":
+                for call_id in list(self._open):
+                    self._close(call_id, None)
+                return
+            self._handle(item)
 
     def _open_call(self, call_id: str, path: Path | None, sample_rate: int, activity: VoiceActivity) -> None:
         wav = None
