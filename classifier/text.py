@@ -10,6 +10,7 @@ MAX_CHARS = 3000  # longer inputs are cut; the head of a message carries its int
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
 class EmptyTextError(ValueError):
@@ -22,7 +23,7 @@ def normalize(text: str, max_chars: int = MAX_CHARS) -> str:
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text[: max_chars * 2])
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _CONTROL.sub(" ", text)
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _SPACES.sub(" ", text).strip().lower()
     return text[:max_chars]

@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 from classifier.data import slots
-from classifier.data.department_topics import DEPARTMENT_TOPICS
+from classifier.data.department_topics import DEPARTMENT_TOPICS, MORE_TOPICS
 from classifier.data.generate_intent import write
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +33,10 @@ TRAIN_FRAMES = [
     ("written", "{gacha}牧民咨询{topic}相关政策。"),
     ("written", "【{topic}】{who}遇到困难，望帮助。"),
     ("written", "{topic}方面的问题，{dur}了没人管。"),
+    ("spoken", "{topic}"),
+    ("written", "{topic}"),
+    ("spoken", "{topic}的问题"),
+    ("written", "{town}{gacha}，{topic}。"),
 ]
 TEST_FRAMES = [
     ("spoken", "跟你打听一下{topic}"),
@@ -46,7 +50,7 @@ def generate(frames, phrases_of, per_department: int, seed: int) -> list[tuple[s
     rng = random.Random(seed)
     rows: list[tuple[str, str, str]] = []
     for code, topics in DEPARTMENT_TOPICS.items():
-        phrases = phrases_of(topics)
+        phrases = phrases_of(code, topics)
         seen: set[str] = set()
         attempts = 0
         while len(seen) < per_department and attempts < per_department * 50:
@@ -62,8 +66,10 @@ def generate(frames, phrases_of, per_department: int, seed: int) -> list[tuple[s
 
 
 def main() -> None:
-    train = generate(TRAIN_FRAMES, lambda t: t[:-HELD_OUT], per_department=45, seed=7812345)
-    test = generate(TEST_FRAMES, lambda t: t[-HELD_OUT:], per_department=8, seed=20261129)
+    train = generate(
+        TRAIN_FRAMES, lambda code, t: t[:-HELD_OUT] + MORE_TOPICS[code], per_department=60, seed=7812345
+    )
+    test = generate(TEST_FRAMES, lambda code, t: t[-HELD_OUT:], per_department=8, seed=20261129)
     write(HERE / "department_train.csv", train)
     write(HERE / "department_test.csv", test)
     print(f"department_train.csv: {len(train)} rows, department_test.csv: {len(test)} rows")
