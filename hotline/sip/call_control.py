@@ -68,12 +68,14 @@ class CallControl:
         *,
         timezone: str,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         synchronous_writer: bool = False,
     ) -> None:
         self.config = config
         self.observer = observer or NullObserver()
         self.timezone = timezone
         self.clock = clock
+        self.wall_clock = wall_clock
         self.sample_rate = config.media.clock_rate
         self.frame_bytes = frame_bytes(self.sample_rate)
         self.prompts: dict[str, bytes] = {}
@@ -155,7 +157,7 @@ class CallControl:
             caller_uri=caller_uri,
             callee=callee,
             direction=direction,
-            started_at=datetime.now(UTC),
+            started_at=self.wall_clock(),
             remote_address=remote,
             sample_rate=self.sample_rate,
             frame_bytes=self.frame_bytes,
@@ -216,7 +218,7 @@ class CallControl:
     # -- events from the signalling layer
     def _answered(self, live: LiveCall) -> None:
         if live.answered_at is None:
-            live.answered_at, live.answered_mono = datetime.now(UTC), self.clock()
+            live.answered_at, live.answered_mono = self.wall_clock(), self.clock()
             if live.handle is not None:
                 live.handle.emit("answered", status_code=200)
 
@@ -332,7 +334,7 @@ class CallControl:
         live.call = None  # drop the signalling reference (outside its own callback)
         if live.info is None or live.session is None:
             return
-        info, ended = live.info, datetime.now(UTC)
+        info, ended = live.info, self.wall_clock()
         path = recording_path(self.config.recording.directory, info.call_id, info.started_at, self.timezone)
         summary = CallSummary(
             call_id=info.call_id,
