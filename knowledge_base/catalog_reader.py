@@ -21,7 +21,7 @@ from knowledge_base.catalog_schema import (
     LIST_FIELDS,
     LIST_SEPARATOR,
     MAX_CODE_LENGTH,
-    MAX_NAME_LENGTH,
+    MAX_LENGTHS,
     REQUIRED_COLUMNS,
     STATUSES,
     CatalogFileError,
@@ -183,9 +183,9 @@ def _validate_row(
     code = cells.get("code", "").upper()
     if code and (len(code) > MAX_CODE_LENGTH or not CODE_PATTERN.match(code)):
         bad("code", f"{code!r} is not a code like DW-001 or ZW-SB-001")
-    name = cells.get("name", "")
-    if len(name) > MAX_NAME_LENGTH:
-        bad("name", f"longer than {MAX_NAME_LENGTH} characters")
+    for column, limit in MAX_LENGTHS.items():
+        if len(cells.get(column, "")) > limit:
+            bad(column, f"{len(cells[column])} characters; at most {limit} fit")
     _check_choice(cells, "zone", zone_codes(), bad)
     _check_choice(cells, "kind", KINDS, bad)
     _check_choice(cells, "status", STATUSES, bad)
@@ -201,7 +201,7 @@ def _validate_row(
     days = None
     if days_text:
         try:
-            days = int(days_text)
+            days = int(days_text.removesuffix(".0"))  # Excel may write 3 as 3.0
         except ValueError:
             bad("time_limit_days", f"{days_text!r} is not a whole number of working days (0 = 即办)")
         else:
@@ -210,7 +210,8 @@ def _validate_row(
     if problems:
         return None, problems
     return ItemRecord(
-        code=code, name=name, name_mn=cells.get("name_mn") or None, zone=cells["zone"], kind=cells["kind"],
+        code=code, name=cells["name"], name_mn=cells.get("name_mn") or None, zone=cells["zone"],
+        kind=cells["kind"],
         department=cells["department"], levels=lists["levels"], channels=lists["channels"],
         materials=lists["materials"], time_limit_days=days or 0, fee=cells.get("fee") or DEFAULT_FEE,
         steps=lists["steps"], keywords=lists["keywords"], answer=cells["answer"],

@@ -28,7 +28,7 @@ CHANNELS = ("window", "online", "phone", "home_visit")
 STATUSES = ("active", "retired")
 DEFAULT_FEE = "免费"
 MAX_CODE_LENGTH = 32
-MAX_NAME_LENGTH = 128
+MAX_LENGTHS = {"name": 128, "name_mn": 256, "fee": 128}  # the database column sizes
 
 
 @cache

@@ -79,13 +79,14 @@ def test_a_bad_file_is_reported_row_by_row_and_nothing_is_written(db_session, wr
     extra = dict(sample_rows[2], code="T-NM-002", levels="banner|county", channels="fax")  # row 5
     duplicate = dict(sample_rows[1], code="T-DW-001")  # row 6: duplicate of row 2
     good = dict(sample_rows[1], code="T-SB-009")  # row 7: fine on its own
-    path = write_catalog(bad + [extra, duplicate, good])
+    too_long = dict(sample_rows[1], code="T-SB-010", fee="按规定" * 50)  # row 8: longer than the column
+    path = write_catalog(bad + [extra, duplicate, good, too_long])
 
     with pytest.raises(CatalogFileError) as excinfo:
         import_catalog(db_session, path=path, actor="tester")
 
     assert problems_of(excinfo) >= {(2, "department"), (3, "time_limit_days"), (4, "zone"), (5, "levels"),
-                                    (5, "channels"), (6, "code")}
+                                    (5, "channels"), (6, "code"), (8, "fee")}
     report = excinfo.value.report()
     assert "nosuch" in report and "county" in report and "fax" in report and "first in row 2" in report
     assert "nothing was imported" in report
@@ -139,10 +140,12 @@ def test_a_corrupt_xlsx_and_an_unknown_suffix_are_refused(db_session, tmp_path):
 
 def test_xlsx_import_reads_numbers_and_lists(db_session, write_catalog, sample_rows):
     sample_rows[0]["time_limit_days"] = 3  # a real number cell, as Excel stores it
+    sample_rows[1]["time_limit_days"] = 2.0
     result = import_catalog(db_session, path=write_catalog(sample_rows, name="catalog.xlsx"), actor="tester")
     assert result.counts()["created"] == 3
     item = get_item(db_session, code="T-DW-001")
     assert item.time_limit_days == 3 and item.materials == ["身份证", "组织关系介绍信"]
+    assert get_item(db_session, code="T-SB-001").time_limit_days == 2
 
 
 def test_dry_run_reports_changes_but_writes_nothing(db_session, write_catalog, sample_rows):
