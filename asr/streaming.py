@@ -143,6 +143,7 @@ class Stream:
         self.max_buffered_bytes = 0
         self.max_lag_s = 0.0
         self._last_lag = 0.0
+        self._decoding_since: float | None = None  # arrival time of the audio a worker is decoding now
 
     def feed(self, pcm: bytes) -> bool:
         """Queue audio for decoding. O(1); never blocks or raises. False: refused (buffer full or closed)."""
@@ -177,7 +178,7 @@ class Stream:
     def lag_s(self) -> float:
         """Age of the oldest audio not yet decoded (or the last measured lag when the buffer is empty)."""
         with self._lock:
-            oldest = self._chunks[0][0] if self._chunks else None
+            oldest = self._decoding_since or (self._chunks[0][0] if self._chunks else None)
         return time.monotonic() - oldest if oldest is not None else self._last_lag
 
     def close(self, timeout: float = 30.0) -> Transcript:
@@ -221,6 +222,7 @@ class Stream:
                 budget -= len(chunk)
                 self._buffered -= len(chunk)
             finishing = self._closing and not self._chunks
+            self._decoding_since = first_arrival
         try:
             if self._decoder is None:
                 self._recognizer = self._service.pool.acquire(self.phrases)
@@ -241,12 +243,14 @@ class Stream:
             self._finish()
             return
         with self._lock:
+            self._decoding_since = None
             again = bool(self._chunks) or self._closing
             self._scheduled = again
         if again:
             self._service._schedule(self)
 
     def _finish(self) -> None:
+        self._decoding_since = None
         if self._recognizer is not None:
             self._service.pool.release(self._recognizer, healthy=self._error is None)
             self._recognizer = None

@@ -87,8 +87,8 @@ def speech_dir(tmp_path_factory) -> Path:
     ko16 = np.concatenate([np.zeros(8000, np.int16), *parts])
     write_wav(out / "ko16.wav", ko16, 16000)
     write_wav(out / "ko8.wav", resample(ko16, 16000, 8000), 8000)
-    subprocess.run([espeak, "-v", "cmn", "-w", str(out / "cmn_raw.wav"), "你好，我想咨询一下社保卡的办理流程。"],
-                   check=True)
+    mandarin = "你好，我想咨询一下社保卡的办理流程。"
+    subprocess.run([espeak, "-v", "cmn", "-w", str(out / "cmn_raw.wav"), mandarin], check=True)
     samples, rate = read_wav(out / "cmn_raw.wav")
     write_wav(out / "cmn16.wav", resample(samples, rate, 16000), 16000)
     return out

@@ -20,6 +20,11 @@ AGREE_CER = 0.5
 SAME_TIME = 0.15  # seconds
 
 
+def spans(transcript: asr.Transcript) -> list[float]:
+    """Start and end of every utterance, flattened."""
+    return [t for u in transcript.utterances for t in (u.start, u.end)]
+
+
 def stream_transcript(service, pcm: bytes, rate: int, chunk_ms: int = 20, **hooks) -> asr.Transcript:
     stream = service.open_stream(rate, **hooks)
     for chunk in chunks(pcm, rate * 2 * chunk_ms // 1000):
@@ -82,13 +87,12 @@ def test_8khz_stream_is_resampled_to_the_model_rate(service, ko_model, ko8, spee
           f"vs sox-upsampled {asr.character_error_rate(by_sox.text, live.text):.2f}")
     assert live.text and live.audio_seconds == pytest.approx(len(ko8) / 8000, abs=0.01)
     assert asr.character_error_rate(whole.text, live.text) <= AGREE_CER
-    spans = [(round(u.start, 1), round(u.end, 1)) for u in live.utterances]
-    assert spans == pytest.approx([(round(u.start, 1), round(u.end, 1)) for u in whole.utterances], abs=SAME_TIME)
-    assert spans == pytest.approx([(round(u.start, 1), round(u.end, 1)) for u in by_sox.utterances], abs=0.35)
+    assert spans(live) == pytest.approx(spans(whole), abs=SAME_TIME)
+    assert spans(live) == pytest.approx(spans(by_sox), abs=0.35)
     # negative control: the same bytes declared as 16 kHz are half as long and segment differently
     wrong = stream_transcript(service, ko8.tobytes(), 16000)
     assert wrong.audio_seconds == pytest.approx(live.audio_seconds / 2, abs=0.01)
-    assert [(round(u.start, 1), round(u.end, 1)) for u in wrong.utterances] != pytest.approx(spans, abs=0.35)
+    assert spans(wrong) != pytest.approx(spans(live), abs=0.35)
 
 
 def test_pooled_recognizers_are_reused_and_times_restart_per_stream(ko_model, ko16):
@@ -157,3 +161,19 @@ def test_odd_sized_chunks_are_reassembled(service, ko16, ko16_file_transcript, t
     assert odd.audio_seconds == pytest.approx(len(ko16) / 16000, abs=0.01)
     assert asr.character_error_rate(ko16_file_transcript.text, odd.text) <= AGREE_CER
     write_wav(tmp_path / "unused.wav", resample(ko16[:160], 16000, 8000), 8000)
+
+
+def test_audio_faster_than_decoding_is_refused_and_counted(ko_model, ko16):
+    """Real decoding cannot keep up with 13 s of audio arriving at once into a 2 s buffer."""
+    svc = asr.TranscriptionService(ko_model, decode_threads=1, pool_size=1, max_buffer_seconds=2.0)
+    try:
+        stream = svc.open_stream(16000)
+        frames = chunks(ko16.tobytes(), 640)
+        refused = sum(len(f) for f in frames if not stream.feed(f))
+        transcript = stream.close(timeout=60)
+    finally:
+        svc.shutdown()
+    assert refused > 0 and transcript.dropped_bytes == refused
+    assert transcript.complete
+    assert transcript.audio_seconds == pytest.approx((len(ko16) * 2 - refused) / 32000, abs=0.01)
+    assert transcript.max_lag_s > 0
