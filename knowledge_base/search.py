@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from classifier import segment
@@ -51,9 +52,17 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class _Posting:
+    docs: np.ndarray  # document numbers holding the term
+    weights: np.ndarray  # their precomputed BM25 weights (field weight × idf × saturated tf)
+    doc_set: frozenset[int]
+
+
+@dataclass(frozen=True)
 class _Built:
     items: tuple[ItemRecord, ...]
-    postings: dict[str, dict[str, tuple[tuple[int, float], ...]]]  # field -> term -> ((doc, weight), ...)
+    retired: np.ndarray  # boolean mask
+    postings: dict[str, dict[str, _Posting]]  # field -> term -> posting
     pinyin_chars: dict[tuple[str, int], str]  # (pinyin bigram, doc) -> the item's characters for it
 
 
@@ -84,27 +93,32 @@ class SearchIndex:
         built = self._built
         if not built.items or not query.strip():
             return []
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[str]] = defaultdict(list)
+        scores = np.zeros(len(built.items))
+        terms = []
         for field, term, label, weight in _query_terms(query):
-            for doc, doc_weight in built.postings[field].get(term, ()):
-                scores[doc] += weight * doc_weight
-                shown = label
-                if field in PINYIN_FIELDS:
-                    known = built.pinyin_chars.get((term, doc), label)
-                    shown = label if known == label else f"{label}≈{known}"
-                if shown not in matched[doc]:
-                    matched[doc].append(shown)
-        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], built.items[pair[0]].code))
-        hits = []
-        for doc, score in ranked:
-            item = built.items[doc]
-            if score <= min_score or (item.status == "retired" and not include_retired):
-                continue
-            hits.append(SearchHit(item=item, score=round(score, 3), matched=tuple(matched[doc])))
-            if len(hits) == k:
-                break
-        return hits
+            posting = built.postings[field].get(term)
+            if posting is not None:
+                scores[posting.docs] += weight * posting.weights  # docs are unique within a posting
+                terms.append((field, term, label, posting))
+        if not include_retired:
+            scores[built.retired] = 0.0
+        top = [int(d) for d in np.argsort(-scores, kind="stable")[:k] if scores[d] > min_score]
+        return [SearchHit(item=built.items[d], score=round(float(scores[d]), 3),
+                          matched=_reasons(built, d, terms)) for d in top]
+
+
+def _reasons(built: _Built, doc: int, terms) -> tuple[str, ...]:
+    """The query terms that matched ``doc``; a pinyin match shows the item's characters (设保≈社保)."""
+    out: list[str] = []
+    for field, term, label, posting in terms:
+        if doc not in posting.doc_set:
+            continue
+        if field in PINYIN_FIELDS:
+            known = built.pinyin_chars.get((term, doc), label)
+            label = label if known == label else f"{label}≈{known}"
+        if label not in out:
+            out.append(label)
+    return tuple(out)
 
 
 def load_records(session: Session) -> list[ItemRecord]:
@@ -169,11 +183,12 @@ def _build(items: list[ItemRecord]) -> _Built:
                     pinyin_chars.setdefault((query_text.fuzzy(bigram), doc), chars)
         docs.append(terms)
     postings = {field: _bm25_postings([d[field] for d in docs], spec) for field, spec in FIELDS.items()}
-    return _Built(items=tuple(items), postings=postings, pinyin_chars=pinyin_chars)
+    retired = np.array([i.status == "retired" for i in items], dtype=bool)
+    return _Built(items=tuple(items), retired=retired, postings=postings, pinyin_chars=pinyin_chars)
 
 
-def _bm25_postings(doc_terms: list[list[str]], spec: FieldSpec) -> dict[str, tuple[tuple[int, float], ...]]:
-    """term -> ((doc, field weight × idf × saturated tf), ...): the document side of BM25, precomputed."""
+def _bm25_postings(doc_terms: list[list[str]], spec: FieldSpec) -> dict[str, _Posting]:
+    """term -> documents and their weights: the document side of BM25, precomputed."""
     n = len(doc_terms)
     lengths = [len(t) for t in doc_terms]
     avg = (sum(lengths) / n) if n and sum(lengths) else 1.0
@@ -185,4 +200,8 @@ def _bm25_postings(doc_terms: list[list[str]], spec: FieldSpec) -> dict[str, tup
         for term, tf in counter.items():
             idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
             postings[term].append((doc, spec.weight * idf * tf * (K1 + 1) / (tf + norm)))
-    return {term: tuple(p) for term, p in postings.items()}
+    return {
+        term: _Posting(docs=np.array([d for d, _ in p], dtype=np.intp), weights=np.array([w for _, w in p]),
+                       doc_set=frozenset(d for d, _ in p))
+        for term, p in postings.items()
+    }
