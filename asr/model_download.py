@@ -126,7 +126,7 @@ def _fetch(url, part: Path, *, timeout, transport, on_progress) -> int | None:
                 with part.open(mode) as fh:
                     if on_progress:
                         on_progress(done, total)
-                    for block in response.iter_bytes(1 << 16):
+                    for block in response.iter_bytes():  # as received: nothing buffered is lost
                         fh.write(block)
                         done += len(block)
                         if on_progress:
