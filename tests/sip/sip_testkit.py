@@ -19,7 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "sip_endpoint_harness.py"
-HOTLINE = os.environ.get("SIP_TEST_HOTLINE", f"{sys.executable} -m hotline").split()  # DEV-ONLY override
+HOTLINE = [sys.executable, "-m", "hotline"]
 SIPP_FILES = Path("/usr/share/sip-tester")
 
 
