@@ -9,6 +9,7 @@ Nothing here commits: the caller's unit of work does.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,9 +51,7 @@ class ImportResult:
     dry_run: bool = False
     changes: list[ItemChange] = field(default_factory=list)
 
-    @property
-    def unchanged(self) -> int:
-        return self.rows - len(self.changes)
+    unchanged: int = 0
 
     @property
     def items(self) -> list[ServiceItem]:
@@ -70,31 +69,42 @@ class ImportResult:
         return f"{head}{self.source}: {self.rows} rows, {counts}"
 
 
-def import_catalog(session: Session, *, path: str | Path, actor: str, dry_run: bool = False) -> ImportResult:
-    """Upsert every row of ``path`` by code; raise :class:`CatalogFileError` if any row is bad."""
+def import_catalog(
+    session: Session, *, path: str | Path, actor: str, dry_run: bool = False, retire_missing: bool = False
+) -> ImportResult:
+    """Upsert every row of ``path`` by code; raise :class:`CatalogFileError` if any row is bad.
+
+    ``retire_missing`` treats the file as the whole catalogue: active items it does not list are
+    retired. ``dry_run`` reports the same changes without writing anything.
+    """
     path = Path(path)
     departments = department_ids(session)
     records = read_catalog(path, departments=departments)
+    if retire_missing:
+        listed = {r.code for r in records}
+        records += [dataclasses.replace(record_of(item), status="retired")
+                    for item in list_items(session) if item.code not in listed]
     result = ImportResult(source=path.name, rows=len(records), dry_run=dry_run)
-    if dry_run:
-        result.changes = _planned_changes(session, records)
-        return result
     for record in records:
-        item, action = upsert_item(session, record=record, actor=actor, departments=departments)
-        if action:
-            result.changes.append(ItemChange(record.code, action, sorted(item.revisions[-1].changes), item))
+        if dry_run:
+            change = _planned_change(session, record)
+        else:
+            item, action = upsert_item(session, record=record, actor=actor, departments=departments)
+            change = action and ItemChange(record.code, action, sorted(item.revisions[-1].changes), item)
+        if change:
+            result.changes.append(change)
+        else:
+            result.unchanged += 1
+    if retire_missing:
+        result.rows = len(listed)
     return result
 
 
-def _planned_changes(session: Session, records: Iterable[ItemRecord]) -> list[ItemChange]:
-    planned = []
-    for record in records:
-        existing = get_item(session, code=record.code)
-        old = record_of(existing) if existing is not None else None
-        diff = changed_fields(old, record)
-        if diff:
-            planned.append(ItemChange(record.code, revision_action(old, record, diff), sorted(diff)))
-    return planned
+def _planned_change(session: Session, record: ItemRecord) -> ItemChange | None:
+    existing = get_item(session, code=record.code)
+    old = record_of(existing) if existing is not None else None
+    diff = changed_fields(old, record)
+    return ItemChange(record.code, revision_action(old, record, diff), sorted(diff)) if diff else None
 
 
 def load_seed_catalogue(session: Session, *, actor: str = "seed") -> int:

@@ -44,6 +44,9 @@ def import_(
     file: Path = typer.Argument(..., help="catalogue file (.csv UTF-8 or .xlsx) with the standard columns"),
     actor: str = typer.Option(None, "--actor", help="name recorded in the change history (default cli:USER)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate, show what would change, write nothing"),
+    retire_missing: bool = typer.Option(
+        False, "--retire-missing", help="the file is the full catalogue: retire active items not in it"
+    ),
 ) -> None:
     """Add or update items by code; a file with any bad row is rejected as a whole."""
     from knowledge_base.catalog_io import import_catalog
@@ -51,7 +54,8 @@ def import_(
 
     with _session() as session:
         try:
-            result = import_catalog(session, path=file, actor=actor or _default_actor(), dry_run=dry_run)
+            result = import_catalog(session, path=file, actor=actor or _default_actor(), dry_run=dry_run,
+                                    retire_missing=retire_missing)
         except CatalogFileError as exc:
             session.rollback()
             typer.secho(exc.report(), fg=typer.colors.RED, err=True)

@@ -215,3 +215,17 @@ def test_loading_the_seed_again_keeps_an_administrators_edit(db_session):
 
     assert get_item(db_session, code="DW-008").fee == "按新标准缴纳"
     assert get_item(db_session, code="ZW-GA-005").status == ItemStatus.retired
+
+
+def test_retire_missing_retires_what_a_full_catalogue_leaves_out(db_session, write_catalog, sample_rows):
+    import_catalog(db_session, path=write_catalog(sample_rows), actor="tester")
+    shorter = write_catalog(sample_rows[:2], name="v2.csv")
+
+    planned = import_catalog(db_session, path=shorter, actor="tester", retire_missing=True, dry_run=True)
+    assert [(c.code, c.action) for c in planned.changes] == [("T-NM-001", "retired")]
+    assert get_item(db_session, code="T-NM-001").status == ItemStatus.active
+
+    result = import_catalog(db_session, path=shorter, actor="tester", retire_missing=True)
+    assert result.counts() == {"created": 0, "updated": 0, "retired": 1, "restored": 0, "unchanged": 2}
+    assert get_item(db_session, code="T-NM-001").status == ItemStatus.retired
+    assert import_catalog(db_session, path=shorter, actor="tester", retire_missing=True).changes == []
