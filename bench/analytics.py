@@ -1,0 +1,174 @@
+"""Benchmark the analytics queries at a million cases on SQLite and PostgreSQL.
+
+    python bench/analytics.py [--cases 1000000] [--repeat 9] [--dbs sqlite,postgresql] [--db-url URL]
+
+Per database: a fresh migrated database, `hotline demo seed`-equivalent synthetic cases (timed), then each
+dashboard query's p50/p95 over ``--repeat`` runs (after one warm-up), and the CSV/XLSX export rate over the
+cases of the last 30 days. Prints the figures and writes bench/results/analytics.json.
+PostgreSQL: a database is created through HOTLINE_TEST_PG_ADMIN_URL (default postgres@127.0.0.1) and
+dropped afterwards unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "analytics.json"
+PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def queries(now: datetime):
+    from hotline.analytics import case_list, figures, hot_topics, wallboard
+    from hotline.analytics.filters import CaseFilter, china_today
+
+    today = china_today(now)
+    month = CaseFilter(start=today - timedelta(days=29), end=today)
+    year = CaseFilter(start=today - timedelta(days=364), end=today)
+    week = today - timedelta(days=today.weekday() + 7)
+    town = CaseFilter(start=month.start, end=month.end, intent="complaint")
+    return {
+        "summary_30d": lambda s: figures.summary(s, month, now=now),
+        "summary_30d_complaints": lambda s: figures.summary(s, town, now=now),
+        "summary_365d": lambda s: figures.summary(s, year, now=now),
+        "volume_by_intent_30d": lambda s: figures.breakdown(s, month, "intent", now=now),
+        "volume_by_department_30d": lambda s: figures.breakdown(s, month, "department", now=now),
+        "volume_by_town_365d": lambda s: figures.breakdown(s, year, "town", now=now),
+        "volume_by_service_item_365d": lambda s: figures.breakdown(s, year, "service_item", now=now),
+        "rates_by_department_30d": lambda s: figures.breakdown(
+            s, month, "department", now=now, names=("all", "responded_in_time", "response_due", "closed_in_time",
+                                                    "closed", "satisfied", "callback_answered")),
+        "trend_day_30d": lambda s: figures.trend(s, month, "day"),
+        "trend_hour_7d": lambda s: figures.trend(s, CaseFilter(start=today - timedelta(days=6), end=today), "hour"),
+        "trend_week_365d": lambda s: figures.trend(s, year, "week"),
+        "trend_month_by_intent_365d": lambda s: figures.trend(s, year, "month", dimension="intent"),
+        "hour_profile_30d": lambda s: figures.hour_profile(s, month),
+        "drill_count_satisfied_30d": lambda s: case_list.count_cases(s, case_list.Selection(month, "satisfied"),
+                                                                     now=now),
+        "drill_page_overdue_30d": lambda s: case_list.page_of_cases(s, case_list.Selection(month, "overdue"),
+                                                                    now=now),
+        "drill_page_365d": lambda s: case_list.page_of_cases(s, case_list.Selection(year), now=now),
+        "wallboard_today": lambda s: (wallboard.today_counts(s, now=now), wallboard.agents_online(s, now=now)),
+        "hot_topics_week": lambda s: hot_topics.weekly_topics(s, CaseFilter(start=week, end=week), week=week),
+    }, month
+
+
+def run_database(kind: str, url: str, args) -> dict:
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from hotline import migrate
+    from hotline.analytics import case_list, exports
+    from hotline.db import make_engine
+    from hotline.demo.seed import seed_demo_cases
+    from hotline.seeding import seed_organisation
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        seed_organisation(session)
+        from knowledge_base import catalog_io
+
+        getattr(catalog_io, "load_seed_catalogue", None) and catalog_io.load_seed_catalogue(session)
+        session.commit()
+    now = datetime.now(UTC)
+    print(f"[{kind}] seeding {args.cases:,} cases ...", flush=True)
+    report = seed_demo_cases(engine, cases=args.cases, now=now, batch=args.batch,
+                             on_progress=lambda n: n % 100_000 == 0 and print(f"  {n:,}", flush=True))
+    print(f"[{kind}] seeded in {report.seconds:.1f} s ({report.cases / report.seconds:,.0f} cases/s); "
+          f"{report.events:,} events, {report.calls:,} calls, {report.utterances:,} utterances", flush=True)
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    result = {"seed_seconds": round(report.seconds, 1), "seed_cases_per_s": round(report.cases / report.seconds),
+              "rows": {"cases": report.cases, "events": report.events, "calls": report.calls,
+                       "utterances": report.utterances}, "queries": {}}
+    named, month = queries(now)
+    with Session(engine) as session:
+        for name, fn in named.items():
+            fn(session)  # warm-up (and the hot-topic token cache)
+            times = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                fn(session)
+                times.append((time.perf_counter() - started) * 1000)
+                session.rollback()
+            times.sort()
+            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+            result["queries"][name] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1)}
+            print(f"[{kind}] {name:<32} p50 {statistics.median(times):8.1f} ms   p95 {p95:8.1f} ms", flush=True)
+        selection = case_list.Selection(month)
+        for fmt, writer in (("csv", exports.csv_chunks), ("xlsx", exports.xlsx_chunks)):
+            started, size, rows = time.perf_counter(), 0, 0
+
+            def counted():
+                nonlocal rows
+                for row in case_list.iter_cases(session, selection, now=now):
+                    rows += 1
+                    yield row
+
+            for chunk in writer(counted(), {}):
+                size += len(chunk)
+            seconds = time.perf_counter() - started
+            result[f"export_{fmt}"] = {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+                                       "bytes": size}
+            print(f"[{kind}] export {fmt}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s, "
+                  f"{size / 1e6:.1f} MB", flush=True)
+    engine.dispose()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--dbs", default="sqlite,postgresql")
+    parser.add_argument("--sqlite-path", default="/tmp/hotline-bench-analytics.sqlite3")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    args = parser.parse_args()
+
+    from sqlalchemy import text
+
+    from hotline.db import make_engine
+
+    results = {"cases": args.cases, "repeat": args.repeat, "at": datetime.now(UTC).isoformat(),
+               "cpu_count": os.cpu_count(), "databases": {}}
+    for kind in args.dbs.split(","):
+        if kind == "sqlite":
+            path = Path(args.sqlite_path)
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            results["databases"]["sqlite"] = run_database("sqlite", f"sqlite:///{path}", args)
+            if not args.keep:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(path) + suffix).unlink(missing_ok=True)
+        else:
+            admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+                results["databases"]["postgresql"] = run_database("postgresql", url, args)
+            finally:
+                if not args.keep:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Dashboard figures: measure counts, rates, volumes by dimension, trends by China-time period.
+
+Every function takes the session first and a CaseFilter; every count is a plain SQL aggregate over the same
+WHERE clause the drill-down list uses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from hotline.analytics.filters import DIMENSION_COLUMNS, NONE, CaseFilter
+from hotline.analytics.measures import MEASURES, RATES, MeasureContext, event_facts
+from hotline.analytics.sql_time import SqlTime
+from hotline.models import Call, Case, Department, ServiceItem
+
+GRAINS = ("hour", "day", "week", "month")
+SUMMARY_MEASURES = tuple(MEASURES)
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[str, int]
+    rates: dict[str, float | None]
+    avg_handling_hours: float | None  # 受理 → 办结, closed cases
+    avg_call_minutes: float | None  # talk time of the phone cases' calls
+    previous_total: int  # 受理量 of the previous period of equal length
+
+
+def context(session: Session, flt: CaseFilter, now: datetime | None = None) -> MeasureContext:
+    return MeasureContext(sql=SqlTime.of(session), now=now or datetime.now(UTC), facts=event_facts(flt.where()))
+
+
+def _count_columns(ctx: MeasureContext, names: tuple[str, ...]):
+    return [func.coalesce(func.sum(case((MEASURES[n].where(ctx), 1), else_=0)), 0).label(n) for n in names]
+
+
+def cases_with_facts(query, ctx: MeasureContext, names):
+    """``query`` over cases, outer-joined to the event facts when a measure in ``names`` needs them."""
+    query = query.select_from(Case)
+    if any(MEASURES[n].needs_facts for n in names):
+        query = query.outerjoin(ctx.facts, ctx.facts.c.case_id == Case.id)
+    return query
+
+
+def rates_of(counts: dict[str, int]) -> dict[str, float | None]:
+    return {r.name: (counts[r.numerator] / counts[r.denominator] if counts[r.denominator] else None)
+            for r in RATES}
+
+
+def measure_counts(session: Session, flt: CaseFilter, *, now: datetime | None = None,
+                   names: tuple[str, ...] = SUMMARY_MEASURES) -> dict[str, int]:
+    ctx = context(session, flt, now)
+    query = cases_with_facts(select(*_count_columns(ctx, names)), ctx, names)
+    row = session.execute(query.where(flt.where())).one()
+    return {n: int(row._mapping[n]) for n in names}
+
+
+def summary(session: Session, flt: CaseFilter, *, now: datetime | None = None) -> Summary:
+    ctx = context(session, flt, now)
+    counts = measure_counts(session, flt, now=ctx.now)
+    closed = MEASURES["closed"].where(ctx)
+    handling = session.scalar(
+        select(func.avg(ctx.sql.seconds_between(Case.created_at, Case.closed_at)))
+        .where(flt.where(), closed)
+    )
+    talk = session.scalar(
+        select(func.avg(cast(Call.duration_s, Float))).select_from(Case).join(Call, Call.id == Case.call_id)
+        .where(flt.where(), Call.duration_s.is_not(None))
+    )
+    previous = measure_counts(session, flt.previous_period(), now=ctx.now, names=("all",))["all"]
+    return Summary(
+        counts=counts,
+        rates=rates_of(counts),
+        avg_handling_hours=None if handling is None else float(handling) / 3600,
+        avg_call_minutes=None if talk is None else float(talk) / 60,
+        previous_total=previous,
+    )
+
+
+def _key(value) -> str:
+    if value is None:
+        return NONE
+    return str(getattr(value, "value", value))
+
+
+def breakdown(session: Session, flt: CaseFilter, dimension: str, *, now: datetime | None = None,
+              names: tuple[str, ...] = ("all",)) -> list[dict]:
+    """Counts of ``names`` per value of ``dimension``, largest 受理量 first: [{key, name, counts, rates}]."""
+    column = DIMENSION_COLUMNS[dimension]
+    ctx = context(session, flt, now)
+    query = cases_with_facts(select(column.label("k"), *_count_columns(ctx, names)), ctx, names)
+    rows = session.execute(query.where(flt.where()).group_by(column)).all()
+    names_by_id = dimension_names(session, dimension, [r.k for r in rows])
+    result = []
+    for row in rows:
+        counts = {n: int(row._mapping[n]) for n in names}
+        item = {"key": _key(row.k), "name": names_by_id.get(row.k), "counts": counts}
+        if all(r.numerator in counts and r.denominator in counts for r in RATES):
+            item["rates"] = rates_of(counts)
+        result.append(item)
+    result.sort(key=lambda item: (-item["counts"].get("all", 0), item["key"]))
+    return result
+
+
+def dimension_names(session: Session, dimension: str, keys) -> dict:
+    """Display names for id-valued dimensions (departments, service items); others label in the UI."""
+    ids = [k for k in keys if k is not None]
+    if dimension == "department" and ids:
+        return dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
+    if dimension == "service_item" and ids:
+        return dict(session.execute(
+            select(ServiceItem.id, ServiceItem.name).where(ServiceItem.id.in_(ids))).all())
+    return {}
+
+
+def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | None = None,
+          top: int = 6, now: datetime | None = None) -> dict:
+    """受理量 per China-time period; with ``dimension``, one series per top value plus 其他.
+
+    Returns {"buckets": [label...], "series": [{key, name, values}]}; every period in the range is present.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    sql = SqlTime.of(session)
+    label = sql.local_label(Case.created_at, "day" if grain == "week" else grain).label("b")
+    buckets = bucket_labels(flt.start, flt.end, grain)
+    if dimension is None:
+        rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label)).all()
+        values = _fold(buckets, ((b, None, n) for b, n in rows), grain, [None])
+        return {"buckets": buckets, "series": [{"key": "all", "name": "受理量", "values": values[None]}]}
+    column = DIMENSION_COLUMNS[dimension]
+    leaders = [item["key"] for item in breakdown(session, flt, dimension, now=now)[:top]]
+    rows = session.execute(
+        select(label, column.label("k"), func.count()).where(flt.where()).group_by(label, column)
+    ).all()
+    keyed = ((b, _key(k) if _key(k) in leaders else "other", n) for b, k, n in rows)
+    values = _fold(buckets, keyed, grain, [*leaders, "other"])
+    names = dimension_names(session, dimension, [int(k) for k in leaders if k.isdigit()])
+    series = [{"key": k, "name": names.get(int(k)) if k.isdigit() else None, "values": values[k]}
+              for k in [*leaders, "other"] if k != "other" or any(values["other"])]
+    return {"buckets": buckets, "series": series}
+
+
+def _fold(buckets: list[str], rows, grain: str, keys: list) -> dict:
+    index = {b: i for i, b in enumerate(buckets)}
+    values = {k: [0] * len(buckets) for k in keys}
+    for bucket, key, n in rows:
+        if grain == "week":
+            bucket = week_label(date.fromisoformat(bucket))
+        if bucket in index:
+            values[key][index[bucket]] += int(n)
+    return values
+
+
+def hour_profile(session: Session, flt: CaseFilter) -> list[int]:
+    """受理量 per China hour of day (0–23) over the range."""
+    label = SqlTime.of(session).local_label(Case.created_at, "hour_of_day").label("h")
+    counts = [0] * 24
+    for hour, n in session.execute(select(label, func.count()).where(flt.where()).group_by(label)):
+        counts[int(hour)] = int(n)
+    return counts
+
+
+def week_label(day: date) -> str:
+    """The Monday that starts ``day``'s week, e.g. '2026-03-02' (weeks run Monday to Sunday)."""
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def bucket_labels(start: date, end: date, grain: str) -> list[str]:
+    if grain == "hour":
+        return [f"{(start + timedelta(days=d)).isoformat()} {h:02d}"
+                for d in range((end - start).days + 1) for h in range(24)]
+    days = [start + timedelta(days=d) for d in range((end - start).days + 1)]
+    if grain == "day":
+        return [d.isoformat() for d in days]
+    fold = week_label if grain == "week" else (lambda d: d.isoformat()[:7])
+    return list(dict.fromkeys(fold(d) for d in days))
+
+
+def bucket_condition(session: Session, grain: str, bucket: str):
+    """The WHERE clause selecting the cases of one trend bucket (for drill-down)."""
+    sql = SqlTime.of(session)
+    if grain == "week":
+        monday = date.fromisoformat(bucket)
+        day = sql.local_label(Case.created_at, "day")
+        return and_(day >= monday.isoformat(), day <= (monday + timedelta(days=6)).isoformat())
+    if grain not in ("hour", "day", "month", "hour_of_day"):
+        raise ValueError(f"unknown grain {grain!r}")
+    return sql.local_label(Case.created_at, grain) == bucket

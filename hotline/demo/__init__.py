@@ -1,0 +1,1 @@
+"""Synthetic data for demos and benchmarks (never loaded in production unless asked)."""

@@ -1,0 +1,1 @@
+"""Web presentation of the analytics figures (queries live in hotline.analytics)."""

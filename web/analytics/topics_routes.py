@@ -1,0 +1,50 @@
+"""Hot topics: keywords per week × town × department with spikes, and the month's recurring problems."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from hotline.analytics.filters import CaseFilter, FilterError, china_today, parse_filter
+from hotline.analytics.hot_topics import recurring_problems, weekly_topics
+from hotline.models import Department, Site, SiteLevel
+from web.analytics.presenting import filter_url
+
+router = APIRouter()
+TOP_PER_CELL = 5
+
+
+def _week(request: Request) -> date:
+    raw = request.query_params.get("week")
+    try:
+        day = date.fromisoformat(raw) if raw else china_today()
+    except ValueError:
+        raise HTTPException(400, f"参数 week 应为日期，如 2026-03-02，收到 {raw!r}") from None
+    return day - timedelta(days=day.weekday())
+
+
+@router.get("/analytics/topics", response_class=HTMLResponse)
+def topics_page(request: Request):
+    week = _week(request)
+    try:
+        base = parse_filter({**request.query_params, "start": week.isoformat(),
+                             "end": (week + timedelta(days=6)).isoformat()})
+    except FilterError as exc:
+        raise HTTPException(400, str(exc)) from None
+    with request.app.state.ctx.session_factory() as session:
+        main = weekly_topics(session, base, week=week)
+        towns = sorted(set(session.scalars(select(Site.town).where(Site.level == SiteLevel.town))))
+        by_town = [(t, weekly_topics(session, base.with_dimension("town", t), week=week, top=TOP_PER_CELL))
+                   for t in towns] if base.town is None else []
+        departments = session.execute(select(Department.id, Department.name).order_by(Department.id)).all()
+        recurring = recurring_problems(session, base, month=week)
+    for kw in main.keywords:
+        kw["url"] = filter_url(CaseFilter(**{**base.__dict__, "keyword": kw["term"]}), "/analytics/cases")
+    return request.app.state.templates.TemplateResponse(request, "analytics/topics.html", {
+        "flt": base, "week": week, "main": main, "by_town": by_town, "recurring": recurring,
+        "towns": towns, "departments": departments,
+        "prev_week": (week - timedelta(weeks=1)).isoformat(), "next_week": (week + timedelta(weeks=1)).isoformat(),
+    })
