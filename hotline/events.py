@@ -66,11 +66,19 @@ class EventHub:
                 self.dropped += 1
             queue.put_nowait(event)
 
-    async def subscribe(self) -> AsyncIterator[Event]:
+    def open_queue(self) -> asyncio.Queue[Event]:
+        """A queue that receives every event from now on (on the loop's thread); close it when done."""
         queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
         self._queues.add(queue)
+        return queue
+
+    def close_queue(self, queue: asyncio.Queue[Event]) -> None:
+        self._queues.discard(queue)
+
+    async def subscribe(self) -> AsyncIterator[Event]:
+        queue = self.open_queue()
         try:
             while True:
                 yield await queue.get()
         finally:
-            self._queues.discard(queue)
+            self.close_queue(queue)

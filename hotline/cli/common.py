@@ -21,7 +21,8 @@ def engine_for(settings: Settings, *, require_initialised: bool = True):
 
     engine = make_engine(settings.effective_database_url)
     if require_initialised and not is_initialised(engine):
-        typer.secho(f"database {settings.effective_database_url} is not initialised: run `hotline init` first",
+        url = settings.effective_database_url
+        typer.secho(f"database {url} is not initialised: run `hotline init` first",
                     fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     return engine

@@ -8,7 +8,7 @@ import typer
 
 from hotline.cli.common import settings_or_exit
 
-app = typer.Typer(help="Show and check the configuration (HOTLINE_* environment, .env).", no_args_is_help=True)
+app = typer.Typer(help="Show the configuration (HOTLINE_* environment, .env).", no_args_is_help=True)
 
 
 @app.command("show")
