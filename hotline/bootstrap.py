@@ -10,7 +10,7 @@ from hotline import migrate
 from hotline.accounts.passwords import hash_password, one_time_password
 from hotline.db import make_engine, make_session_factory, unit_of_work
 from hotline.models import Role, User
-from hotline.seeding import seed_organisation
+from hotline.seeding import seed_organisation, seed_routing_rules
 from hotline.settings import Settings
 
 
@@ -20,11 +20,14 @@ class InitReport:
     revision: str | None
     organisation_added: dict[str, int] = field(default_factory=dict)
     items_added: int = 0
+    rules_added: int = 0
+    calendar_days_added: int = 0
     admin_password: str | None = None  # shown once, only when the admin was created now
 
 
 def initialise(settings: Settings, *, admin_username: str = "admin") -> InitReport:
     """Idempotent: safe to run on an initialised database (adds only what is missing)."""
+    from hotline.cases.calendar_admin import seed_holiday_calendar
     from knowledge_base.catalog_io import load_seed_catalogue
 
     for folder in (settings.data_dir, settings.recordings_dir, settings.models_dir):
@@ -36,6 +39,8 @@ def initialise(settings: Settings, *, admin_username: str = "admin") -> InitRepo
         with unit_of_work(make_session_factory(engine)) as session:
             report.organisation_added = seed_organisation(session)
             report.items_added = load_seed_catalogue(session, actor="init")
+            report.rules_added = seed_routing_rules(session)
+            report.calendar_days_added = seed_holiday_calendar(session)
             if session.scalar(select(User).where(User.role == Role.admin)) is None:
                 report.admin_password = one_time_password()
                 session.add(User(username=admin_username, display_name="系统管理员", role=Role.admin,

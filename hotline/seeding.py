@@ -8,7 +8,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Department, DepartmentKind, Site, SiteLevel, Window
+from hotline.models import Department, DepartmentKind, RoutingRule, Site, SiteLevel, Window
 
 
 def read_seed_csv(name: str) -> list[dict[str, str]]:
@@ -45,5 +45,19 @@ def seed_organisation(session: Session) -> dict[str, int]:
             session.add(Window(site_id=site.id, number=int(row["number"]), name=row["name"],
                                zone=row["zone"] or None))
             added["windows"] += 1
+    session.flush()
+    return added
+
+
+def seed_routing_rules(session: Session) -> int:
+    """Insert the shipped keyword rules that are missing (admins may have edited or disabled others)."""
+    existing = {(r.keyword, r.department_code) for r in session.scalars(select(RoutingRule))}
+    added = 0
+    for row in read_seed_csv("routing_rules.csv"):
+        if (row["keyword"], row["department_code"]) not in existing:
+            session.add(RoutingRule(keyword=row["keyword"], department_code=row["department_code"],
+                                    priority=int(row["priority"]), level=row["level"] or None,
+                                    note=row["note"]))
+            added += 1
     session.flush()
     return added

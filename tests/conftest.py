@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline import migrate
 from hotline.db import make_engine
-from hotline.seeding import seed_organisation
+from hotline.seeding import seed_organisation, seed_routing_rules
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -52,6 +52,7 @@ def _migrated(url: str) -> Engine:
     migrate.upgrade(engine)
     with Session(engine) as session:
         seed_organisation(session)
+        seed_routing_rules(session)
         session.commit()
     return engine
 

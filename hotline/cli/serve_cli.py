@@ -19,7 +19,8 @@ def _print_init_report(report) -> None:
     org = report.organisation_added
     typer.echo(f"database: {report.database_url} (revision {report.revision})")
     typer.echo(f"seeded: {org.get('departments', 0)} departments, {org.get('sites', 0)} sites, "
-               f"{org.get('windows', 0)} windows, {report.items_added} service items")
+               f"{org.get('windows', 0)} windows, {report.items_added} service items, "
+               f"{report.rules_added} routing rules, {report.calendar_days_added} calendar days")
     if report.admin_password:
         typer.secho("admin account created. One-time password (shown only now, change it at first login):",
                     fg=typer.colors.YELLOW)

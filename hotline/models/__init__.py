@@ -9,7 +9,7 @@ from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utteranc
 from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
-from hotline.models.learning import ClassifierCorrection
+from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
 from hotline.models.web_sessions import WebSession
 
@@ -43,6 +43,7 @@ __all__ = [
     "ServiceItem",
     "ServiceItemRevision",
     "Role",
+    "RoutingRule",
     "Site",
     "SiteLevel",
     "User",
