@@ -1,0 +1,1 @@
+"""Console accounts: passwords, login with lockout, user management, web sessions, CSRF, audit log."""

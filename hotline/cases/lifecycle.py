@@ -92,7 +92,7 @@ def dispatch_case(
         coordinator = session.get(User, coordinator_id)
         if coordinator is None or not coordinator.active or coordinator.role == Role.handler:
             raise CaseError("invalid_input", "中转办协调人须为在岗的话务员、督办员或管理员账户。")
-    intake_days = case.time_limit_days if action == "dispatch" else None  # the service item's, at intake
+    intake_days = case.time_limit_days if case.dispatched_at is None else None  # set at intake, if any
     days = time_limit_days or intake_days or clock.base_limit_days(case, policy)
     target_name = _assign(case, department, site)
     if coordinator_id is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.audit import record_audit
 from hotline.accounts.timestamps import as_utc, as_utc_or_none
 from hotline.cases.appointments import KIND_LABELS
 from hotline.cases.errors import CaseError
@@ -73,8 +74,10 @@ def _digits(text: str | None) -> str:
     return re.sub(r"\D", "", text or "")
 
 
-def track_case(session: Session, *, tracking_code: str, phone_last4: str) -> TrackingView:
-    """Raise ``not_found`` for an unknown code and for wrong digits alike (no hint which one was wrong)."""
+def track_case(session: Session, *, tracking_code: str, phone_last4: str, ip: str | None = None
+               ) -> TrackingView:
+    """Raise ``not_found`` for an unknown code and for wrong digits alike (no hint which one was wrong).
+    A successful look-up is audited as ``case.track`` by "citizen" with the caller's ``ip``."""
     code = re.sub(r"\s", "", tracking_code or "").upper()
     last4 = _digits(phone_last4)
     if not code or len(last4) != 4:
@@ -83,6 +86,7 @@ def track_case(session: Session, *, tracking_code: str, phone_last4: str) -> Tra
     phone = _digits(case.citizen_phone) if case else ""
     if case is None or len(phone) < 4 or phone[-4:] != last4:
         raise CaseError("not_found", NOT_FOUND)
+    record_audit(session, actor="citizen", action="case.track", object_type="case", object_id=case.id, ip=ip)
     master = session.get(Case, case.merged_into_id) if case.merged_into_id else None
     public = [e for e in case.events if e.action in PUBLIC_STEPS
               and (e.action != "decide_extension" or (e.details or {}).get("approved"))]

@@ -248,3 +248,15 @@ def test_dispatch_validates_its_target(db_session, flow, people):
             flow.do("dispatch", case, people.agent, **kwargs)
         assert err.value.code == "invalid_input", kwargs
         assert case.status.value == "accepted" and len(case.events) == 1
+
+
+def test_a_returned_case_starts_again_from_the_base_limit_not_the_extended_one(db_session, flow, people):
+    case = flow.to("accepted", intent="complaint")
+    flow.do("dispatch", case, people.agent, now=cn(2026, 3, 2, 9, 0))
+    flow.do("sign", case, people.handler)
+    flow.do("request_extension", case, people.handler, days=3)
+    flow.do("decide_extension", case, people.supervisor, approve=True)
+    assert case.time_limit_days == 8
+    flow.do("return", case, people.handler, reason="unclear_ownership")
+    flow.do("dispatch", case, people.agent, now=cn(2026, 3, 16, 9, 0))
+    assert case.time_limit_days == 5 and case.due_at == cn(2026, 3, 23, 9, 0)

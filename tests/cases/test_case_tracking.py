@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hotline.accounts.audit import list_audit
 from hotline.cases.appointments import book_window
 from hotline.cases.errors import CaseError
 from hotline.cases.tracking import NOT_FOUND, track_case
@@ -31,7 +32,10 @@ def test_a_citizen_follows_the_case_without_seeing_internal_notes(db_session, fl
     assert labels == ["工单已受理", "已转交旗医疗保障局办理", "承办单位已签收", "已转交旗医疗保障局办理",
                       "承办单位已签收", "正在办理"]
     flow.do("reply", case, people.handler, reply="您反映的问题已处理，报销款将于三个工作日内到账。")
-    view = track_case(db_session, tracking_code=f" {case.tracking_code.lower()} ", phone_last4="5678")
+    view = track_case(db_session, tracking_code=f" {case.tracking_code.lower()} ", phone_last4="5678",
+                      ip="203.0.113.7")
+    [audit] = list_audit(db_session, action="case.track", object_id=case.id, limit=1)
+    assert (audit.actor, audit.ip) == ("citizen", "203.0.113.7")
     assert view.status_label == "已答复" and view.reply.startswith("您反映的问题已处理")
     shown = repr(view)
     assert "内部" not in shown and people.handler.username not in shown
