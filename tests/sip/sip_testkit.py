@@ -44,6 +44,20 @@ def free_sip_port() -> int:
     raise RuntimeError("no free SIP port")
 
 
+def rewrite_rtp_payload_type(source: Path, target: Path, payload_type: int) -> Path:
+    """Copy an Ethernet/IPv4/UDP/RTP pcap with every RTP payload type replaced (marker bit kept)."""
+    data = bytearray(source.read_bytes())
+    offset = 24
+    while offset < len(data):
+        length = int.from_bytes(data[offset + 8 : offset + 12], "little")
+        packet = offset + 16
+        rtp = packet + 14 + (data[packet + 14] & 0x0F) * 4 + 8
+        data[rtp + 1] = (data[rtp + 1] & 0x80) | payload_type
+        offset = packet + length
+    target.write_bytes(bytes(data))
+    return target
+
+
 def free_rtp_start() -> int:
     """An even port starting a free block of 40 UDP ports (RTP + RTCP pairs)."""
     for _ in range(100):
@@ -171,14 +185,16 @@ def write_config(directory: Path, port: int, **sections: dict[str, object]) -> P
     return path
 
 
-def start_endpoint(directory: Path, **sections: dict[str, object]) -> RunningEndpoint:
+def start_endpoint(
+    directory: Path, dial: str | None = None, **sections: dict[str, object]
+) -> RunningEndpoint:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_sip_port()
     config = write_config(directory, port, **sections)
     events, log_path = directory / "events.jsonl", directory / "endpoint.log"
     log_file = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, str(HARNESS), str(config), str(events)],
+        [sys.executable, str(HARNESS), str(config), str(events), *([dial] if dial else [])],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log_file,
@@ -200,8 +216,8 @@ def endpoint_factory(tmp_path):
     """Start endpoints; at teardown stop them and require a clean exit (no pjsua2 abort)."""
     started: list[RunningEndpoint] = []
 
-    def factory(name: str = "ep", **sections: dict[str, object]) -> RunningEndpoint:
-        running = start_endpoint(tmp_path / name, **sections)
+    def factory(name: str = "ep", dial: str | None = None, **sections: dict[str, object]) -> RunningEndpoint:
+        running = start_endpoint(tmp_path / name, dial, **sections)
         started.append(running)
         return running
 

@@ -12,6 +12,7 @@ from sip_testkit import (
     endpoint_factory,  # noqa: F401 - fixture
     free_rtp_start,
     free_sip_port,
+    rewrite_rtp_payload_type,
     wav_levels,
     wav_seconds,
     write_tone,
@@ -116,3 +117,46 @@ def test_baresip_call_is_answered_and_recorded(endpoint_factory, tmp_path):  # n
     assert abs(wav_seconds(recording) - 3.0) < 0.5, wav_seconds(recording)
     loud = [level for level in wav_levels(recording) if level > -30]
     assert len(loud) >= 25, "expected the 3 s tone in the recording"
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")
+def test_outbound_call_plays_collects_rfc2833_dtmf_and_records(endpoint_factory, tmp_path):  # noqa: F811
+    workdir = tmp_path / "sipp"
+    (workdir / "pcap").mkdir(parents=True)
+    # our offer (PCMU, PCMA, G722) carries telephone-event/8000 as payload type 120; sipp's DTMF pcaps use 101
+    rewrite_rtp_payload_type(SIPP_FILES / "dtmf_2833_1.pcap", workdir / "pcap" / "dtmf_1_pt120.pcap", 120)
+    port = free_sip_port()
+    callee = subprocess.Popen(
+        [
+            "sipp",
+            "-sf",
+            str(Path(__file__).with_name("sipp_uas_dtmf.xml")),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-mp",
+            str(free_rtp_start()),
+            "-m",
+            "1",
+            "-timeout",
+            "40s",
+            "-timeout_error",
+            "-nostdin",
+            "-bg",
+        ],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    callee.communicate(timeout=10)  # -bg: sipp forks into the background and this returns
+    endpoint = endpoint_factory(dial=f"sip:13800000000@127.0.0.1:{port}")
+    [answered] = endpoint.wait_for("outbound_answered", timeout=15)
+    [digit] = endpoint.wait_for("outbound_dtmf", timeout=15)
+    [ended] = endpoint.wait_for("outbound_ended", timeout=15)
+    assert answered["status_code"] == 200 and digit["digit"] == "1"
+    assert [e["name"] for e in endpoint.events() if e["event"] == "outbound_playback_done"] == ["tone"]
+    assert ended["reason"] == "local_hangup" and ended["status_code"] == 200
+    assert ended["recording_seconds"] > 1.0 and Path(ended["recording_path"]).is_file()
+    assert abs(wav_seconds(Path(ended["recording_path"])) - ended["recording_seconds"]) < 0.05
