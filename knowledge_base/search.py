@@ -1,7 +1,9 @@
 """Service-item search shared by every channel (phone, web portal, forum, kiosk).
 
-An in-memory BM25 index over four fields of each item — name, keywords (colloquial synonyms),
-answer text and the pinyin syllable bigrams of name and keywords (for homophone typos). Build
+An in-memory BM25 index over fields of each item with their own weights: name, keywords
+(colloquial synonyms), answer text, and — for text that segments badly or carries homophone
+typos — the characters and the pinyin syllable bigrams (exact and dialect-folded) of name and
+keywords. Build
 it once from the catalogue, query it in about a millisecond (cheap enough for every partial
 transcript of a call), and :meth:`SearchIndex.refresh` it after the catalogue changes; a
 refresh swaps the whole index at once, so concurrent readers never see half of it.
@@ -101,7 +103,7 @@ class SearchIndex:
                 scores[posting.docs] += weight * posting.weights  # docs are unique within a posting
                 terms.append((field, term, label, posting))
         if not include_retired:
-            scores[built.retired] = 0.0
+            scores[built.retired] = -np.inf
         top = [int(d) for d in np.argsort(-scores, kind="stable")[:k] if scores[d] > min_score]
         return [SearchHit(item=built.items[d], score=round(float(scores[d]), 3),
                           matched=_reasons(built, d, terms)) for d in top]
