@@ -1,7 +1,7 @@
 """Save and load models safely: skops (no pickle) plus meta.json; loading trusts an explicit type list.
 
-A model directory holds ``model.skops`` and ``meta.json``. Loading refuses any file whose types are not
-in :data:`TRUSTED_TYPES` (a pickle-free format still must not instantiate arbitrary classes).
+A model directory holds ``model.skops`` and ``meta.json``. Loading refuses any file with types outside
+skops' defaults plus :data:`TRUSTED_TYPES` (a pickle-free format still must not build arbitrary classes).
 """
 
 from __future__ import annotations
@@ -80,15 +80,17 @@ def read_meta(directory: Path) -> ModelMeta:
 
 def load_model(directory: Path) -> TextModel:
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     directory = Path(directory)
     path = directory / MODEL_FILE
     if not path.is_file():
         raise ModelLoadError(f"{directory}: no {MODEL_FILE}; train a model with `hotline classifier train`")
     meta = read_meta(directory)
-    untrusted = set(sio.get_untrusted_types(file=path))
-    refused = sorted(untrusted - TRUSTED_TYPES)
-    if refused:
-        raise ModelLoadError(f"{path}: refusing to load untrusted types {refused}")
-    pipeline = sio.load(path, trusted=sorted(untrusted))
+    try:
+        pipeline = sio.load(path, trusted=sorted(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        raise ModelLoadError(f"{path}: refusing to load untrusted types ({exc})") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ModelLoadError(f"{path}: not a readable model file ({type(exc).__name__}: {exc})") from None
     return TextModel(pipeline, meta)
