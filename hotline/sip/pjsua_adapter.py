@@ -122,8 +122,15 @@ class _Account(pj.Account):
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
         try:
-            level = logging.INFO if prm.code // 100 == 2 else logging.WARNING
-            log.log(level, "registration: %d %s (expires %ss)", prm.code, prm.reason, prm.expiration)
+            self.owner.registration = (prm.code, prm.reason)
+            if prm.code // 100 == 2:
+                log.info("registration: %d %s (expires %ss)", prm.code, prm.reason, prm.expiration)
+            else:
+                log.warning(
+                    "registration: %d %s; check [account] registrar, username and password_env",
+                    prm.code,
+                    prm.reason,
+                )
         except BaseException:
             log.exception("onRegState failed")
 
@@ -180,6 +187,9 @@ class PjsuaEndpoint(CallControl):
         self._ep: pj.Endpoint | None = None
         self._account: _Account | None = None
         self.local_port = 0
+        self.registration: tuple[int, str] | None = (
+            None  # last REGISTER status (code, reason), if registering
+        )
 
     # ------------------------------------------------------------------ public API (any thread)
     def start(self, timeout: float = 15.0) -> None:

@@ -160,3 +160,43 @@ def test_outbound_call_plays_collects_rfc2833_dtmf_and_records(endpoint_factory,
     assert ended["reason"] == "local_hangup" and ended["status_code"] == 200
     assert ended["recording_seconds"] > 1.0 and Path(ended["recording_path"]).is_file()
     assert abs(wav_seconds(Path(ended["recording_path"])) - ended["recording_seconds"]) < 0.05
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")
+@pytest.mark.parametrize(("password", "accepted"), [("s3cret-pw", True), ("wrong", False)])
+def test_registration_with_digest_auth(endpoint_factory, tmp_path, monkeypatch, password, accepted):  # noqa: F811
+    port = free_sip_port()
+    registrar = subprocess.Popen(
+        [
+            "sipp",
+            "-sf",
+            str(Path(__file__).with_name("sipp_registrar.xml")),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            "1",
+            "-timeout",
+            "20s",
+            "-timeout_error",
+            "-nostdin",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    monkeypatch.setenv("HOTLINE_TEST_SIP_PASSWORD", password)
+    endpoint = endpoint_factory(
+        account={
+            "registrar": f"sip:127.0.0.1:{port}",
+            "username": "7812345",
+            "realm": "hotline.test",
+            "password_env": "HOTLINE_TEST_SIP_PASSWORD",
+            "register_interval": 60,
+        }
+    )
+    assert registrar.wait(timeout=30) == (0 if accepted else 1)
+    endpoint.stop()
+    expected = "registration: 200" if accepted else "registration: 403"
+    assert expected in endpoint.log()
