@@ -1,0 +1,95 @@
+"""What a contact is about: intent, matching service items and the proposed handler, with reasons.
+
+One analyzer per process, shared by every channel and by the live-call suggestions. It holds the intent
+and department models, the knowledge-base index, the place gazetteer and the routing rules; ``refresh``
+reloads the parts that admins edit (items, sites, rules) without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifier.routing import KbMatch, Place, RoutingRule, places_from_sites, route, topic_scores
+from classifier.shipped import resolve_model_dir
+from classifier.text import EmptyTextError
+from hotline.cases.intake import ContactAnalysis
+from hotline.models import Department, Site
+from hotline.models import RoutingRule as RoutingRuleRow
+from knowledge_base.search import SearchIndex
+
+log = logging.getLogger(__name__)
+KB_TOP_K = 5
+KB_CONFIDENT_SCORE = 8.0  # a BM25 score at which a match counts as fully relevant (score 1.0)
+
+
+class ContactAnalyzer:
+    def __init__(self, *, intent_model, department_model, threshold: float) -> None:
+        self.intent_model = intent_model
+        self.department_model = department_model
+        self.threshold = threshold
+        self.kb_index = SearchIndex()
+        self.places: list[Place] = []
+        self.rules: list[RoutingRule] = []
+        self.department_names: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, session: Session, *, model_dir: Path | None, registry_root: Path | None,
+             threshold: float) -> ContactAnalyzer:
+        """The current trained versions (or the shipped models), and the database's reference data."""
+        from classifier.persist import load_model
+
+        intent_dir = resolve_model_dir("intent", explicit=model_dir, registry_root=registry_root)
+        analyzer = cls(
+            intent_model=load_model(intent_dir),
+            department_model=load_model(resolve_model_dir("department", registry_root=registry_root)),
+            threshold=threshold,
+        )
+        analyzer.refresh(session)
+        return analyzer
+
+    def refresh(self, session: Session) -> None:
+        index = SearchIndex.from_session(session)
+        sites = [
+            {"code": s.code, "name": s.name, "level": s.level.value, "town": s.town or "",
+             "place": s.place or ""}
+            for s in session.scalars(select(Site).where(Site.active.is_(True)))
+        ]
+        rules = [
+            RoutingRule(r.keyword, r.department_code, r.priority, r.level)
+            for r in session.scalars(select(RoutingRuleRow).where(RoutingRuleRow.active.is_(True)))
+        ]
+        names = {code: name for code, name in session.execute(select(Department.code, Department.name))}
+        with self._lock:
+            self.kb_index, self.places, self.rules, self.department_names = (
+                index, places_from_sites(sites), rules, names)
+
+    def __call__(self, text: str) -> ContactAnalysis:
+        try:
+            prediction = self.intent_model.predict(text, self.threshold)
+        except EmptyTextError:
+            return ContactAnalysis()
+        hits = self.kb_index.search(text, k=KB_TOP_K)
+        kb_matches = [
+            KbMatch(item_name=h.item.name, department=h.item.department, levels=tuple(h.item.levels),
+                    score=min(1.0, h.score / KB_CONFIDENT_SCORE), matched_terms=tuple(h.matched),
+                    item_code=h.code)
+            for h in hits
+        ]
+        candidates = route(text, kb_matches=kb_matches, topic=topic_scores(self.department_model, text),
+                           places=self.places, rules=self.rules)
+        routing = [dict(c.as_dict(), department_name=self.department_names.get(c.department, c.department))
+                   for c in candidates]
+        return ContactAnalysis(
+            intent=prediction.label,
+            intent_confidence=round(prediction.confidence, 4),
+            needs_triage=prediction.needs_triage or not routing,
+            routing=routing,
+            kb_matches=[{"code": h.code, "name": h.item.name, "score": h.score,
+                         "department": h.item.department, "matched": list(h.matched)} for h in hits],
+        )
