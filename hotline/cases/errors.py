@@ -2,6 +2,7 @@
 
 Codes (suggested HTTP status): not_found 404, forbidden 403, not_case_handler 403,
 invalid_transition 409, co_handlers_pending 409, extension_pending 409, slot_full 409,
+appointment_exists 409,
 invalid_input 422, slot_unavailable 422.
 """
 
