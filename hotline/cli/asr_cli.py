@@ -21,9 +21,11 @@ def transcribe(
 ) -> None:
     """Print the transcript of FILE (text, or JSON with utterances, words and timings)."""
     import asr
+    from asr.audio_file import open_audio
 
     model_path = model or settings_or_exit().effective_vosk_model
     try:
+        open_audio(file).blocks.close()  # a bad file fails before the 1-2 s model load
         loaded = asr.load_model(model_path)
         transcript = asr.transcribe_file(file, loaded, phrases=phrase or None)
     except asr.AsrError as exc:
