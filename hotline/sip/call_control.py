@@ -32,6 +32,7 @@ from hotline.sip.protocol import (
 from hotline.sip.recording import RecordingWriter, VoiceActivity, recording_path
 
 log = logging.getLogger(__name__)
+MEDIA_SETUP_TIMEOUT_S = 20.0  # an answered inbound call whose audio never starts is hung up
 
 
 @dataclass(eq=False)
@@ -58,6 +59,7 @@ class LiveCall:
     answer_timeout: float = 45.0
     record: bool = True
     media: object = None  # the subclass's media binding (a pooled port)
+    error: str = ""
 
 
 class CallControl:
@@ -289,6 +291,16 @@ class CallControl:
                     live.answered_at is not None and now - live.answered_mono > self.config.limits.max_call_s
                 ):
                     self._hangup(live, EndReason.MAX_DURATION)
+            elif (
+                live.flow is not None and not live.media_up and now - live.created_at > MEDIA_SETUP_TIMEOUT_S
+            ):
+                log.warning(
+                    "call %s: no audio stream %.0f s after answer, hanging up",
+                    live.info.call_id,
+                    now - live.created_at,
+                )  # type: ignore[union-attr]
+                live.error = "no audio stream after answer (SDP/RTP problem)"
+                self._hangup(live, EndReason.ERROR)
             elif live.flow is not None and live.media_up:
                 if finished and not live.session.playback.busy:
                     self._perform(live, live.flow.on_playback_done(now))

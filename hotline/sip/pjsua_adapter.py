@@ -9,11 +9,8 @@ destroyed ports while the bridge runs, references to every Call, exceptions neve
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +21,7 @@ import pjsua2 as pj
 
 from hotline.sip.call_control import CallControl, LiveCall
 from hotline.sip.config import SipConfig
+from hotline.sip.frame_buffer import check_layout, read_vector, stdout_to_stderr, write_vector
 from hotline.sip.media_session import MediaSession
 from hotline.sip.outbound import OutboundCallHandle
 from hotline.sip.protocol import (
@@ -41,41 +39,11 @@ _AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
 _NONE = pj.PJMEDIA_FRAME_TYPE_NONE
 
 
-def _vector_data(vector: object) -> int:
-    """Address of a SWIG std::vector<unsigned char>'s storage (libstdc++: its first member)."""
-    return ctypes.c_void_p.from_address(int(vector.this)).value or 0  # type: ignore[attr-defined]
-
-
-def _read_frame(frame: pj.MediaFrame) -> bytes:
-    """Frame bytes in ~2 us (bytes(frame.buf) iterates the SWIG vector element by element: ~250 us)."""
-    return ctypes.string_at(_vector_data(frame.buf), frame.size)
-
-
-def _write_frame(frame: pj.MediaFrame, pcm: bytes) -> None:
-    buf = frame.buf
-    buf.resize(len(pcm))
-    ctypes.memmove(_vector_data(buf), pcm, len(pcm))
-    frame.size = len(pcm)
-    frame.type = _AUDIO
-
-
-def _to_stderr(fn: Callable[[], object]) -> None:
-    """Run ``fn`` with file descriptor 1 pointing at stderr (keeps `hotline call` stdout clean)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        fn()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _check_vector_layout() -> None:
     vec = pj.ByteVector()
     for byte in b"hotline":
         vec.push_back(byte)
-    if ctypes.string_at(_vector_data(vec), 7) != b"hotline":
+    if not check_layout(vec, b"hotline"):
         raise SipStartError("unexpected std::vector layout in this pjsua2 build; cannot read frames fast")
 
 
@@ -92,7 +60,7 @@ class _Port(pj.AudioMediaPort):
         try:
             session = self.session
             if session is not None and frame.type == _AUDIO and frame.size:
-                session.on_caller_frame(_read_frame(frame))
+                session.on_caller_frame(read_vector(frame.buf, frame.size))
         except BaseException:
             log.exception("port %d: onFrameReceived failed", self.index)
 
@@ -104,7 +72,9 @@ class _Port(pj.AudioMediaPort):
                 frame.type = _NONE
                 frame.size = 0
             else:
-                _write_frame(frame, pcm)
+                write_vector(frame.buf, pcm)
+                frame.size = len(pcm)
+                frame.type = _AUDIO
         except BaseException:
             log.exception("port %d: onFrameRequested failed", self.index)
 
@@ -193,6 +163,8 @@ class PjsuaEndpoint(CallControl):
 
     # ------------------------------------------------------------------ public API (any thread)
     def start(self, timeout: float = 15.0) -> None:
+        if self._thread is not None:
+            raise SipStartError("the SIP endpoint is already running (one pjsua2 Endpoint per process)")
         self.load_prompts()
         self.writer.start()
         self._thread = threading.Thread(target=self._run, name="sip-endpoint", daemon=True)
@@ -255,7 +227,7 @@ class PjsuaEndpoint(CallControl):
         _check_vector_layout()
         cfg, media = self.config, self.config.media
         self._ep = ep = pj.Endpoint()
-        _to_stderr(ep.libCreate)  # pjlib logs its banner to stdout before any log config applies
+        stdout_to_stderr(ep.libCreate)  # pjlib logs its banner to stdout before any log config applies
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = True
