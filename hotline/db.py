@@ -16,8 +16,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # pysqlite's own transaction handling breaks SAVEPOINT, so SQLAlchemy emits BEGIN itself. IMMEDIATE
+        # takes the write lock up front (waiting up to the busy timeout): a deferred transaction that reads
+        # and then writes fails at once with "database is locked" when another writer got there first.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

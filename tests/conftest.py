@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from hotline import migrate
+from hotline.cases.calendar_admin import seed_holiday_calendar
 from hotline.db import make_engine
 from hotline.seeding import seed_organisation, seed_routing_rules
 
@@ -53,6 +54,7 @@ def _migrated(url: str) -> Engine:
     with Session(engine) as session:
         seed_organisation(session)
         seed_routing_rules(session)
+        seed_holiday_calendar(session)
         session.commit()
     return engine
 
