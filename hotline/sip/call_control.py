@@ -365,7 +365,7 @@ class CallControl:
             language=live.language,
             language_source=live.language_source,  # type: ignore[arg-type]
             dtmf="".join(live.dtmf),
-            error=error,
+            error=error or live.error,
         )
         log.info(
             "call %s ended: %s after %.1f s, %d frames (%d dropped), recording %.1f s",

@@ -157,9 +157,8 @@ class PjsuaEndpoint(CallControl):
         self._ep: pj.Endpoint | None = None
         self._account: _Account | None = None
         self.local_port = 0
-        self.registration: tuple[int, str] | None = (
-            None  # last REGISTER status (code, reason), if registering
-        )
+        # last REGISTER result (code, reason) when [account] registrar is set
+        self.registration: tuple[int, str] | None = None
 
     # ------------------------------------------------------------------ public API (any thread)
     def start(self, timeout: float = 15.0) -> None:

@@ -3,10 +3,16 @@
 Nothing here imports pjsua2. Two implementations exist: :mod:`hotline.sip.pjsua_adapter` (real SIP) and
 :mod:`hotline.sip.fake` (drives the same hooks without a network, for fast pipeline tests).
 
-Threads: observer hooks run on the SIP thread (one thread owns the pjsua2 endpoint), except
+Threads: observer hooks run on the SIP thread (the one thread that owns the pjsua2 endpoint), except
 :meth:`AudioSink.push`, which runs on the media clock thread with every 20 ms frame of caller audio and must
-only copy the bytes and return. A hook that blocks delays every call on the endpoint; an exception from a
-hook is logged and swallowed.
+only copy the bytes and return (it slows the bridge for every call otherwise). A hook that blocks delays
+every call on the endpoint; an exception from a hook is logged and swallowed (push: counted as dropped).
+
+Order per inbound call: on_call_started (before the 200 OK; the sink receives audio from the first frame,
+greeting included) -> on_dtmf / on_language (once) -> on_call_ended (after the recording file is closed;
+the port is detached from the call before that, so push has stopped, bar one frame already in flight).
+Rejected INVITEs (404 unknown number, 486 over the limit) reach no hook; they are logged. Outbound calls
+report to their :class:`OutboundCall` handle, not to the observer.
 """
 
 from __future__ import annotations
