@@ -151,3 +151,36 @@ def test_stop_during_a_call_ends_it_and_exits_cleanly(endpoint_factory):  # noqa
     out, _ = caller.communicate(timeout=30)
     assert caller.returncode == 0 and "remote hung up" in out
     assert isinstance(caller, subprocess.Popen)
+
+
+def test_sip_run_command_answers_and_stops_on_sigterm(tmp_path):
+    import signal
+    import sys
+
+    from sip_testkit import REPO, free_sip_port, subprocess_env, write_config
+
+    port = free_sip_port()
+    config = write_config(tmp_path, port)
+    events = tmp_path / "events.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hotline", "sip", "run", str(config), "--events", str(events)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=subprocess_env(),
+    )
+    try:
+        seen = ""
+        while "answering" not in seen:
+            line = server.stderr.readline()  # type: ignore[union-attr]
+            assert line, f"`hotline sip run` exited: {seen}"
+            seen += line
+        result = hotline_call(f"sip:7812345@127.0.0.1:{port}", "--hangup-after", "1")
+        assert result.returncode == 0, result.stdout + result.stderr
+        time.sleep(0.5)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err
+    assert '"event": "call_ended"' in events.read_text(encoding="utf-8")
