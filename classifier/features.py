@@ -43,15 +43,10 @@ class FeatureSpec:
 
 
 INTENT_FEATURES = FeatureSpec(char_min_df=2)
-# Long written messages (title + body): fast word unigrams, character uni+bigrams, the title weighted up.
+# Long written messages (title + body): character uni+bigrams plus the title (head) weighted up. jieba words
+# measured no better on the citizen-message benchmark (macro-F1 0.9001 vs 0.9002) at 1/4 of the speed.
 TOPIC_FEATURES = FeatureSpec(
-    fast_words=True,
-    word_ngrams=(1, 1),
-    word_min_df=2,
-    char_ngrams=(1, 2),
-    char_max_df=0.5,
-    head_chars=40,
-    svm_c=1.0,
+    words=False, char_ngrams=(1, 2), char_min_df=3, char_max_df=0.5, head_chars=40, svm_c=1.0
 )
 
 

@@ -57,3 +57,31 @@ def cut_for_search(text: str, *, hmm: bool = True) -> list[str]:
 def cut_fast(text: str) -> list[str]:
     """Dictionary-only words (no HMM for unknown words): about 1.6x faster, for long texts in bulk."""
     return [w for w in _get().lcut(text, HMM=False) if w.strip()]
+
+
+_idf_table: tuple[dict[str, float], float] | None = None
+
+
+def general_idf() -> tuple[dict[str, float], float]:
+    """jieba's inverse document frequencies from its general corpus (word -> idf) and the median idf to use
+    for unknown words: the IDF half of TF-IDF keyword extraction, as jieba.analyse.extract_tags weighs.
+
+    Read from jieba's bundled analyse/idf.txt directly (importing jieba.analyse leaks a file handle)."""
+    global _idf_table
+    if _idf_table is None:
+        with _lock:
+            if _idf_table is None:
+                import statistics
+                from pathlib import Path
+
+                import jieba
+
+                table: dict[str, float] = {}
+                path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+                with path.open(encoding="utf-8") as fh:
+                    for line in fh:
+                        word, _, value = line.strip().rpartition(" ")
+                        if word:
+                            table[word] = float(value)
+                _idf_table = (table, statistics.median(table.values()))
+    return _idf_table
