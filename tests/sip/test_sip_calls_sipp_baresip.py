@@ -200,3 +200,39 @@ def test_registration_with_digest_auth(endpoint_factory, tmp_path, monkeypatch, 
     endpoint.stop()
     expected = "registration: 200" if accepted else "registration: 403"
     assert expected in endpoint.log()
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")
+def test_caller_sending_no_rtp_at_all_is_ended_by_the_silence_timeout(endpoint_factory, tmp_path):  # noqa: F811
+    endpoint = endpoint_factory(limits={"silence_timeout": 2})
+    result = subprocess.run(
+        [
+            "sipp",
+            "-sf",
+            str(Path(__file__).with_name("sipp_uac_silent.xml")),
+            "-s",
+            "7812345",
+            f"127.0.0.1:{endpoint.port}",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(free_sip_port()),
+            "-mp",
+            str(free_rtp_start()),
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+            "-nostdin",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, "sipp did not receive our BYE"
+    [ended] = endpoint.wait_for("call_ended")
+    assert ended["reason"] == "silence_timeout" and ended["frames_dropped"] == 0
+    assert ended["language"] == "zh" and ended["language_source"] == "default"
+    assert abs(ended["recording_seconds"] - ended["duration_s"]) < 0.5, ended
