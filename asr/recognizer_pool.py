@@ -34,6 +34,18 @@ class RecognizerPool:
         log.warning("asr recognizer pool exhausted (%d in use); creating another (cold)", self.created - 1)
         return self._model.new_recognizer(self._rate)
 
+    def take(self, recognizer: VoskRecognizer) -> bool:
+        """Take this particular recognizer if it is idle (used for warm-up)."""
+        with self._lock:
+            if recognizer in self._idle:
+                self._idle.remove(recognizer)
+                return True
+            return False
+
+    def idle_recognizers(self) -> list[VoskRecognizer]:
+        with self._lock:
+            return list(self._idle)
+
     def release(self, recognizer: VoskRecognizer, *, healthy: bool = True) -> None:
         if recognizer.has_grammar or not healthy:
             return

@@ -43,7 +43,12 @@ class TranscriptionService:
         pool_size: int = 8,
         model_rate: int | None = None,
         max_buffer_seconds: float = 120.0,
+        warm_up: tuple[bytes, int] | None = None,
     ) -> None:
+        """``warm_up=(pcm, sample_rate)``: speech each pooled recognizer decodes once at start, on the decode
+        threads (the constructor does not wait), so the first calls do not pay Kaldi's cache warm-up
+        (measured: 3.1 s CPU cold vs 0.8 s warm for 7.7 s of speech). Any few seconds of speech will do,
+        e.g. a recorded greeting. ``warmed_up`` counts the recognizers done."""
         self.model = model
         self.model_rate = model_rate or model.sample_rate
         self.max_buffer_seconds = max_buffer_seconds
@@ -59,6 +64,10 @@ class TranscriptionService:
         ]
         for worker in self._workers:
             worker.start()
+        self.warmed_up = 0
+        if warm_up is not None:
+            for recognizer in self.pool.idle_recognizers():
+                self._ready.put(_WarmUp(self, recognizer, *warm_up))
 
     def open_stream(
         self,
@@ -87,6 +96,7 @@ class TranscriptionService:
             "decode_threads": len(self._workers),
             "pool_idle": self.pool.idle,
             "recognizers_created": self.pool.created,
+            "warmed_up": self.warmed_up,
             "buffered_seconds": round(sum(s.buffered_seconds for s in streams), 3),
             "max_lag_s": round(max((s.lag_s for s in streams), default=0.0), 3),
             "dropped_bytes": sum(s.dropped_bytes for s in streams),
@@ -118,6 +128,28 @@ class TranscriptionService:
     def _work(self) -> None:
         while (stream := self._ready.get()) is not _STOP:
             stream._run_turn()
+
+
+class _WarmUp:
+    """A decode-queue task: one pooled recognizer decodes the warm-up audio, unless a stream took it first."""
+
+    def __init__(self, service: TranscriptionService, recognizer, pcm: bytes, sample_rate: int) -> None:
+        self._service, self._recognizer, self._pcm, self._rate = service, recognizer, pcm, sample_rate
+
+    def _run_turn(self) -> None:
+        pool = self._service.pool
+        if not pool.take(self._recognizer):
+            return
+        try:
+            decoder = UtteranceDecoder(self._recognizer, self._rate)
+            decoder.accept(self._pcm)
+            decoder.finish()
+            with self._service._lock:
+                self._service.warmed_up += 1
+        except Exception:
+            log.exception("asr warm-up failed")
+        finally:
+            pool.release(self._recognizer)
 
 
 class Stream:

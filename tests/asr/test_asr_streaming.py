@@ -177,3 +177,19 @@ def test_audio_faster_than_decoding_is_refused_and_counted(ko_model, ko16):
     assert transcript.complete
     assert transcript.audio_seconds == pytest.approx((len(ko16) * 2 - refused) / 32000, abs=0.01)
     assert transcript.max_lag_s > 0
+
+
+def test_warm_up_runs_once_per_pooled_recognizer_and_leaves_them_clean(ko_model, ko16, ko16_file_transcript):
+    import time
+
+    warm_up = (ko16[:48000].tobytes(), 16000)
+    svc = asr.TranscriptionService(ko_model, decode_threads=2, pool_size=2, warm_up=warm_up)
+    try:
+        deadline = time.monotonic() + 120
+        while svc.stats()["warmed_up"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert svc.stats()["warmed_up"] == 2 and svc.pool.idle == 2 and svc.pool.created == 2
+        live = stream_transcript(svc, ko16.tobytes(), 16000)
+        assert spans(live) == pytest.approx(spans(ko16_file_transcript), abs=SAME_TIME)
+    finally:
+        svc.shutdown()
