@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from hotline.sip.call_control import CallControl, LiveCall
 from hotline.sip.config import SipConfig
 from hotline.sip.outbound import OutboundCallHandle
-from hotline.sip.protocol import AudioSink, CallObserver, SipCallError
+from hotline.sip.protocol import AudioSink, CallObserver, EndReason, SipCallError
 from hotline.sip.sip_message import uri_host, uri_user
 
 log = logging.getLogger(__name__)
@@ -115,8 +115,6 @@ class FakeSipEndpoint(CallControl):
         self.running = True
 
     def stop(self, timeout: float = 5.0) -> None:
-        from hotline.sip.protocol import EndReason
-
         for live in list(self._calls.values()):
             self._hangup(live, EndReason.SHUTDOWN)
         self._pump()
@@ -188,7 +186,7 @@ class FakeSipEndpoint(CallControl):
 
     def _frame_tick(self, frames: dict[int, bytes]) -> None:
         silence = bytes(self.frame_bytes)
-        for remote in list(self.remotes.values()):
+        for remote in [r for r in self.remotes.values() if r.live is not None and not r.live.disconnected]:
             remote._exchange(frames.get(id(remote), silence))
         self.now += 0.02
         self._pump()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -51,11 +52,9 @@ class OutboundCallHandle:
         self._post("hangup", (self.call_id,))
 
     def wait_answered(self, timeout: float) -> bool:
-        deadline = threading.Event()
-        for _ in range(int(timeout * 20) + 1):
-            if self._answered.is_set() or self._ended.is_set():
-                break
-            deadline.wait(0.05)
+        deadline = time.monotonic() + timeout
+        while not self._answered.is_set() and not self._ended.is_set() and time.monotonic() < deadline:
+            self._answered.wait(min(0.05, max(0.0, deadline - time.monotonic())))
         return self._answered.is_set()
 
     def next_event(self, timeout: float) -> CallEvent | None:

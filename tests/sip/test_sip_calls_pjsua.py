@@ -101,7 +101,7 @@ def test_silence_times_out_politely_after_default_language(endpoint_factory, tmp
 @pytest.mark.parametrize("limit", [2, 4])
 def test_call_over_the_limit_gets_486(endpoint_factory, limit):  # noqa: F811
     endpoint = endpoint_factory(limits={"max_calls": limit})
-    callers = [start_hotline_call(endpoint.uri, "--hangup-after", "6") for _ in range(limit)]
+    callers = [start_hotline_call(endpoint.uri, "--hangup-after", "10") for _ in range(limit)]
     endpoint.wait_for("call_started", count=limit, timeout=30)
     extra = hotline_call(endpoint.uri, "--hangup-after", "1")
     assert extra.returncode == 4, extra.stdout + extra.stderr
