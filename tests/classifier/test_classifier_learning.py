@@ -85,3 +85,15 @@ def test_cli_train_uses_stored_corrections_publishes_a_version_and_rolls_back(tm
     assert predicted.output.startswith(before.label)
     unknown = runner.invoke(app, ["rollback", "nope", "--task", "intent"])
     assert unknown.exit_code == 2 and "known versions" in unknown.output
+
+
+def test_a_correction_can_teach_a_department_the_model_never_saw():
+    from classifier.datasets import SHIPPED_TRAIN, read_labelled_csv
+
+    base = read_labelled_csv(SHIPPED_TRAIN["department"])
+    text = "上海庙镇政府门口的广场没人打扫"
+    assert "shmz" not in base.labels
+    data = with_corrections(base, [(text, "shmz")])
+    model = TextModel.train(data.texts, data.labels, task="department", weights=data.weights)
+    assert model.predict(text).label == "shmz"
+    assert model.predict("医保异地就医备案怎么办").label == "ybj"
