@@ -95,7 +95,7 @@ def download_model(
             "The damaged download was deleted; run the command again, or check --url/--sha256."
         )
     if not expected_sha:
-        log.warning("no checksum known for %s: sha256 %s not verified (use --sha256)", url, actual_sha)
+        log.info("no checksum known for %s: sha256 %s not verified (use --sha256)", url, actual_sha)
     _install(part, target, source=url)
     part.unlink()
     return DownloadResult(target, size, actual_sha, bool(expected_sha), resumed_from)

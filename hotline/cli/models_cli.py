@@ -39,7 +39,10 @@ def download(
     state = "verified" if result.checksum_verified else "not verified: no checksum given (--sha256)"
     typer.echo(f"sha256 {result.sha256} ({state}), {result.size} bytes")
     typer.secho(f"installed {result.path}", fg=typer.colors.GREEN)
-    typer.echo(f"use it with: HOTLINE_VOSK_MODEL={result.path} (the default when it is {spec.name})")
+    if result.path.resolve() == settings_or_exit().effective_vosk_model.resolve():
+        typer.echo("this is the configured model (HOTLINE_VOSK_MODEL or its default): nothing else to set")
+    else:
+        typer.echo(f"to use it: HOTLINE_VOSK_MODEL={result.path}")
 
 
 @app.command("list")
@@ -113,6 +116,11 @@ class _ProgressBar:
         self._shown = 0
 
     def update(self, done: int, total: int | None) -> None:
+        if total is None:  # the server did not say how big: report every 5 MB
+            if done // 5_000_000 > self._shown // 5_000_000:
+                typer.echo(f"  {done / 1e6:.0f} MB", err=True)
+            self._shown = done
+            return
         if self._bar is None:
             self._bar = typer.progressbar(length=total, label="download", show_pos=True, file=None)
             self._bar.__enter__()

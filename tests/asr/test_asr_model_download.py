@@ -191,6 +191,7 @@ def test_cli_download_list_and_verify(server, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     installed = tmp_path / "models" / SPEC.name
     assert f"installed {installed}" in result.output and "verified" in result.output
+    assert "this is the configured model" in result.output
     listing = runner.invoke(models_cli.app, ["list"])
     assert listing.exit_code == 0 and "installed" in listing.output and "[ok]" in listing.output
     verify = runner.invoke(models_cli.app, ["verify"])
