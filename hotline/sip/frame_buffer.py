@@ -30,8 +30,10 @@ def read_vector(vector: object, size: int) -> bytes:
 
 def write_vector(vector: object, data: bytes) -> None:
     """Make the vector hold exactly ``data``."""
-    vector.resize(len(data))  # type: ignore[attr-defined]
-    begin, _ = _bounds(vector)
+    begin, end = _bounds(vector)
+    if end - begin != len(data):  # resize through SWIG only when needed (~5 us)
+        vector.resize(len(data))  # type: ignore[attr-defined]
+        begin, _ = _bounds(vector)
     ctypes.memmove(begin, data, len(data))
 
 
