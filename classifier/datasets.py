@@ -10,6 +10,7 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_TRAIN = {"intent": DATA_DIR / "intent_train.csv", "department": DATA_DIR / "department_train.csv"}
+MAX_FIELD_CHARS = 16 * 1024 * 1024  # csv's default 128 kB field limit is too small for pasted documents
 SHIPPED_TEST = {"intent": DATA_DIR / "intent_test.csv", "department": DATA_DIR / "department_test.csv"}
 
 
@@ -64,6 +65,7 @@ def _rows(path: Path, columns: list[str]) -> list[list[str]]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)

@@ -48,3 +48,21 @@ def test_asr_word_spacing_and_full_width_are_normalised():
     assert normalize("喂 你好 我 想 问 一下 ＡＢＣ  社保") == "喂你好我想问一下 abc 社保"
     with pytest.raises(TypeError):
         normalize(None)  # type: ignore[arg-type]
+
+
+def test_csv_with_a_huge_field_is_read_and_classified(tmp_path, monkeypatch):
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from hotline.cli.classifier_cli import app
+
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
+    data = tmp_path / "in.csv"
+    data.write_text('text\n"' + "路灯坏了没人修" * 30_000 + '"\n希望多开几趟班车\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["predict", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["label"] for r in rows] == ["complaint", "suggestion"]
