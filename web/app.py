@@ -3,29 +3,64 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from web.auth import resolve_web_session
 from web.context import WebContext
-from web.routes import console, health, live
+from web.errors import install_error_handlers
+from web.public_guard import RateLimiter
+from web.routes import (
+    accounts,
+    admin,
+    case_actions,
+    cases,
+    console,
+    health,
+    kiosk,
+    live,
+    public_forum,
+    public_pages,
+)
 from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
+PUBLIC_SUBMISSIONS_PER_10_MIN = 5
+KIOSK_CONTACTS_PER_MIN = 30
+
+
+def kiosk_keys_from_env() -> frozenset[str]:
+    """HOTLINE_KIOSK_API_KEYS: comma-separated keys, one per kiosk (used when the context names none)."""
+    return frozenset(k.strip() for k in os.environ.get("HOTLINE_KIOSK_API_KEYS", "").split(",") if k.strip())
 
 
 def create_app(ctx: WebContext) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(app: FastAPI):
         ctx.hub.attach_loop(asyncio.get_running_loop())
+        public_pages.service_index(app)  # build the knowledge-base index once, before the first request
         yield
 
     app = FastAPI(title="7812345 热线", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.state.ctx = ctx
     app.state.templates = make_templates()
+    app.state.resolve_session = resolve_web_session
+    app.state.public_limiter = RateLimiter(PUBLIC_SUBMISSIONS_PER_10_MIN, 600)
+    app.state.kiosk_limiter = RateLimiter(KIOSK_CONTACTS_PER_MIN, 60)
+    app.state.kiosk_keys = ctx.kiosk_api_keys or kiosk_keys_from_env()
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, live, console):
+    for module in (health, live, accounts, admin, console, cases, case_actions, public_pages, public_forum,
+                   kiosk):
         app.include_router(module.router)
+    try:
+        from web.routes import analytics
+    except ImportError:  # the analytics pages are optional
+        analytics = None
+    if analytics is not None:
+        app.include_router(analytics.router)
     return app

@@ -18,6 +18,10 @@ STATUS = {
 LEVEL = {"banner": "旗级", "town": "镇级", "village": "嘎查村级"}
 LANGUAGE = {"zh": "汉语", "mn": "蒙古语"}
 TRANSCRIPT = {"complete": "已转写", "empty": "无有效语音", "unavailable": "转写不可用"}
+ROLE = {"agent": "话务员", "handler": "承办人员", "analyst": "分析员", "supervisor": "督办员", "admin": "系统管理员"}
+EVENT = {"accept": "受理", "confirm_intake": "确认受理信息", "book_appointment": "预约",
+         "cancel_appointment": "取消预约", "merged_duplicate": "并入重复工单"}
+DEADLINE = {"overdue": "已超期", "warning": "临期预警", "ok": "时限内"}
 
 
 def label(table: dict[str, str], value: object) -> str:
@@ -25,6 +29,12 @@ def label(table: dict[str, str], value: object) -> str:
         return "—"
     key = getattr(value, "value", value)
     return table.get(str(key), str(key))
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张**: a citizen's name shown in public (forum) keeps only the surname."""
+    name = (name or "").strip()
+    return (name[0] + "*" * min(len(name) - 1, 2)) if name else "匿名网友"
 
 
 def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from web import labels
@@ -11,8 +12,16 @@ from web import labels
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
+def _page_context(request: Request) -> dict:
+    """Every page knows who is signed in (for the navigation) and the CSRF token for its forms."""
+    from web.auth import request_csrf_token
+
+    user = getattr(request.state, "user", None)
+    return {"user": user, "csrf": request_csrf_token(request) if user else ""}
+
+
 def make_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_page_context])
     env = templates.env
     env.autoescape = True
     env.filters["cn_time"] = labels.china_time
@@ -22,4 +31,13 @@ def make_templates() -> Jinja2Templates:
     env.filters["level_label"] = lambda v: labels.label(labels.LEVEL, v)
     env.filters["language_label"] = lambda v: labels.label(labels.LANGUAGE, v)
     env.filters["transcript_label"] = lambda v: labels.label(labels.TRANSCRIPT, v)
+    env.filters["role_label"] = lambda v: labels.label(labels.ROLE, v)
+    env.filters["deadline_label"] = lambda v: labels.label(labels.DEADLINE, v)
+    env.filters["event_label"] = lambda v: labels.label(labels.EVENT, v)
+    env.filters["mask_name"] = labels.mask_name
     return templates
+
+
+def render(request: Request, template: str, context: dict | None = None, status_code: int = 200):
+    return request.app.state.templates.TemplateResponse(request, template, context or {},
+                                                        status_code=status_code)

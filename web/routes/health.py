@@ -5,10 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
+from web.auth import public
+
 router = APIRouter()
 
 
 @router.get("/healthz")
+@public
 def healthz(request: Request) -> dict:
     ctx = request.app.state.ctx
     with ctx.session_factory() as session:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-router = APIRouter()
+from hotline.models import Role
+from web.auth import require_roles
+
+CONSOLE_ROLES = require_roles(Role.agent, Role.supervisor, Role.admin)
+router = APIRouter(dependencies=[Depends(CONSOLE_ROLES)])
 KEEPALIVE_S = 15.0
 
 

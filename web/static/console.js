@@ -1,66 +1,119 @@
-// Live calls on the agent console: server-sent events from /api/events. Text is set with textContent only.
+// Agent console. Live calls from the server-sent events of /api/events; every text from a caller or the
+// analysis is set with textContent (never innerHTML), so a transcript cannot inject markup.
 (function () {
   "use strict";
-  const list = document.getElementById("live-calls");
-  if (!list) return;
   const INTENT = { consultation: "咨询", complaint: "投诉", appointment: "预约", suggestion: "建议" };
   const LEVEL = { banner: "旗级", town: "镇级", village: "嘎查村级" };
 
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // "采用" on the case page: take a routing suggestion into the department field.
+  document.querySelectorAll(".use-route").forEach((button) => {
+    button.addEventListener("click", () => {
+      const select = button.closest("form").querySelector('select[name="department_id"]');
+      select.value = button.dataset.department;
+      select.classList.add("changed");
+    });
+  });
+
+  const list = document.getElementById("live-calls");
+  if (!list) return;
+
   function card(callId) {
-    let el = list.querySelector('[data-call-id="' + CSS.escape(callId) + '"]');
-    if (el) return el;
+    let node = list.querySelector('[data-call-id="' + CSS.escape(callId) + '"]');
+    if (node) return node;
     const empty = document.getElementById("no-live-calls");
     if (empty) empty.remove();
-    el = document.createElement("article");
-    el.className = "live-call";
-    el.dataset.callId = callId;
-    el.innerHTML = '<header><strong class="caller"></strong> <span class="lang"></span></header>' +
-      '<p class="transcript"><span class="finals"></span><span class="partial"></span></p>' +
-      '<div class="suggestion"></div>';
-    list.appendChild(el);
-    return el;
+    node = el("article", "live-call");
+    node.dataset.callId = callId;
+    const head = el("header");
+    head.append(el("strong", "caller", "未知号码"), " ", el("span", "lang", "汉语"));
+    const transcript = el("p", "transcript");
+    transcript.append(el("span", "finals"), el("span", "partial"));
+    const suggestion = el("div", "suggestion");
+    suggestion.append(el("div", "intent"), el("div", "route"), el("ul", "kb"));
+    node.append(head, transcript, suggestion, el("div", "case-link"));
+    list.appendChild(node);
+    return node;
   }
   function count() {
-    document.getElementById("live-count").textContent = list.querySelectorAll(".live-call").length;
+    document.getElementById("live-count").textContent = list.querySelectorAll(".live-call:not(.ended)").length;
   }
+  function showAnalysis(node, d) {
+    const intent = node.querySelector(".intent");
+    intent.textContent = d.intent ? "诉求类型：" + (INTENT[d.intent] || d.intent) +
+      (d.intent_confidence != null ? "（" + Math.round(d.intent_confidence * 100) + "%）" : "") : "诉求类型：待识别";
+    if (d.needs_triage) intent.append(" ", el("span", "badge warn", "待人工分拣"));
+    const route = node.querySelector(".route");
+    route.textContent = "";
+    (d.routing || []).slice(0, 2).forEach((r, i) => {
+      const line = el("div", i === 0 ? "top-route" : "alt-route",
+        (i === 0 ? "建议承办：" : "备选：") + (r.department_name || r.department || "") + " " +
+        (LEVEL[r.level] || "") + (r.town ? " " + r.town : ""));
+      if (r.reasons && r.reasons.length) line.append(el("span", "muted", "（" + r.reasons.join("；") + "）"));
+      route.appendChild(line);
+    });
+    const kb = node.querySelector(".kb");
+    kb.textContent = "";
+    (d.kb_matches || []).slice(0, 3).forEach((m) => {
+      const li = el("li");
+      const a = el("a", "", m.name);
+      a.href = "/guide/items/" + encodeURIComponent(m.code);
+      a.target = "_blank";
+      li.appendChild(a);
+      kb.appendChild(li);
+    });
+  }
+
+  // Calls already in progress when the page loaded.
+  const snapshot = document.getElementById("live-snapshot");
+  if (snapshot) {
+    JSON.parse(snapshot.textContent || "[]").forEach((c) => {
+      if (c.suggestion && Object.keys(c.suggestion).length) showAnalysis(card(c.call_id), c.suggestion);
+    });
+  }
+
+  const state = document.getElementById("sse-state");
   const source = new EventSource("/api/events");
-  source.addEventListener("call.started", (e) => {
-    const d = JSON.parse(e.data);
+  source.onopen = () => { state.textContent = "实时"; state.className = "sse-state ok"; };
+  source.onerror = () => { state.textContent = "连接中断，正在重连…"; state.className = "sse-state bad"; };
+  function on(kind, handler) {
+    source.addEventListener(kind, (e) => handler(JSON.parse(e.data)));
+  }
+  on("call.started", (d) => {
     card(d.call_id).querySelector(".caller").textContent = d.caller || "未知号码";
     count();
   });
-  source.addEventListener("call.language", (e) => {
-    const d = JSON.parse(e.data);
+  on("call.language", (d) => {
     card(d.call_id).querySelector(".lang").textContent = d.language === "mn" ? "蒙古语" : "汉语";
   });
-  source.addEventListener("call.partial", (e) => {
-    const d = JSON.parse(e.data);
+  on("call.partial", (d) => {
     card(d.call_id).querySelector(".partial").textContent = d.text;
   });
-  source.addEventListener("call.final", (e) => {
-    const d = JSON.parse(e.data);
-    const el = card(d.call_id);
-    el.querySelector(".finals").textContent += d.text;
-    el.querySelector(".partial").textContent = "";
+  on("call.final", (d) => {
+    const node = card(d.call_id);
+    node.querySelector(".finals").textContent += d.text;
+    node.querySelector(".partial").textContent = "";
   });
-  source.addEventListener("call.analysis", (e) => {
-    const d = JSON.parse(e.data);
-    const parts = [];
-    if (d.intent) parts.push("诉求：" + (INTENT[d.intent] || d.intent));
-    const route = (d.routing || [])[0];
-    if (route) parts.push("建议承办：" + (route.department_name || route.department) + " " + (LEVEL[route.level] || ""));
-    const items = (d.kb_matches || []).slice(0, 3).map((m) => m.name);
-    if (items.length) parts.push("相关事项：" + items.join("、"));
-    card(d.call_id).querySelector(".suggestion").textContent = parts.join(" · ");
-  });
-  source.addEventListener("call.ended", (e) => {
-    const d = JSON.parse(e.data);
-    const el = card(d.call_id);
-    el.classList.add("ended");
-    const link = document.createElement("a");
-    link.href = "/cases/" + encodeURIComponent(d.case_id);
-    link.textContent = "已生成工单 →";
-    el.appendChild(link);
-    setTimeout(() => { el.remove(); count(); }, 30000);
+  on("call.analysis", (d) => showAnalysis(card(d.call_id), d));
+  on("call.ended", (d) => {
+    const node = card(d.call_id);
+    node.classList.add("ended");
+    const slot = node.querySelector(".case-link");
+    slot.textContent = "";
+    if (d.case_id != null) {
+      const link = el("a", "confirm-case", "通话结束，确认工单 →");
+      link.href = "/cases/" + encodeURIComponent(d.case_id);
+      slot.appendChild(link);
+    } else {
+      slot.textContent = "通话结束";
+    }
+    count();
+    setTimeout(() => { node.remove(); count(); }, 120000);
   });
 })();

@@ -1,0 +1,98 @@
+"""JSON API for the self-service kiosks (自助终端), version 1.
+
+- ``GET  /api/kiosk/v1/items?q=&zone=`` service items (search when ``q`` is given)
+- ``GET  /api/kiosk/v1/items/{code}``   one item with materials, steps, time limit, fee, answer
+- ``POST /api/kiosk/v1/contacts``       ``{request_id, text, phone, name?, town?}`` → ``{tracking_code}``
+
+Every request carries ``X-API-Key``: one key per kiosk, from ``WebContext.kiosk_api_keys`` or the
+``HOTLINE_KIOSK_API_KEYS`` environment variable (comma-separated). ``request_id`` makes a retried post
+return the same case. Errors are ``{code, message}`` with the status from web.errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from hotline.calls.text_contacts import submit_text_contact
+from hotline.cases.intake import Contact
+from hotline.models import Channel, ItemStatus, ServiceItem
+from web.auth import public
+from web.errors import WebError
+from web.routes.public_pages import citizen_text, clean_phone, service_index
+
+router = APIRouter(prefix="/api/kiosk/v1")
+MAX_ITEMS = 50
+
+
+class ContactIn(BaseModel):
+    request_id: str = Field(min_length=1, max_length=40)
+    text: str = Field(max_length=5000)
+    phone: str = Field(max_length=32)
+    name: str = Field(default="", max_length=64)
+    town: str = Field(default="", max_length=32)
+
+
+def kiosk_id(request: Request) -> str:
+    """The calling kiosk (a short hash of its key); 401 without a known key."""
+    key = request.headers.get("x-api-key") or ""
+    if not key or not any(hmac.compare_digest(key, k) for k in request.app.state.kiosk_keys):
+        raise WebError("invalid_api_key", "缺少或无效的 API 密钥（请求头 X-API-Key）。")
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def _summary(item: ServiceItem) -> dict:
+    return {"code": item.code, "name": item.name, "zone": item.zone, "time_limit_days": item.time_limit_days,
+            "fee": item.fee}
+
+
+@router.get("/items")
+@public
+def items(request: Request, q: str = "", zone: str = "") -> dict:
+    kiosk_id(request)
+    with request.app.state.ctx.session_factory() as session:
+        if q.strip():
+            hits = service_index(request.app).search(q.strip()[:100], k=MAX_ITEMS)
+            by_code = {i.code: i for i in session.scalars(select(ServiceItem).where(
+                ServiceItem.code.in_([h.code for h in hits])))}
+            found = [by_code[h.code] for h in hits if h.code in by_code]
+        else:
+            query = select(ServiceItem).where(ServiceItem.status == ItemStatus.active)
+            if zone:
+                query = query.where(ServiceItem.zone == zone)
+            found = list(session.scalars(query.order_by(ServiceItem.zone, ServiceItem.code).limit(500)))
+        return {"items": [_summary(i) for i in found], "count": len(found)}
+
+
+@router.get("/items/{code}")
+@public
+def item(request: Request, code: str) -> dict:
+    kiosk_id(request)
+    with request.app.state.ctx.session_factory() as session:
+        found = session.scalar(select(ServiceItem).where(ServiceItem.code == code,
+                                                         ServiceItem.status == ItemStatus.active))
+        if found is None:
+            raise WebError("not_found", f"服务事项 {code} 不存在或已停止办理。")
+        return {**_summary(found), "department": found.department.name, "materials": found.materials,
+                "steps": found.steps, "channels": found.channels, "answer": found.answer}
+
+
+@router.post("/contacts", status_code=201)
+@public
+def contacts(request: Request, body: ContactIn) -> dict:
+    kiosk = kiosk_id(request)
+    request.app.state.kiosk_limiter.hit(kiosk)
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]+", body.request_id):
+        raise WebError("invalid_input", "request_id 只能包含字母、数字和 _ . : -。")
+    ctx = request.app.state.ctx
+    contact = Contact(channel=Channel.kiosk, source_ref=f"kiosk:{kiosk}:{body.request_id}",
+                      text=citizen_text(body.town, body.text), citizen_phone=clean_phone(body.phone),
+                      citizen_name=body.name.strip() or None)
+    case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
+    return {"tracking_code": case.tracking_code, "status": case.status.value,
+            "track_url": "/track", "message": "已受理。凭工单编号和电话后四位可查询办理进度。"}

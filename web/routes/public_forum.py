@@ -1,0 +1,70 @@
+"""百姓论坛: citizens post in public, the official reply is the case's reply.
+
+Moderation rule: a post becomes public only once its case carries an official reply (答复 by the handler or
+直接答复 by an agent) — so every public post has been read by staff first, and a post that is merged
+into another case is never shown on its own. The phone number is never shown and the name is masked (张**).
+Every post is a case (channel ``forum``) created through the same analysis as phone calls.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import func, select
+
+from hotline.calls.text_contacts import submit_text_contact
+from hotline.cases.intake import Contact
+from hotline.models import Case, CaseStatus, Channel
+from web.auth import public
+from web.errors import WebError
+from web.public_guard import check_form_token, client_ip
+from web.routes.public_pages import citizen_text, clean_phone, form_page
+from web.templating import render
+
+router = APIRouter()
+PER_PAGE = 20
+
+
+def _published():
+    return (Case.channel == Channel.forum, Case.replied_at.is_not(None), Case.reply != "",
+            Case.status != CaseStatus.merged)
+
+
+@router.get("/forum")
+@public
+def forum(request: Request, page: int = 1):
+    page = max(page, 1)
+    with request.app.state.ctx.session_factory() as session:
+        total = session.scalar(select(func.count()).select_from(Case).where(*_published())) or 0
+        posts = list(session.scalars(select(Case).where(*_published()).order_by(Case.replied_at.desc())
+                                     .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+        return form_page(request, "forum.html", {"posts": posts, "page": page,
+                                                 "pages": max(1, -(-total // PER_PAGE)), "total": total},
+                         session=session)
+
+
+@router.post("/forum")
+@public
+def new_post(request: Request, title: str = Form(""), name: str = Form(""), phone: str = Form(""),
+             town: str = Form(""), text: str = Form(""), submission_id: str = Form(""),
+             form_token: str = Form("")):
+    check_form_token(request, form_token)
+    values = {"title": title, "name": name, "phone": phone, "town": town, "text": text}
+    try:
+        if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
+            raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
+        if not title.strip():
+            raise WebError("invalid_input", "请填写帖子标题。")
+        request.app.state.public_limiter.hit(client_ip(request))
+        ctx = request.app.state.ctx
+        contact = Contact(channel=Channel.forum, source_ref=f"forum:{submission_id}",
+                          text=citizen_text(town, text), title=title.strip()[:100],
+                          citizen_phone=clean_phone(phone), citizen_name=name.strip()[:64] or None)
+        case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
+    except (WebError, ValueError) as exc:
+        status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
+        return form_page(request, "forum.html", {"error": getattr(exc, "message", str(exc)), "values": values,
+                                                 "posts": [], "page": 1, "pages": 1, "total": 0,
+                                                 "compose": True}, status)
+    return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "forum"})

@@ -1,0 +1,155 @@
+"""Pages for citizens, no login: the web form (网上诉求), case tracking, and the service-item guide (办事指南).
+
+Forms carry a token bound to a cookie (web.public_guard) and submissions are rate-limited per IP. The web
+form goes through hotline.calls.text_contacts.submit_text_contact, the same analysis as phone calls; the
+town chosen on the form is put in front of the text so routing sees it like a place named on the phone.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import select
+
+from hotline.calls.text_contacts import submit_text_contact
+from hotline.cases.errors import CaseError
+from hotline.cases.intake import Contact
+from hotline.cases.tracking import track_case
+from hotline.db import unit_of_work
+from hotline.models import Channel, ItemStatus, ServiceItem, Site
+from hotline.seeding import read_seed_csv
+from web.auth import public
+from web.errors import WebError
+from web.public_guard import FORM_FIELD, RateLimiter, check_form_token, client_ip, form_token, set_form_cookie
+from web.templating import render
+
+router = APIRouter()
+PHONE = re.compile(r"^\+?\d{7,15}$")
+TRACK_LIMITER = RateLimiter(20, 600)  # guessing the last four digits takes thousands of tries
+GUIDE_HITS = 20
+
+
+def service_index(app):
+    """The knowledge-base search index: the analyzer's (kept fresh by it), else one built once here."""
+    index = getattr(app.state.ctx.analyze, "kb_index", None)
+    if index is not None:
+        return index
+    if getattr(app.state, "kb_index", None) is None:
+        from knowledge_base.search import SearchIndex
+
+        with app.state.ctx.session_factory() as session:
+            app.state.kb_index = SearchIndex.from_session(session)
+    return app.state.kb_index
+
+
+def towns(session) -> list[str]:
+    return sorted(set(session.scalars(select(Site.town).where(Site.town.is_not(None), Site.active.is_(True)))))
+
+
+def clean_phone(raw: str) -> str:
+    phone = re.sub(r"[\s-]", "", raw or "")
+    if not PHONE.match(phone):
+        raise WebError("invalid_input", "请填写正确的联系电话（7–15 位数字），用于查询办理进度和回访。")
+    return phone
+
+
+def citizen_text(town: str, text: str) -> str:
+    return f"{town.strip()}：{text.strip()}" if town.strip() and text.strip() else text
+
+
+def form_page(request: Request, template: str, context: dict, status_code: int = 200, session=None):
+    """Render a public page with a form; pass the request's open ``session`` if it has one (SQLite allows
+    one writer: a second session in the same request would wait for the first)."""
+    if session is None:
+        with request.app.state.ctx.session_factory() as own:
+            return form_page(request, template, context, status_code, own)
+    token, fresh = form_token(request)
+    context = {"towns": towns(session), "form_token": token, "form_field": FORM_FIELD,
+               "submission_id": uuid.uuid4().hex, "values": {}, **context}
+    return set_form_cookie(request, render(request, template, context, status_code), fresh)
+
+
+@router.get("/public/submit")
+@public
+def submit_form(request: Request):
+    return form_page(request, "public_submit.html", {})
+
+
+@router.post("/public/submit")
+@public
+def submit(request: Request, name: str = Form(""), phone: str = Form(""), town: str = Form(""),
+           text: str = Form(""), submission_id: str = Form(""), form_token: str = Form("")):
+    check_form_token(request, form_token)
+    values = {"name": name, "phone": phone, "town": town, "text": text}
+    try:
+        if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
+            raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
+        request.app.state.public_limiter.hit(client_ip(request))
+        ctx = request.app.state.ctx
+        contact = Contact(channel=Channel.web, source_ref=f"web:{submission_id}", text=citizen_text(town, text),
+                          citizen_phone=clean_phone(phone), citizen_name=name.strip()[:64] or None)
+        case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
+    except (WebError, ValueError) as exc:
+        status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
+        return form_page(request, "public_submit.html", {"error": getattr(exc, "message", str(exc)),
+                                                         "values": values}, status)
+    return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "web"})
+
+
+@router.get("/track")
+@public
+def track_form(request: Request):
+    return form_page(request, "track.html", {})
+
+
+@router.post("/track")
+@public
+def track(request: Request, code: str = Form(""), last4: str = Form(""), form_token: str = Form("")):
+    check_form_token(request, form_token)
+    try:
+        TRACK_LIMITER.hit(client_ip(request))
+        with unit_of_work(request.app.state.ctx.session_factory) as session:  # the look-up is audited
+            view = track_case(session, tracking_code=code, phone_last4=last4, ip=client_ip(request))
+    except (CaseError, WebError) as exc:
+        return form_page(request, "track.html", {"error": exc.message, "values": {"code": code}},
+                         422 if exc.code == "invalid_input" else 404 if exc.code == "not_found" else 429)
+    return form_page(request, "track.html", {"view": view, "values": {"code": code}})
+
+
+def zone_names() -> dict[str, str]:
+    return {row["code"]: row["name"] for row in read_seed_csv("zones.csv")}
+
+
+@router.get("/guide")
+@public
+def guide(request: Request, q: str = "", zone: str = ""):
+    q = q.strip()[:100]
+    with request.app.state.ctx.session_factory() as session:
+        if q:
+            hits = service_index(request.app).search(q, k=GUIDE_HITS)
+            items = [session.scalar(select(ServiceItem).where(ServiceItem.code == h.code)) for h in hits]
+            items = [i for i in items if i is not None]
+        else:
+            query = select(ServiceItem).where(ServiceItem.status == ItemStatus.active)
+            if zone:
+                query = query.where(ServiceItem.zone == zone)
+            items = list(session.scalars(query.order_by(ServiceItem.zone, ServiceItem.code)))
+        grouped: dict[str, list[ServiceItem]] = {}
+        for item in items:
+            grouped.setdefault(item.zone, []).append(item)
+        return render(request, "guide.html", {"q": q, "zone": zone, "zones": zone_names(), "grouped": grouped,
+                                              "searched": bool(q), "count": len(items)})
+
+
+@router.get("/guide/items/{code}")
+@public
+def guide_item(request: Request, code: str):
+    with request.app.state.ctx.session_factory() as session:
+        item = session.scalar(select(ServiceItem).where(ServiceItem.code == code,
+                                                        ServiceItem.status == ItemStatus.active))
+        if item is None:
+            raise WebError("not_found", "该服务事项不存在或已停止办理。")
+        return render(request, "guide_item.html", {"item": item, "zones": zone_names(),
+                                                   "department": item.department})
