@@ -9,6 +9,7 @@ from hotline.cli import (
     classifier_cli,
     config_cli,
     db_cli,
+    demo_cli,
     kb_cli,
     models_cli,
     serve_cli,
@@ -27,6 +28,7 @@ app.add_typer(models_cli.app, name="models")
 app.add_typer(asr_cli.app, name="asr")
 app.add_typer(classifier_cli.app, name="classifier")
 app.add_typer(sip_cli.app, name="sip")
+app.add_typer(demo_cli.app, name="demo")
 app.command("call")(sip_cli.call)
 app.command("init")(serve_cli.init)
 app.command("serve")(serve_cli.serve)
