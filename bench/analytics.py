@@ -35,6 +35,7 @@ def queries(now: datetime):
     month = CaseFilter(start=today - timedelta(days=29), end=today)
     year = CaseFilter(start=today - timedelta(days=364), end=today)
     week = today - timedelta(days=today.weekday() + 7)
+    week7 = CaseFilter(start=today - timedelta(days=6), end=today)
     town = CaseFilter(start=month.start, end=month.end, intent="complaint")
     return {
         "summary_30d": lambda s: figures.summary(s, month, now=now),
@@ -45,31 +46,30 @@ def queries(now: datetime):
         "volume_by_town_365d": lambda s: figures.breakdown(s, year, "town", now=now),
         "volume_by_service_item_365d": lambda s: figures.breakdown(s, year, "service_item", now=now),
         "rates_by_department_30d": lambda s: figures.breakdown(
-            s, month, "department", now=now, names=("all", "responded_in_time", "response_due", "closed_in_time",
-                                                    "closed", "satisfied", "callback_answered")),
+            s, month, "department", now=now,
+            names=("all", "responded_in_time", "response_due", "closed_in_time", "closed", "satisfied",
+                   "callback_answered")),
         "trend_day_30d": lambda s: figures.trend(s, month, "day"),
-        "trend_hour_7d": lambda s: figures.trend(s, CaseFilter(start=today - timedelta(days=6), end=today), "hour"),
+        "trend_hour_7d": lambda s: figures.trend(s, week7, "hour"),
         "trend_week_365d": lambda s: figures.trend(s, year, "week"),
         "trend_month_by_intent_365d": lambda s: figures.trend(s, year, "month", dimension="intent"),
         "hour_profile_30d": lambda s: figures.hour_profile(s, month),
-        "drill_count_satisfied_30d": lambda s: case_list.count_cases(s, case_list.Selection(month, "satisfied"),
-                                                                     now=now),
+        "drill_count_satisfied_30d": lambda s: case_list.count_cases(
+            s, case_list.Selection(month, "satisfied"), now=now),
         "drill_page_overdue_30d": lambda s: case_list.page_of_cases(s, case_list.Selection(month, "overdue"),
                                                                     now=now),
         "drill_page_365d": lambda s: case_list.page_of_cases(s, case_list.Selection(year), now=now),
-        "wallboard_today": lambda s: (wallboard.today_counts(s, now=now), wallboard.agents_online(s, now=now)),
+        "wallboard_today": lambda s: (wallboard.today_counts(s, now=now),
+                                      wallboard.agents_online(s, now=now)),
         "hot_topics_week": lambda s: hot_topics.weekly_topics(s, CaseFilter(start=week, end=week), week=week),
     }, month
 
 
-def run_database(kind: str, url: str, args) -> dict:
-    from sqlalchemy import text
+def prepare(url: str) -> None:
     from sqlalchemy.orm import Session
 
     from hotline import migrate
-    from hotline.analytics import case_list, exports
     from hotline.db import make_engine
-    from hotline.demo.seed import seed_demo_cases
     from hotline.seeding import seed_organisation
 
     engine = make_engine(url)
@@ -78,20 +78,57 @@ def run_database(kind: str, url: str, args) -> dict:
         seed_organisation(session)
         from knowledge_base import catalog_io
 
-        getattr(catalog_io, "load_seed_catalogue", None) and catalog_io.load_seed_catalogue(session)
+        loader = getattr(catalog_io, "load_seed_catalogue", None)
+        if loader:
+            loader(session)
         session.commit()
-    now = datetime.now(UTC)
+    engine.dispose()
+
+
+def seed(kind: str, url: str, args) -> dict:
+    from hotline.db import make_engine
+    from hotline.demo.seed import seed_demo_cases
+
+    prepare(url)
+    engine = make_engine(url)
     print(f"[{kind}] seeding {args.cases:,} cases ...", flush=True)
-    report = seed_demo_cases(engine, cases=args.cases, now=now, batch=args.batch,
+    report = seed_demo_cases(engine, cases=args.cases, batch=args.batch,
                              on_progress=lambda n: n % 100_000 == 0 and print(f"  {n:,}", flush=True))
+    engine.dispose()
     print(f"[{kind}] seeded in {report.seconds:.1f} s ({report.cases / report.seconds:,.0f} cases/s); "
           f"{report.events:,} events, {report.calls:,} calls, {report.utterances:,} utterances", flush=True)
+    return {"seed_seconds": round(report.seconds, 1),
+            "seed_cases_per_s": round(report.cases / report.seconds),
+            "rows": {"cases": report.cases, "events": report.events, "calls": report.calls,
+                     "utterances": report.utterances}}
+
+
+def measure(kind: str, url: str, args) -> dict:
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from hotline.analytics import case_list, exports
+    from hotline.db import make_engine
+
+    prepare(url)  # a reused database gets the newest migrations
+    engine = make_engine(url)
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
-    result = {"seed_seconds": round(report.seconds, 1), "seed_cases_per_s": round(report.cases / report.seconds),
-              "rows": {"cases": report.cases, "events": report.events, "calls": report.calls,
-                       "utterances": report.utterances}, "queries": {}}
+    result: dict = {"queries": {}}
+    now = datetime.now(UTC)
+    try:
+        from hotline.analytics import rollups
+    except ImportError:
+        rollups = None
+    if rollups is not None:
+        with Session(engine) as session:
+            started = time.perf_counter()
+            refreshed = rollups.refresh(session, now=now, full=True)
+            session.commit()
+            seconds = time.perf_counter() - started
+        result["rollup_full_build"] = {"seconds": round(seconds, 1), "rows": refreshed}
+        print(f"[{kind}] rollup full build: {refreshed:,} rows in {seconds:.1f} s", flush=True)
     named, month = queries(now)
     with Session(engine) as session:
         for name, fn in named.items():
@@ -105,7 +142,8 @@ def run_database(kind: str, url: str, args) -> dict:
             times.sort()
             p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
             result["queries"][name] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1)}
-            print(f"[{kind}] {name:<32} p50 {statistics.median(times):8.1f} ms   p95 {p95:8.1f} ms", flush=True)
+            p50 = statistics.median(times)
+            print(f"[{kind}] {name:<32} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms", flush=True)
         selection = case_list.Selection(month)
         for fmt, writer in (("csv", exports.csv_chunks), ("xlsx", exports.xlsx_chunks)):
             started, size, rows = time.perf_counter(), 0, 0
@@ -119,8 +157,8 @@ def run_database(kind: str, url: str, args) -> dict:
             for chunk in writer(counted(), {}):
                 size += len(chunk)
             seconds = time.perf_counter() - started
-            result[f"export_{fmt}"] = {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-                                       "bytes": size}
+            result[f"export_{fmt}"] = {"rows": rows, "seconds": round(seconds, 2),
+                                       "rows_per_s": round(rows / seconds), "bytes": size}
             print(f"[{kind}] export {fmt}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s, "
                   f"{size / 1e6:.1f} MB", flush=True)
     engine.dispose()
@@ -135,37 +173,55 @@ def main() -> None:
     parser.add_argument("--dbs", default="sqlite,postgresql")
     parser.add_argument("--sqlite-path", default="/tmp/hotline-bench-analytics.sqlite3")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument("--seed-only", action="store_true", help="seed and keep the databases only")
+    parser.add_argument("--reuse", action="append", default=[], metavar="KIND=URL",
+                        help="measure an already seeded database instead of seeding (e.g. sqlite=sqlite:///x)")
     args = parser.parse_args()
 
     from sqlalchemy import text
 
     from hotline.db import make_engine
 
+    reuse = dict(item.split("=", 1) for item in args.reuse)
     results = {"cases": args.cases, "repeat": args.repeat, "at": datetime.now(UTC).isoformat(),
                "cpu_count": os.cpu_count(), "databases": {}}
+    if RESULTS.exists() and (reuse or args.seed_only):
+        results["databases"] = json.loads(RESULTS.read_text(encoding="utf-8")).get("databases", {})
+    keep = args.keep or args.seed_only
     for kind in args.dbs.split(","):
-        if kind == "sqlite":
-            path = Path(args.sqlite_path)
+        entry = results["databases"].setdefault(kind, {})
+        admin = name = None
+        if kind in reuse:
+            url = reuse[kind]
+        elif kind == "sqlite":
             for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            results["databases"]["sqlite"] = run_database("sqlite", f"sqlite:///{path}", args)
-            if not args.keep:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(str(path) + suffix).unlink(missing_ok=True)
+                Path(args.sqlite_path + suffix).unlink(missing_ok=True)
+            url = f"sqlite:///{args.sqlite_path}"
         else:
             admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
             name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-                results["databases"]["postgresql"] = run_database("postgresql", url, args)
-            finally:
-                if not args.keep:
+            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        try:
+            if kind not in reuse:
+                entry.update(seed(kind, url, args), url=url)
+            if not args.seed_only:
+                entry.update(measure(kind, url, args))
+        finally:
+            if not keep and kind not in reuse:
+                if admin is not None:
                     with admin.connect() as conn:
                         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                else:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(args.sqlite_path + suffix).unlink(missing_ok=True)
+            if admin is not None:
                 admin.dispose()
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        if RESULTS.exists():  # another run (e.g. the other database's seeding) may have written meanwhile
+            merged = json.loads(RESULTS.read_text(encoding="utf-8")).get("databases", {})
+            results["databases"] = {**merged, kind: entry}
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"wrote {RESULTS}")
 

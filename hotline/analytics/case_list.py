@@ -55,7 +55,8 @@ EXPORT_COLUMNS = (
 
 _ROW_COLUMNS = (
     Case.id, Case.tracking_code, Case.created_at, Case.channel, Case.intent, Case.status, Case.title,
-    Case.citizen_phone, Case.town, Department.name.label("department"), ServiceItem.name.label("service_item"),
+    Case.citizen_phone, Case.town, Department.name.label("department"),
+    ServiceItem.name.label("service_item"),
     Case.due_at, Case.closed_at, Case.content,
 )
 

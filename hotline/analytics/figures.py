@@ -6,7 +6,6 @@ WHERE clause the drill-down list uses.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,7 +31,8 @@ class Summary:
 
 
 def context(session: Session, flt: CaseFilter, now: datetime | None = None) -> MeasureContext:
-    return MeasureContext(sql=SqlTime.of(session), now=now or datetime.now(UTC), facts=event_facts(flt.where()))
+    return MeasureContext(sql=SqlTime.of(session), now=now or datetime.now(UTC),
+                          facts=event_facts(flt.where()))
 
 
 def _count_columns(ctx: MeasureContext, names: tuple[str, ...]):
@@ -111,7 +111,8 @@ def dimension_names(session: Session, dimension: str, keys) -> dict:
     """Display names for id-valued dimensions (departments, service items); others label in the UI."""
     ids = [k for k in keys if k is not None]
     if dimension == "department" and ids:
-        return dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
+        return dict(session.execute(
+            select(Department.id, Department.name).where(Department.id.in_(ids))).all())
     if dimension == "service_item" and ids:
         return dict(session.execute(
             select(ServiceItem.id, ServiceItem.name).where(ServiceItem.id.in_(ids))).all())

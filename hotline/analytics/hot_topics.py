@@ -1,5 +1,5 @@
-"""Hot topics: keywords per week × town × department (TF-IDF over the cases' text), spikes against the
-previous weeks, and problems that recur month after month.
+"""Hot topics: keywords per week × town × department (TF-IDF: cases mentioning a word × its IDF in jieba's
+general corpus), spikes against the previous weeks, and problems that recur month after month.
 
 Texts are segmented with classifier.segment (jieba). A busy week at a million cases a year holds ~20,000
 cases; to answer in seconds each period is read as an evenly spread sample of at most ``sample_per_period``
@@ -22,9 +22,11 @@ from hotline.analytics.filters import CaseFilter
 from hotline.models import Case, Site
 
 STOPWORDS = frozenset("""
-我 你 他 她 的 了 是 在 想 问 一下 请问 咨询 什么 怎么 怎么办 需要 能不能 没有 一直 这边 那边 你好 喂 就是 现在 可以
-还是 多少 哪里 时候 情况 我们 他们 这个 那个 已经 谢谢 工作人员 建议 预约 办理 相关 业务 一些 也 都 还 很 和 要 有 到 去
-能 不 说 给 这 那 吗 呢 啊 吧 个 上 下 里 多 长 时间 一个 两个 不能 不太 清楚 事情 电话 联系 号码 身份证 身份证号 材料
+我 你 他 她 的 了 是 在 想 问 一下 请问 咨询 什么 怎么 怎么办 需要 能不能 没有 一直 这边
+那边 你好 喂 就是 现在 可以 还是 多少 哪里 时候 情况 我们 他们 这个 那个 已经 谢谢 工作人员
+建议 预约 办理 相关 业务 一些 也 都 还 很 和 要 有 到 去 能 不 说 给 这 那 吗 呢 啊 吧 个 上
+下 里 多 长 时间 一个 两个 不能 不太 清楚 事情 电话 联系 号码 身份证 身份证号 材料
+嘎查 旗里 镇上 村里 社区 这里 那里 附近 今年 家里
 """.split())
 TOKEN_CACHE_SIZE = 200_000
 
@@ -65,8 +67,14 @@ def terms_of(text: str, places: frozenset[str] = frozenset()) -> frozenset[str]:
 
 
 def _places(session: Session) -> frozenset[str]:
+    """Town and village names: kept whole by the segmenter and left out of the keywords (they are a
+    dimension of their own)."""
+    from classifier.segment import add_words
+
     rows = session.execute(select(Site.town, Site.place)).all()
-    return frozenset(v for row in rows for v in row if v)
+    names = frozenset(v for row in rows for v in row if v)
+    add_words(names)
+    return names
 
 
 def _period_terms(session: Session, flt: CaseFilter, limit: int, places) -> tuple[int, list[frozenset[str]]]:
@@ -104,37 +112,43 @@ def weekly_topics(session: Session, flt: CaseFilter, *, week: date, baseline_wee
                   sample_per_period: int = 3000, spike_ratio: float = 2.0, spike_min: int = 5) -> TopicTable:
     """Top keywords of the week starting ``week`` (a Monday) within ``flt``'s dimensions.
 
-    score = cases mentioning the term × log(documents / documents mentioning it) over the week and its
-    baseline; a term is a spike when its count is at least ``spike_min`` and ``spike_ratio`` times its mean
-    over the ``baseline_weeks`` before.
+    score = cases mentioning the term × the term's IDF in jieba's general corpus (TF-IDF, so everyday words
+    rank low). baseline = the cases expected to mention it at its share of the ``baseline_weeks`` before;
+    a spike is a term mentioned in at least ``spike_min`` cases and ``spike_ratio`` times its baseline.
     """
+    from classifier.segment import general_idf
+
+    idf, median_idf = general_idf()
     places = _places(session)
-    periods = [week - timedelta(weeks=k) for k in range(baseline_weeks, -1, -1)]
     stats = []
-    for start in periods:
+    for k in range(baseline_weeks, -1, -1):
+        start = week - timedelta(weeks=k)
         narrowed = CaseFilter(**{**flt.__dict__, "start": start, "end": start + timedelta(days=6)})
         total, docs = _period_terms(session, narrowed, sample_per_period, places)
-        stats.append((total, docs, _frequencies(total, docs)))
-    total, docs, current = stats[-1]
-    all_docs = sum(s[0] for s in stats) or 1
-    df_all: Counter = Counter()
-    for _t, _d, freq in stats:
-        df_all.update(freq)
-    table = TopicTable(period=week.isoformat(), documents=total, sampled=len(docs))
+        stats.append((total, _frequencies(total, docs), len(docs)))
+    total, current, sampled = stats[-1]
+    baseline_total = sum(s[0] for s in stats[:-1])
+    table = TopicTable(period=week.isoformat(), documents=total, sampled=sampled)
     scored = []
     for term, n in current.items():
-        baseline = sum(s[2].get(term, 0.0) for s in stats[:-1]) / max(1, len(stats) - 1)
-        idf = math.log(all_docs / (1 + df_all[term])) + 1
-        scored.append({"term": term, "cases": round(n), "score": n * idf, "baseline": round(baseline, 1),
-                       "spike": n >= spike_min and n >= spike_ratio * max(baseline, 1.0)})
-    scored.sort(key=lambda k: (-k["score"], k["term"]))
+        expected = None
+        if baseline_total:
+            expected = sum(s[1].get(term, 0.0) for s in stats[:-1]) / baseline_total * total
+        scored.append({"term": term, "cases": round(n), "score": n * idf.get(term, median_idf),
+                       "baseline": None if expected is None else round(expected, 1),
+                       "spike": expected is not None and n >= spike_min
+                       and n >= spike_ratio * max(expected, 1.0)})
+    scored.sort(key=lambda k: (not k["spike"], -k["score"], k["term"]))  # spikes first, then by TF-IDF
     table.keywords = scored[:top]
     return table
 
 
 def recurring_problems(session: Session, flt: CaseFilter, *, month: date, months: int = 3, top: int = 30,
                        sample_per_period: int = 3000) -> list[dict]:
-    """Keywords among the top ``top`` of ``month`` and of each of the ``months - 1`` months before it."""
+    """Keywords among the top ``top`` (by TF-IDF) of ``month`` and of each of the ``months - 1`` before it."""
+    from classifier.segment import general_idf
+
+    idf, median_idf = general_idf()
     places = _places(session)
     firsts = [_month_start(month, -k) for k in range(months - 1, -1, -1)]
     tops: list[dict[str, float]] = []
@@ -142,7 +156,9 @@ def recurring_problems(session: Session, flt: CaseFilter, *, month: date, months
         last = _month_start(first, 1) - timedelta(days=1)
         narrowed = CaseFilter(**{**flt.__dict__, "start": first, "end": last})
         total, docs = _period_terms(session, narrowed, sample_per_period, places)
-        tops.append(dict(_frequencies(total, docs).most_common(top)))
+        freq = _frequencies(total, docs)
+        best = sorted(freq, key=lambda t: -freq[t] * idf.get(t, median_idf))[:top]
+        tops.append({t: freq[t] for t in best})
     recurring = [t for t in tops[-1] if all(t in earlier for earlier in tops[:-1])]
     return [{"term": t, "cases": round(tops[-1][t]),
              "history": [round(m.get(t, 0)) for m in tops], "months": [f.isoformat()[:7] for f in firsts]}

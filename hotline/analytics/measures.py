@@ -99,7 +99,8 @@ def _consultation(ctx: MeasureContext) -> ColumnElement[bool]:
 
 MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("all", "受理量", "所选范围内受理的全部工单（含并入重复工单）。", lambda ctx: true()),
-    Measure("response_due", "应响应", "已过响应时限或已响应的工单（不含并入的重复工单）。", _response_due, True),
+    Measure("response_due", "应响应", "已过响应时限或已响应的工单（不含并入的重复工单）。",
+            _response_due, True),
     Measure("responded_in_time", "按时响应",
             f"受理后 {RESPONSE_LIMIT_HOURS} 小时内签收或直接答复的工单。",
             lambda ctx: and_(_response_due(ctx), _responded_in_time(ctx)), True),
@@ -124,7 +125,8 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("satisfied", "满意", "回访评价为“满意”或“基本满意”的工单。",
             lambda ctx: and_(_not_merged(), _flag(ctx, "satisfied")), True),
     Measure("consult_on_call", "咨询当场答复", "咨询类工单中未派单、由话务员当场答复办结的。",
-            lambda ctx: and_(_consultation(ctx), Case.dispatched_at.is_(None), Case.status.in_(CLOSED_STATUSES))),
+            lambda ctx: and_(_consultation(ctx), Case.dispatched_at.is_(None),
+                             Case.status.in_(CLOSED_STATUSES))),
     Measure("consult_dispatched", "咨询派单办理", "咨询类工单中派给承办单位办理的。",
             lambda ctx: and_(_consultation(ctx), Case.dispatched_at.is_not(None))),
 ]}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics.filters import china_midnight_utc, china_today
-from hotline.models import Call, Case, CallDirection, Role, User, WebSession
+from hotline.models import Call, CallDirection, Case, Role, User, WebSession
 
 ONLINE_MINUTES = 15
 
@@ -22,7 +22,8 @@ def agents_online(session: Session, *, now: datetime, online_minutes: int = ONLI
         select(func.count(func.distinct(WebSession.user_id)))
         .join(User, User.id == WebSession.user_id)
         .where(User.role == Role.agent, User.active.is_(True), WebSession.revoked_at.is_(None),
-               WebSession.expires_at > now, WebSession.last_seen_at >= now - timedelta(minutes=online_minutes))
+               WebSession.expires_at > now,
+               WebSession.last_seen_at >= now - timedelta(minutes=online_minutes))
     ) or 0
 
 

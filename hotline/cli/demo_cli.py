@@ -56,7 +56,7 @@ def _ensure_service_items(engine) -> None:
             from knowledge_base import catalog_io
         except ImportError:
             return
-        loader = getattr(catalog_io, "load_seed_catalogue", None) or getattr(catalog_io, "load_seed_catalog", None)
+        loader = getattr(catalog_io, "load_seed_catalogue", None)
         if loader is not None:
             loader(session)
             session.commit()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from hotline.demo.texts import CONTACT_PHRASES, TOPICS, spoken_digits
 from hotline.models import Call, Case, CaseEvent, Department, ServiceItem, Site, SiteLevel, Utterance
@@ -93,6 +93,10 @@ def seed_demo_cases(engine: Engine, *, cases: int, days: int = 365, seed: int = 
         report.utterances += len(rows.utterances)
         if on_progress:
             on_progress(done)
+    if engine.dialect.name == "postgresql":  # explicit ids: move the sequence past them for later inserts
+        with engine.begin() as conn:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), "
+                              "(SELECT coalesce(max(id), 1) FROM cases))"))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -132,7 +136,8 @@ class _Batch:
         channels = rng.choice(len(CHANNELS), size=n, p=CHANNEL_P)
         uniform = rng.random((n, 8))
         for i in range(n):
-            local = start_midnight_cn + timedelta(days=int(day_idx[i]), hours=int(hours[i]), seconds=int(secs[i]))
+            local = start_midnight_cn + timedelta(days=int(day_idx[i]), hours=int(hours[i]),
+                                                  seconds=int(secs[i]))
             created = local - timedelta(hours=8)
             if created >= self.now:
                 created = self.now - timedelta(seconds=int(secs[i]) + 60)
@@ -161,7 +166,8 @@ class _Batch:
             "language": "zh", "title": f"{topic}：{content[:30]}", "content": content, "intent": intent,
             "intent_confidence": None if intent is None else round(0.55 + 0.45 * float(u[7]), 3),
             "needs_triage": intent is None, "department_id": department, "handler_level": "town",
-            "site_id": None, "town": town if u[4] < 0.9 else None, "service_item_id": item[0] if item else None,
+            "site_id": None, "town": town if u[4] < 0.9 else None,
+            "service_item_id": item[0] if item else None,
             "routing": [], "kb_matches": [], "time_limit_days": None, "due_at": None, "closed_at": None,
             "dispatched_at": None, "warn_at": None, "reply": "", "replied_at": None, "return_reason": None,
             "merged_into_id": None, "coordinator_id": None, "created_at": created, "updated_at": created,
@@ -238,5 +244,5 @@ class _Batch:
         if self.transcripts:
             for seq, (a, b, text) in enumerate([(3.0, duration / 2, content[:half]),
                                                 (duration / 2, duration - 2, content[half:])]):
-                self.utterances.append({"call_id": call_id, "seq": seq, "start_s": a, "end_s": b, "text": text,
-                                        "confidence": 0.9, "words": []})
+                self.utterances.append({"call_id": call_id, "seq": seq, "start_s": a, "end_s": b,
+                                        "text": text, "confidence": 0.9, "words": []})

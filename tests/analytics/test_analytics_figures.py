@@ -42,7 +42,8 @@ def _raw(engine, flt: CaseFilter) -> list[dict]:
             {"lo": low, "hi": high})]
         events = conn.execute(text(
             "SELECT case_id, at, action, to_status, details FROM case_events WHERE case_id IN "
-            "(SELECT id FROM cases WHERE created_at >= :lo AND created_at < :hi)"), {"lo": low, "hi": high}).all()
+            "(SELECT id FROM cases WHERE created_at >= :lo AND created_at < :hi)"),
+            {"lo": low, "hi": high}).all()
     by_case: dict[int, list] = {}
     for ev in events:
         details = ev.details if isinstance(ev.details, dict) else __import__("json").loads(ev.details or "{}")
@@ -113,7 +114,8 @@ def test_every_measure_and_rate_equals_an_independent_count(seeded):
     for name, value in counts.items():
         assert value == expected[name], name
     assert expected["satisfied"] > 0 and expected["overdue"] > 0 and expected["not_responded_in_time"] > 0
-    assert summary.rates["satisfaction_rate"] == pytest.approx(expected["satisfied"] / expected["callback_answered"])
+    assert summary.rates["satisfaction_rate"] == pytest.approx(
+        expected["satisfied"] / expected["callback_answered"])
     assert summary.rates["response_rate"] == pytest.approx(
         expected["responded_in_time"] / expected["response_due"])
     closed = [c for c in raw if "closed" in _expected(c, NOW)]
@@ -132,12 +134,14 @@ def test_volumes_by_dimension_trend_and_hours_match_sql(seeded):
             "SELECT department_id, count(*) FROM cases WHERE created_at >= :lo AND created_at < :hi "
             "AND channel = 'phone' GROUP BY department_id"), {"lo": low, "hi": high}).all())
         created = [_utc(v) for (v,) in conn.execute(text(
-            "SELECT created_at FROM cases WHERE created_at >= :lo AND created_at < :hi AND channel = 'phone'"),
+            "SELECT created_at FROM cases WHERE created_at >= :lo AND created_at < :hi "
+            "AND channel = 'phone'"),
             {"lo": low, "hi": high})]
     local = [c.astimezone(CHINA) for c in created]
     with Session(seeded) as session:
         towns = {i["key"]: i["counts"]["all"] for i in figures.breakdown(session, flt, "town")}
-        departments = {int(i["key"]): i["counts"]["all"] for i in figures.breakdown(session, flt, "department")}
+        departments = {int(i["key"]): i["counts"]["all"]
+                       for i in figures.breakdown(session, flt, "department")}
         daily = figures.trend(session, flt, "day")
         weekly = figures.trend(session, flt, "week", dimension="intent")
         monthly = figures.trend(session, flt, "month")
@@ -160,8 +164,8 @@ def test_china_day_boundary_is_midnight_in_china(db_session):
     from hotline.models import Case, CaseStatus, Channel
 
     def case(at: datetime, n: int) -> Case:
-        return Case(tracking_code=f"T-{n}", source_ref=f"t:{n}", channel=Channel.web, status=CaseStatus.accepted,
-                    title="t", content="t", created_at=at)
+        return Case(tracking_code=f"T-{n}", source_ref=f"t:{n}", channel=Channel.web,
+                    status=CaseStatus.accepted, title="t", content="t", created_at=at)
 
     # 15:59 and 16:00 UTC on 1 March are 23:59 on 1 March and 00:00 on 2 March in China
     db_session.add_all([case(datetime(2025, 3, 1, 15, 59, tzinfo=UTC), 1),

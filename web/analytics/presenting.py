@@ -22,7 +22,8 @@ RATE_MEASURES = tuple(dict.fromkeys(n for r in RATES for n in (r.numerator, r.de
 GRAIN_LABELS = {"hour": "小时", "day": "日", "week": "周", "month": "月"}
 _ENUM_LABELS = {"intent": labels.INTENT, "channel": labels.CHANNEL, "status": labels.STATUS,
                 "handler_level": labels.LEVEL}
-_NONE_LABELS = {"intent": "未分类", "department": "未指派", "town": "旗级/未定位", "service_item": "未匹配事项"}
+_NONE_LABELS = {"intent": "未分类", "department": "未指派", "town": "旗级/未定位",
+                "service_item": "未匹配事项"}
 EXPORT_LABELS = {"intent": labels.INTENT, "channel": labels.CHANNEL, "status": labels.STATUS}
 
 
@@ -91,7 +92,8 @@ def trend_view(session: Session, flt: CaseFilter, grain: str, dimension: str | N
     series = []
     for s in data["series"]:
         label = "受理量" if dimension is None else key_label(dimension, s["key"], s["name"])
-        narrowed = flt if dimension is None or s["key"] == "other" else flt.with_dimension(dimension, s["key"])
+        whole = dimension is None or s["key"] == "other"
+        narrowed = flt if whole else flt.with_dimension(dimension, s["key"])
         urls = [drill_url(Selection(narrowed, grain=grain, bucket=b)) for b in data["buckets"]]
         series.append({"key": s["key"], "label": label, "values": s["values"], "urls": urls})
     return {"grain": grain, "grain_label": GRAIN_LABELS[grain], "buckets": data["buckets"], "series": series}

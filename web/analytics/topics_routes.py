@@ -46,5 +46,6 @@ def topics_page(request: Request):
     return request.app.state.templates.TemplateResponse(request, "analytics/topics.html", {
         "flt": base, "week": week, "main": main, "by_town": by_town, "recurring": recurring,
         "towns": towns, "departments": departments,
-        "prev_week": (week - timedelta(weeks=1)).isoformat(), "next_week": (week + timedelta(weeks=1)).isoformat(),
+        "prev_week": (week - timedelta(weeks=1)).isoformat(),
+        "next_week": (week + timedelta(weeks=1)).isoformat(),
     })

@@ -32,7 +32,8 @@ def wallboard_figures(request: Request) -> dict:
         "today": today,
         "intent_labels": {**labels.INTENT, "none": "未分类"},
         "live_calls": [{"call_id": c["call_id"], "started_at": c["started_at"], "language": c["language"],
-                        "intent": (c.get("suggestion") or {}).get("intent")} for c in ctx.live_calls.snapshots()],
+                        "intent": (c.get("suggestion") or {}).get("intent")}
+                       for c in ctx.live_calls.snapshots()],
     }
 
 

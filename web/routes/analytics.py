@@ -57,7 +57,8 @@ def _grain(request: Request, flt) -> str:
     return grain
 
 
-def _unmask(request: Request, user: CurrentUser, *, object_type: str, object_id: object, details: dict) -> bool:
+def _unmask(request: Request, user: CurrentUser, *, object_type: str, object_id: object,
+            details: dict) -> bool:
     """True when the user asked for clear numbers and may see them; the unmasking is audited first."""
     if request.query_params.get("unmask") not in ("1", "true"):
         return False
@@ -65,7 +66,8 @@ def _unmask(request: Request, user: CurrentUser, *, object_type: str, object_id:
         raise HTTPException(403, "分析员只能查看脱敏号码；如需完整号码请联系督办人员")
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         record_unmask(session, actor=user.username, role=user.role, object_type=object_type,
-                      object_id=object_id, ip=request.client.host if request.client else None, details=details)
+                      object_id=object_id, ip=request.client.host if request.client else None,
+                      details=details)
     return True
 
 
@@ -83,7 +85,8 @@ def dashboard(request: Request, user: CurrentUser = Depends(ANALYSTS)):
             "summary": presenting.summary_view(session, flt, now=now),
             "breakdowns": [presenting.breakdown_view(session, flt, d, now=now)
                            for d in presenting.DASHBOARD_DIMENSIONS],
-            "department_rates": presenting.breakdown_view(session, flt, "department", with_rates=True, now=now),
+            "department_rates": presenting.breakdown_view(session, flt, "department", with_rates=True,
+                                                          now=now),
             "trend": presenting.trend_view(session, flt, grain),
             "trend_by_intent": presenting.trend_view(session, flt, grain, "intent"),
             "hours": presenting.hour_view(session, flt),
@@ -103,7 +106,8 @@ def _filter_options(session) -> dict:
     return {
         "departments": session.execute(select(Department.id, Department.name).order_by(Department.id)).all(),
         "towns": sorted(set(session.scalars(select(Site.town).where(Site.level == SiteLevel.town)))),
-        "items": session.execute(select(ServiceItem.id, ServiceItem.name).order_by(ServiceItem.code)).all(),
+        "service_items": session.execute(
+            select(ServiceItem.id, ServiceItem.name).order_by(ServiceItem.code)).all(),
     }
 
 
@@ -169,7 +173,8 @@ def case_view(request: Request, case_id: int, user: CurrentUser = Depends(ANALYS
             raise HTTPException(404, "工单不存在")
         fields = {"citizen_phone": case.citizen_phone, "title": case.title, "content": case.content,
                   "reply": case.reply}
-        utterances = [{"start_s": u.start_s, "text": u.text} for u in (case.call.utterances if case.call else [])]
+        said = case.call.utterances if case.call else []
+        utterances = [{"start_s": u.start_s, "text": u.text} for u in said]
         if not unmask:
             fields = masked_row(fields)
             utterances = [masked_row(u) for u in utterances]
