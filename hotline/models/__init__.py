@@ -1,10 +1,20 @@
 """All ORM models. Import from here so Alembic and services see one metadata."""
 
 from hotline.models.accounts import Role, User
+from hotline.models.analytics import CaseRollup
 from hotline.models.appointments import Appointment, AppointmentCapacity, AppointmentKind, AppointmentStatus
 from hotline.models.audit import AuditRecord
 from hotline.models.base import Base, utcnow
 from hotline.models.calendar import CalendarDay, DayKind
+from hotline.models.callbacks import (
+    AnswerSource,
+    AuditVerdict,
+    Callback,
+    CallbackAttempt,
+    CallbackResult,
+    CallbackState,
+    DoNotCall,
+)
 from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utterance
 from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
@@ -14,6 +24,13 @@ from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Wind
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
+    "AnswerSource",
+    "AuditVerdict",
+    "Callback",
+    "CallbackAttempt",
+    "CallbackResult",
+    "CallbackState",
+    "DoNotCall",
     "Appointment",
     "AppointmentCapacity",
     "AppointmentKind",
@@ -22,6 +39,7 @@ __all__ = [
     "CalendarDay",
     "CaseCoHandler",
     "CaseExtension",
+    "CaseRollup",
     "DayKind",
     "ExtensionStatus",
     "WebSession",
