@@ -70,15 +70,10 @@ def build_pipeline(spec: FeatureSpec, min_class_count: int):
     from sklearn.pipeline import Pipeline
     from sklearn.svm import LinearSVC
 
-    def chars(max_df: float) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            analyzer="char",
-            ngram_range=spec.char_ngrams,
-            sublinear_tf=True,
-            min_df=spec.char_min_df,
-            max_df=max_df,
-            dtype=np.float32,
-        )
+    from classifier.char_features import CharNgramTfidf
+
+    def chars(max_df: float) -> CharNgramTfidf:
+        return CharNgramTfidf(ngram_range=spec.char_ngrams, min_df=spec.char_min_df, max_df=max_df)
 
     parts = [("chars", chars(spec.char_max_df), 0)]
     weights = {"chars": 1.0}

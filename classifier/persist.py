@@ -19,6 +19,7 @@ META_FILE = "meta.json"
 TRUSTED_TYPES = frozenset(
     {
         "builtins.float",
+        "classifier.char_features.CharNgramTfidf",
         "builtins.int",
         "builtins.slice",
         "builtins.tuple",
@@ -67,7 +68,7 @@ def save_model(model: TextModel, directory: Path) -> Path:
 def _vectorizers(pipeline):
     features = pipeline.named_steps.get("features")
     for _name, transformer in getattr(features, "named_transformers_", {}).items():
-        if hasattr(transformer, "vocabulary_"):
+        if hasattr(transformer, "stop_words_"):
             yield transformer
 
 
