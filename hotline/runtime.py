@@ -1,5 +1,13 @@
 """Composition root: builds and wires the running hotline. The only place that picks implementations
-(real pjsua2 or the fake endpoint, the Vosk model, the database URL)."""
+(real pjsua2 or the fake endpoint, the Vosk model, the database URL, SIP in-process or SIP workers).
+
+Two shapes (see /work/shared/ARCHITECTURE.md "Threads and processes"):
+- embedded (``sip_workers=1``): one pjsua2 endpoint in this process answers the configured port (4 calls);
+- worker pool (``sip_workers=N>1``): N worker processes on consecutive ports (behind Kamailio) answer and
+  write cases themselves; this process supervises them, mirrors their calls into the live-call registry and
+  their events into the hub, and keeps a SIP endpoint of its own on port base+N for outbound callbacks.
+On PostgreSQL, case and callback events are also exchanged with the other nodes (LISTEN/NOTIFY).
+"""
 
 from __future__ import annotations
 
@@ -21,57 +29,113 @@ SPOOL_FLUSH_SECONDS = 5
 
 
 @dataclass
+class CallServices:
+    """What answering calls needs, in the main process (embedded) or a worker: DB, analyzer, ASR, sip.conf."""
+
+    engine: object
+    session_factory: object
+    analyzer: ContactAnalyzer
+    transcriber: object | None  # asr.TranscriptionService
+    asr_problem: str | None  # why transcription is off (None: on)
+    asr_status: str
+    sip_config: SipConfig
+
+    @classmethod
+    def build(cls, settings: Settings, *, with_asr: bool = True) -> CallServices:
+        engine = make_engine(settings.effective_database_url)
+        session_factory = make_session_factory(engine)
+        with session_factory() as session:
+            analyzer = ContactAnalyzer.load(session, model_dir=settings.classifier_model,
+                                            registry_root=settings.data_dir / "classifier",
+                                            threshold=settings.intent_threshold)
+        transcriber, problem, status = _start_asr(settings) if with_asr else (None, "本进程不转写", "off")
+        return cls(engine, session_factory, analyzer, transcriber, problem, status, sip_config_for(settings))
+
+    def close(self) -> None:
+        if self.transcriber is not None:
+            self.transcriber.shutdown()
+        self.engine.dispose()
+
+
+def _start_asr(settings: Settings):
+    from asr import ModelNotFoundError, TranscriptionService, load_model
+
+    path = settings.effective_vosk_model
+    try:
+        model = load_model(path)
+    except ModelNotFoundError as exc:
+        log.warning("live transcription is OFF: %s. Calls are still answered and recorded, and cases are "
+                    "created with 'transcript unavailable'.", exc)
+        return None, "未配置语音识别模型", f"off: {exc}"
+    return TranscriptionService(model), None, f"on: {path}"
+
+
+def sip_config_for(settings: Settings) -> SipConfig:
+    path = settings.sip_config
+    if path.exists():
+        return load_sip_config(path)
+    log.warning("%s not found: SIP uses the defaults (see sip.conf.example)", path)
+    return dataclasses.replace(SipConfig(), recording=RecordingConfig(directory=settings.recordings_dir))
+
+
+@dataclass
 class Hotline:
     """Everything one `hotline serve` process runs. ``start()`` then ``stop()``."""
 
     settings: Settings
     fake_sip: bool = False
+    sip_workers: int = 1
+    node_name: str = ""
     hub: EventHub = field(default_factory=EventHub)
     live_calls: LiveCallRegistry = field(default_factory=LiveCallRegistry)
-    components: dict[str, str] = field(default_factory=dict)  # component -> status line for /healthz
+    components: dict[str, object] = field(default_factory=dict)  # component -> status for /healthz
 
     def start(self) -> None:
+        if self.sip_workers > 1 and self.fake_sip:
+            raise ValueError("--fake-sip runs no SIP at all; it cannot be combined with --sip-workers")
         s = self.settings
-        self.engine = make_engine(s.effective_database_url)
-        self.session_factory = make_session_factory(self.engine)
-        with self.session_factory() as session:
-            self.analyzer = ContactAnalyzer.load(session, model_dir=s.classifier_model,
-                                                 registry_root=s.data_dir / "classifier",
-                                                 threshold=s.intent_threshold)
-        self.transcriber, asr_problem = self._start_asr()
+        pool = self.sip_workers > 1
+        self.services = CallServices.build(s, with_asr=not pool)  # workers load their own model
+        self.engine, self.session_factory = self.services.engine, self.services.session_factory
+        self.analyzer, self.transcriber = self.services.analyzer, self.services.transcriber
+        self.components["asr"] = "in the SIP workers" if pool else self.services.asr_status
         self.pipeline = LiveCallPipeline(
             transcriber=self.transcriber, analyze=self.analyzer, session_factory=self.session_factory,
             hub=self.hub, registry=self.live_calls, spool=Spool(s.data_dir / "spool"),
-            asr_unavailable_reason=asr_problem or "",
+            asr_unavailable_reason=self.services.asr_problem or "",
         )
         self.pipeline.flush_spool()  # calls finished before a crash or a database outage
-        self.sip = self._start_sip()
+        self.node_events = self._start_node_events()
+        self.workers = self._start_workers() if pool else None
+        self.sip = self._start_sip(port_offset=self.sip_workers if pool else 0)
         self.scheduler = self._start_scheduler()
 
-    def _start_asr(self):
-        from asr import ModelNotFoundError, TranscriptionService, load_model
+    def _start_node_events(self):
+        if not self.settings.effective_database_url.startswith("postgresql"):
+            return None  # SQLite: one node only, nothing to exchange
+        from hotline.workers.node_events import PgEventBridge
 
-        path = self.settings.effective_vosk_model
-        try:
-            model = load_model(path)
-        except ModelNotFoundError as exc:
-            log.warning("live transcription is OFF: %s. Calls are still answered and recorded, and cases are "
-                        "created with 'transcript unavailable'.", exc)
-            self.components["asr"] = f"off: {exc}"
-            return None, "未配置语音识别模型"
-        self.components["asr"] = f"on: {path}"
-        return TranscriptionService(model), None
+        bridge = PgEventBridge(self.settings.effective_database_url, self.hub, node=self.node_name or None)
+        bridge.start()
+        self.components["node"] = bridge.node
+        return bridge
 
-    def _sip_config(self) -> SipConfig:
-        path = self.settings.sip_config
-        if path.exists():
-            return load_sip_config(path)
-        log.warning("%s not found: SIP uses the defaults (see sip.conf.example)", path)
-        recording = RecordingConfig(directory=self.settings.recordings_dir)
-        return dataclasses.replace(SipConfig(), recording=recording)
+    def _start_workers(self):
+        from hotline.workers.layout import check_layout
+        from hotline.workers.supervisor import WorkerSupervisor
 
-    def _start_sip(self):
-        config = self._sip_config()
+        check_layout(self.services.sip_config, self.sip_workers + 1)
+        supervisor = WorkerSupervisor(self.sip_workers, settings=self.settings, hub=self.hub,
+                                      registry=self.live_calls, node=self.node_name)
+        supervisor.start()
+        if not supervisor.wait_ready(60):
+            log.error("not every SIP worker is up after 60 s: %s", supervisor.summary())
+        return supervisor
+
+    def _start_sip(self, port_offset: int = 0):
+        from hotline.workers.layout import worker_sip_config
+
+        config = worker_sip_config(self.services.sip_config, port_offset)
         if self.fake_sip:
             from hotline.sip.fake import FakeSipEndpoint
 
@@ -82,8 +146,10 @@ class Hotline:
             endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone)
         endpoint.start()
         t = config.transport
+        where = f"{', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}"
         self.components["sip"] = ("fake (no network)" if self.fake_sip else
-                                  f"on: {', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}")
+                                  f"callbacks from {t.bind_address}:{t.udp_port}" if port_offset else
+                                  f"on: {where}")
         return endpoint
 
     def _start_scheduler(self):
@@ -92,34 +158,50 @@ class Hotline:
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
         scheduler.add_job(self.pipeline.flush_spool, "interval", seconds=SPOOL_FLUSH_SECONDS,
                           id="flush-spool", max_instances=1, coalesce=True)
+        self._install_scheduled_work(scheduler)
         scheduler.start()
         return scheduler
 
+    def _install_scheduled_work(self, scheduler) -> None:
+        """Jobs of the domain services go here, e.g. satisfaction callbacks:
+        ``callbacks.install(scheduler, session_factory=self.session_factory, sip=self.sip, hub=self.hub)``.
+        Every node runs its scheduler; jobs must claim their rows with a conditional UPDATE (two nodes never
+        dial the same callback). ``self.sip`` is this process's own endpoint in both shapes."""
+
+    def status(self) -> dict:
+        status = dict(self.components)
+        if self.workers is not None:
+            status.update(self.workers.health())
+        elif self.transcriber is not None:
+            status["asr_max_lag_s"] = self.transcriber.stats().get("max_lag_s", 0.0)
+        return status
+
     def stop(self) -> None:
         for name, stop in (("scheduler", lambda: self.scheduler.shutdown(wait=False)),
+                           ("workers", lambda: self.workers and self.workers.stop()),
                            ("sip", self.sip.stop), ("pipeline", self.pipeline.close),
-                           ("asr", lambda: self.transcriber and self.transcriber.shutdown())):
+                           ("node events", lambda: self.node_events and self.node_events.stop()),
+                           ("services", self.services.close)):
             try:
                 stop()
             except Exception:
                 log.exception("stopping %s failed", name)
-        self.engine.dispose()
 
     def web_context(self):
         from web.context import WebContext
 
         return WebContext(settings=self.settings, session_factory=self.session_factory, hub=self.hub,
-                          live_calls=self.live_calls, analyze=self.analyzer,
-                          status=lambda: dict(self.components))
+                          live_calls=self.live_calls, analyze=self.analyzer, status=self.status)
 
 
-def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = False) -> None:
+def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = False, sip_workers: int = 1,
+               node_name: str = "") -> None:
     import uvicorn
 
     from web.app import create_app
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    hotline = Hotline(settings, fake_sip=fake_sip)
+    hotline = Hotline(settings, fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
     hotline.start()
     try:
         log.info("console on http://%s:%d/", host, port)

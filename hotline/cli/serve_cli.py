@@ -31,11 +31,21 @@ def serve(
     host: str | None = typer.Option(None, help="web console address (default HOTLINE_WEB_HOST)"),
     port: int | None = typer.Option(None, help="web console port (default HOTLINE_WEB_PORT)"),
     fake_sip: bool = typer.Option(False, "--fake-sip", help="no SIP endpoint (console and API only)"),
+    sip_workers: int = typer.Option(
+        1, "--sip-workers", min=1, max=16,
+        help="SIP worker processes (4 calls each) on consecutive ports from sip.conf's udp_port; put "
+             "Kamailio in front (`hotline sip kamailio-config --workers N`). 1: SIP in this process"),
+    node_name: str = typer.Option("", help="this node's name in events shared with other nodes "
+                                           "(PostgreSQL only; default host:pid)"),
 ) -> None:
-    """Run the hotline: SIP endpoint, live transcription, web console and scheduler in one process."""
+    """Run the hotline: SIP endpoint(s), live transcription, web console and scheduler."""
     from hotline.bootstrap import initialise
     from hotline.runtime import run_server
 
     settings = settings_or_exit()
     _print_init_report(initialise(settings))
-    run_server(settings, host=host or settings.web_host, port=port or settings.web_port, fake_sip=fake_sip)
+    if fake_sip and sip_workers > 1:
+        typer.secho("--fake-sip runs no SIP at all: drop --sip-workers", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    run_server(settings, host=host or settings.web_host, port=port or settings.web_port, fake_sip=fake_sip,
+               sip_workers=sip_workers, node_name=node_name)

@@ -1,4 +1,5 @@
-"""`hotline sip check|run|purge-recordings` and `hotline call` (a real pjsua2 caller, its own process)."""
+"""`hotline sip check|run|kamailio-config|purge-recordings` and `hotline call` (a real pjsua2 caller, its own
+process)."""
 
 from __future__ import annotations
 
@@ -89,6 +90,44 @@ def run(
     )
     stop.wait()
     endpoint.stop()
+
+
+@app.command("kamailio-config")
+def kamailio_config(
+    file: Path | None = typer.Argument(None, help=CONFIG_HELP),
+    public_port: int = typer.Option(5060, min=1, max=65535, help="the port callers and trunks send to"),
+    listen: str | None = typer.Option(None, help="Kamailio's address (default: sip.conf bind_address)"),
+    workers: int | None = typer.Option(
+        None, min=1, max=16, help="N local workers of `hotline serve --sip-workers N` (ports from sip.conf)"),
+    worker: list[str] = typer.Option([], help="a worker as HOST:PORT (repeat; e.g. for several nodes)"),
+    ping_interval: int = typer.Option(2, min=1, max=60, help="seconds between OPTIONS pings to workers"),
+    out: Path = typer.Option(Path("kamailio.cfg"), help="configuration file to write (the dispatcher list "
+                                                        "goes beside it as OUT.dispatcher.list)"),
+) -> None:
+    """Write a Kamailio configuration that spreads calls over the SIP workers (dispatcher module)."""
+    from hotline.sip.kamailio import Worker, consecutive_workers, write_kamailio_config
+
+    if (workers is None) == (not worker):
+        typer.secho("give either --workers N or one --worker HOST:PORT per worker", fg=typer.colors.RED,
+                    err=True)
+        raise typer.Exit(2)
+    targets: list[Worker] = []
+    address = listen
+    try:
+        if workers is not None:
+            t = _load(file).transport
+            targets = consecutive_workers(t.bind_address, t.udp_port, workers)
+            address = address or t.bind_address
+        else:
+            targets = [Worker.parse(text) for text in worker]
+        cfg, dispatcher = write_kamailio_config(out, targets, listen_address=address or "127.0.0.1",
+                                                public_port=public_port, ping_interval_s=ping_interval)
+    except ValueError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {cfg} and {dispatcher}: {address or '127.0.0.1'}:{public_port} -> "
+               + ", ".join(f"{w.host}:{w.port}" for w in targets))
+    typer.echo(f"run: kamailio -f {cfg} -Y {cfg.parent / 'kamailio-run'} -DD -E")
 
 
 @app.command("purge-recordings")

@@ -1,0 +1,114 @@
+"""One SIP worker process: a pjsua2 Endpoint (4 calls), its own Vosk model and the live-call pipeline, which
+writes cases to the database itself. Started by the supervisor::
+
+    python -m hotline.workers.worker --index I --events-fd FD [--node NAME]
+
+Settings come from the HOTLINE_* environment like `hotline serve`. Events go to the main process as JSON
+lines on FD; the worker stops cleanly on SIGTERM or when its stdin closes (the main process is gone).
+On start it first replays what its previous incarnation left: calls cut by a crash (journal) and finished
+calls not yet written (spool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+from hotline.workers.channel import EventWriter
+
+log = logging.getLogger("hotline.worker")
+STATUS_EVERY_S = 2.0
+FLUSH_EVERY_S = 5.0
+
+
+def run_worker(index: int, events: EventWriter, *, node: str = "", stop: threading.Event) -> int:
+    from hotline.calls.live import LiveCallPipeline
+    from hotline.calls.registry import LiveCallRegistry
+    from hotline.calls.spool import Spool
+    from hotline.events import EventHub
+    from hotline.runtime import CallServices
+    from hotline.settings import load_settings
+    from hotline.sip.pjsua_adapter import PjsuaEndpoint
+    from hotline.sip.protocol import SipStartError
+    from hotline.workers.journal import CallJournal, JournalingObserver
+    from hotline.workers.layout import worker_name, worker_sip_config, worker_spool_dir
+
+    settings = load_settings()
+    name = f"{node}/{worker_name(index)}" if node else worker_name(index)
+    services = CallServices.build(settings)
+    config = worker_sip_config(services.sip_config, index)
+    hub = EventHub()
+    hub.add_listener(events.forward)
+    spool = Spool(worker_spool_dir(settings.data_dir, index))
+    journal = CallJournal(spool.directory / "inflight")
+    hub.add_listener(journal.on_event)
+    pipeline = LiveCallPipeline(
+        transcriber=services.transcriber, analyze=services.analyzer, session_factory=services.session_factory,
+        hub=hub, registry=LiveCallRegistry(), spool=spool, asr_unavailable_reason=services.asr_problem or "",
+        worker_name=name,
+    )
+    cut = journal.recover(spool, recordings_dir=config.recording.directory, timezone=settings.timezone,
+                          frame_bytes=config.media.clock_rate // 50 * 2, worker=name,
+                          analyze=services.analyzer)
+    pipeline.flush_spool()
+    endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone)
+    try:
+        endpoint.start()
+    except SipStartError as exc:
+        log.error("%s cannot start: %s", name, exc)
+        events.send("worker.failed", {"worker": index, "error": str(exc)})
+        services.close()
+        return 3
+    t = config.transport
+    events.send("worker.ready", {"worker": index, "name": name, "pid": os.getpid(), "sip_port": t.udp_port,
+                                 "address": t.bind_address, "asr": services.asr_status,
+                                 "recovered_calls": cut})
+    log.info("%s answering on %s:%d", name, t.bind_address, t.udp_port)
+    next_flush = time.monotonic() + FLUSH_EVERY_S
+    while not stop.wait(STATUS_EVERY_S) and not events.closed:
+        stats = services.transcriber.stats() if services.transcriber is not None else {}
+        events.send("worker.status", {"worker": index, "active_calls": endpoint.active_calls(),
+                                      "calls": [c["call_id"] for c in pipeline.registry.snapshots()],
+                                      "asr_max_lag_s": stats.get("max_lag_s", 0.0),
+                                      "asr_buffered_s": stats.get("buffered_seconds", 0.0),
+                                      "pending_cases": len(spool.pending())})
+        if time.monotonic() >= next_flush:
+            pipeline.flush_spool()
+            next_flush = time.monotonic() + FLUSH_EVERY_S
+    endpoint.stop()
+    pipeline.close()
+    pipeline.flush_spool()
+    services.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--index", type=int, required=True)
+    parser.add_argument("--events-fd", type=int, required=True)
+    parser.add_argument("--node", default="")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), stream=sys.stderr,
+                        format=f"%(asctime)s %(levelname)s worker-{args.index} %(name)s: %(message)s")
+    events = EventWriter(os.fdopen(args.events_fd, "w", encoding="utf-8"))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True, name="parent-watch").start()
+    try:
+        code = run_worker(args.index, events, node=args.node, stop=stop)
+    except Exception:
+        log.exception("worker %d failed", args.index)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # no interpreter teardown with pjsua2 objects around
+
+
+if __name__ == "__main__":
+    main()
