@@ -1,59 +1,20 @@
-"""Web fixtures: one migrated SQLite database with the service catalogue for the web tests (each test makes
-its own users and cases, so tests never depend on each other's data), the real ContactAnalyzer, and
-helpers to sign in through the login form."""
+"""Web test fixtures (helpers live in web_testkit.py)."""
 
 from __future__ import annotations
 
-import itertools
-import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
-import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-
-from hotline import migrate
-from hotline.accounts.passwords import hash_password
-from hotline.accounts.web_sessions import csrf_token
-from hotline.calls.registry import LiveCallRegistry
-from hotline.cases.calendar_admin import seed_holiday_calendar
-from hotline.db import make_engine, make_session_factory
-from hotline.events import EventHub
-from hotline.models import Department, Role, Site, User
-from hotline.seeding import seed_organisation, seed_routing_rules
-from hotline.settings import load_settings
-from web.app import create_app
-from web.auth import SESSION_COOKIE
-from web.context import WebContext
-
-PASSWORD = "Correct-Horse-42"
-KIOSK_KEY = "kiosk-test-key-0001"
-_names = itertools.count(1)
-
-
-def migrated_with_catalogue(url: str) -> Engine:
-    from knowledge_base.catalog_io import load_seed_catalogue
-
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        seed_organisation(session)
-        seed_routing_rules(session)
-        seed_holiday_calendar(session)
-        load_seed_catalogue(session)
-        session.commit()
-    return engine
+from web_testkit import WebClient, build_app, migrated_with_catalogue, serve
 
 
 @pytest.fixture(scope="session")
 def web_engine(tmp_path_factory) -> Iterator[Engine]:
+    """One SQLite database with the service catalogue for the web tests; each test makes its own users and
+    cases, so tests never depend on each other's data."""
     engine = migrated_with_catalogue(f"sqlite:///{tmp_path_factory.mktemp('webdb') / 'web.sqlite3'}")
     yield engine
     engine.dispose()
@@ -61,19 +22,11 @@ def web_engine(tmp_path_factory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def analyzer(web_engine):
+    """The real ContactAnalyzer (intent, routing, knowledge base), loaded once."""
     from hotline.calls.analyzer import ContactAnalyzer
 
     with Session(web_engine) as session:
         return ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
-
-
-def build_app(engine: Engine, analyze, tmp_path, hub: EventHub | None = None,
-              registry: LiveCallRegistry | None = None) -> FastAPI:
-    ctx = WebContext(settings=load_settings(data_dir=tmp_path, env="test"),
-                     session_factory=make_session_factory(engine), hub=hub or EventHub(),
-                     live_calls=registry or LiveCallRegistry(), analyze=analyze,
-                     kiosk_api_keys=frozenset({KIOSK_KEY}))
-    return create_app(ctx)
 
 
 @pytest.fixture
@@ -81,78 +34,7 @@ def app(web_engine, analyzer, tmp_path) -> FastAPI:
     return build_app(web_engine, analyzer, tmp_path)
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        server.force_exit = True  # open SSE streams must not hold the test
-        thread.join(10)
-
-
-class WebClient(httpx.Client):
-    """An httpx client for the served app that remembers the app (for the CSRF secret)."""
-
-    def __init__(self, app: FastAPI, base_url: str) -> None:
-        super().__init__(base_url=base_url, timeout=30)
-        self.app = app
-
-    def new_browser(self) -> WebClient:
-        """Another client (cookie jar) against the same server."""
-        return WebClient(self.app, str(self.base_url))
-
-
 @pytest.fixture
 def client(app) -> Iterator[WebClient]:
     with serve(app) as url, WebClient(app, url) as c:
         yield c
-
-
-def make_user(engine: Engine, role: Role, *, department: str | None = None, site: str | None = None,
-              must_change: bool = False, password: str = PASSWORD) -> str:
-    """Commit a user with a known password; returns the unique username."""
-    username = f"{role.value}{next(_names)}"
-    with Session(engine) as session:
-        dep_id = session.scalar(select(Department.id).where(Department.code == department)) if department else None
-        site_id = session.scalar(select(Site.id).where(Site.code == site)) if site else None
-        if role == Role.handler and dep_id is None and site_id is None:
-            dep_id = session.scalar(select(Department.id).order_by(Department.id))
-        session.add(User(username=username, display_name=f"测试{username}", role=role,
-                         password_hash=hash_password(password), must_change_password=must_change,
-                         department_id=dep_id, site_id=site_id, failed_logins=0, active=True))
-        session.commit()
-    return username
-
-
-def form_token_of(html: str) -> str:
-    return re.search(r'name="form_token" value="([0-9a-f]+)"', html).group(1)
-
-
-def login(client: httpx.Client, username: str, password: str = PASSWORD):
-    page = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "form_token": form_token_of(page.text)}, follow_redirects=False)
-
-
-def csrf_of(client: httpx.Client) -> str:
-    return csrf_token(client.app.state.ctx.settings.secret_key, client.cookies.get(SESSION_COOKIE))
-
-
-def signed_in(client: httpx.Client, engine: Engine, role: Role, **user) -> str:
-    username = make_user(engine, role, **user)
-    assert login(client, username).status_code == 303
-    return username

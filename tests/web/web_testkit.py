@@ -1,0 +1,146 @@
+"""Helpers for the web tests: build and serve the app, make users, sign in through the login form."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from hotline import migrate
+from hotline.accounts.passwords import hash_password
+from hotline.accounts.web_sessions import csrf_token
+from hotline.calls.registry import LiveCallRegistry
+from hotline.cases.calendar_admin import seed_holiday_calendar
+from hotline.db import make_engine, make_session_factory
+from hotline.events import EventHub
+from hotline.models import Department, Role, Site, User
+from hotline.seeding import seed_organisation, seed_routing_rules
+from hotline.settings import load_settings
+from web.app import create_app
+from web.auth import SESSION_COOKIE
+from web.context import WebContext
+
+PASSWORD = "Correct-Horse-42"
+KIOSK_KEY = "kiosk-test-key-0001"
+_names = itertools.count(1)
+
+
+def migrated_with_catalogue(url: str) -> Engine:
+    from knowledge_base.catalog_io import load_seed_catalogue
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        seed_organisation(session)
+        seed_routing_rules(session)
+        seed_holiday_calendar(session)
+        load_seed_catalogue(session)
+        session.commit()
+    return engine
+
+
+def build_app(engine: Engine, analyze, tmp_path, hub: EventHub | None = None,
+              registry: LiveCallRegistry | None = None) -> FastAPI:
+    ctx = WebContext(settings=load_settings(data_dir=tmp_path, env="test"),
+                     session_factory=make_session_factory(engine), hub=hub or EventHub(),
+                     live_calls=registry or LiveCallRegistry(), analyze=analyze,
+                     kiosk_api_keys=frozenset({KIOSK_KEY}))
+    return create_app(ctx)
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none",
+                            timeout_graceful_shutdown=2)  # open SSE streams must not hold the test
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class WebClient(httpx.Client):
+    """An httpx client for the served app that remembers the app (for the CSRF secret)."""
+
+    def __init__(self, app: FastAPI, base_url: str) -> None:
+        super().__init__(base_url=base_url, timeout=30)
+        self.app = app
+        self._others: list[WebClient] = []
+
+    def new_browser(self) -> WebClient:
+        """Another client (cookie jar) against the same server, closed with this one."""
+        other = WebClient(self.app, str(self.base_url))
+        self._others.append(other)
+        return other
+
+    def close(self) -> None:
+        for other in self._others:
+            other.close()
+        super().close()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@cache
+def _hash(password: str) -> str:
+    return hash_password(password)
+
+
+def make_user(engine: Engine, role: Role, *, department: str | None = None, site: str | None = None,
+              must_change: bool = False, password: str = PASSWORD) -> str:
+    """Commit a user with a known password; returns the unique username."""
+    username = f"{role.value}{next(_names)}"
+    with Session(engine) as session:
+        dep_id = session.scalar(select(Department.id).where(Department.code == department)) if department else None
+        site_id = session.scalar(select(Site.id).where(Site.code == site)) if site else None
+        if role == Role.handler and dep_id is None and site_id is None:
+            dep_id = session.scalar(select(Department.id).order_by(Department.id))
+        session.add(User(username=username, display_name=f"测试{username}", role=role,
+                         password_hash=_hash(password), must_change_password=must_change,
+                         department_id=dep_id, site_id=site_id, failed_logins=0, active=True))
+        session.commit()
+    return username
+
+
+def form_token_of(html: str) -> str:
+    return re.search(r'name="form_token" value="([0-9a-f]+)"', html).group(1)
+
+
+def login(client: httpx.Client, username: str, password: str = PASSWORD):
+    page = client.get("/login")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "form_token": form_token_of(page.text)}, follow_redirects=False)
+
+
+def csrf_of(client: httpx.Client) -> str:
+    return csrf_token(client.app.state.ctx.settings.secret_key, client.cookies.get(SESSION_COOKIE))
+
+
+def signed_in(client: httpx.Client, engine: Engine, role: Role, **user) -> str:
+    username = make_user(engine, role, **user)
+    assert login(client, username).status_code == 303
+    return username
