@@ -74,6 +74,10 @@ def prepare(url: str) -> None:
 
     engine = make_engine(url)
     migrate.upgrade(engine)
+    from hotline.models import CaseRollup
+
+    # databases seeded before 0004 gained the rollup table: add it (a fresh database has it already)
+    CaseRollup.__table__.create(engine, checkfirst=True)
     with Session(engine) as session:
         seed_organisation(session)
         from knowledge_base import catalog_io

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from hotline.analytics.figures import bucket_condition, cases_with_facts, context
+from hotline.analytics.figures import bucket_condition
 from hotline.analytics.filters import CaseFilter
-from hotline.analytics.measures import MEASURES
+from hotline.analytics.measures import MEASURES, cases_with_facts, context
 from hotline.models import Case, Department, ServiceItem
 
 PAGE_SIZE = 50

@@ -7,13 +7,14 @@ WHERE clause the drill-down list uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session
 
+from hotline.analytics import rollups
 from hotline.analytics.filters import DIMENSION_COLUMNS, NONE, CaseFilter
-from hotline.analytics.measures import MEASURES, RATES, MeasureContext, event_facts
+from hotline.analytics.measures import MEASURES, RATES, cases_with_facts, context, count_columns
 from hotline.analytics.sql_time import SqlTime
 from hotline.models import Call, Case, Department, ServiceItem
 
@@ -28,23 +29,7 @@ class Summary:
     avg_handling_hours: float | None  # 受理 → 办结, closed cases
     avg_call_minutes: float | None  # talk time of the phone cases' calls
     previous_total: int  # 受理量 of the previous period of equal length
-
-
-def context(session: Session, flt: CaseFilter, now: datetime | None = None) -> MeasureContext:
-    return MeasureContext(sql=SqlTime.of(session), now=now or datetime.now(UTC),
-                          facts=event_facts(flt.where()))
-
-
-def _count_columns(ctx: MeasureContext, names: tuple[str, ...]):
-    return [func.coalesce(func.sum(case((MEASURES[n].where(ctx), 1), else_=0)), 0).label(n) for n in names]
-
-
-def cases_with_facts(query, ctx: MeasureContext, names):
-    """``query`` over cases, outer-joined to the event facts when a measure in ``names`` needs them."""
-    query = query.select_from(Case)
-    if any(MEASURES[n].needs_facts for n in names):
-        query = query.outerjoin(ctx.facts, ctx.facts.c.case_id == Case.id)
-    return query
+    as_of: datetime  # the moment the time-dependent figures (due, response window) were evaluated at
 
 
 def rates_of(counts: dict[str, int]) -> dict[str, float | None]:
@@ -52,17 +37,41 @@ def rates_of(counts: dict[str, int]) -> dict[str, float | None]:
             for r in RATES}
 
 
+def _rollup(session: Session, flt: CaseFilter, dimension: str | None, use_rollups: bool):
+    """(grouping, computed_at) when the rollups are built and cover this view, else None."""
+    if not use_rollups:
+        return None
+    grouping = rollups.covering_grouping(flt, dimension)
+    if grouping is None:
+        return None
+    at = rollups.state(session).computed_at
+    return None if at is None else (grouping, at)
+
+
 def measure_counts(session: Session, flt: CaseFilter, *, now: datetime | None = None,
-                   names: tuple[str, ...] = SUMMARY_MEASURES) -> dict[str, int]:
+                   names: tuple[str, ...] = SUMMARY_MEASURES, use_rollups: bool = True) -> dict[str, int]:
+    plan = _rollup(session, flt, None, use_rollups)
+    if plan:
+        return rollups.counts(session, flt, plan[0], names)
     ctx = context(session, flt, now)
-    query = cases_with_facts(select(*_count_columns(ctx, names)), ctx, names)
+    query = cases_with_facts(select(*count_columns(ctx, names)), ctx, names)
     row = session.execute(query.where(flt.where())).one()
     return {n: int(row._mapping[n]) for n in names}
 
 
-def summary(session: Session, flt: CaseFilter, *, now: datetime | None = None) -> Summary:
+def summary(session: Session, flt: CaseFilter, *, now: datetime | None = None,
+            use_rollups: bool = True) -> Summary:
+    plan = _rollup(session, flt, None, use_rollups)
+    if plan:
+        counts = rollups.counts(session, flt, plan[0])
+        handling, talk = rollups.averages(session, flt, plan[0])
+        previous = rollups.counts(session, flt.previous_period(), plan[0], ("all",))["all"]
+        return Summary(counts=counts, rates=rates_of(counts),
+                       avg_handling_hours=None if handling is None else handling / 3600,
+                       avg_call_minutes=None if talk is None else talk / 60, previous_total=previous,
+                       as_of=plan[1])
     ctx = context(session, flt, now)
-    counts = measure_counts(session, flt, now=ctx.now)
+    counts = measure_counts(session, flt, now=ctx.now, use_rollups=False)
     closed = MEASURES["closed"].where(ctx)
     handling = session.scalar(
         select(func.avg(ctx.sql.seconds_between(Case.created_at, Case.closed_at)))
@@ -72,13 +81,15 @@ def summary(session: Session, flt: CaseFilter, *, now: datetime | None = None) -
         select(func.avg(cast(Call.duration_s, Float))).select_from(Case).join(Call, Call.id == Case.call_id)
         .where(flt.where(), Call.duration_s.is_not(None))
     )
-    previous = measure_counts(session, flt.previous_period(), now=ctx.now, names=("all",))["all"]
+    previous = measure_counts(session, flt.previous_period(), now=ctx.now, names=("all",),
+                              use_rollups=False)["all"]
     return Summary(
         counts=counts,
         rates=rates_of(counts),
         avg_handling_hours=None if handling is None else float(handling) / 3600,
         avg_call_minutes=None if talk is None else float(talk) / 60,
         previous_total=previous,
+        as_of=ctx.now,
     )
 
 
@@ -89,17 +100,21 @@ def _key(value) -> str:
 
 
 def breakdown(session: Session, flt: CaseFilter, dimension: str, *, now: datetime | None = None,
-              names: tuple[str, ...] = ("all",)) -> list[dict]:
+              names: tuple[str, ...] = ("all",), use_rollups: bool = True) -> list[dict]:
     """Counts of ``names`` per value of ``dimension``, largest 受理量 first: [{key, name, counts, rates}]."""
     column = DIMENSION_COLUMNS[dimension]
-    ctx = context(session, flt, now)
-    query = cases_with_facts(select(column.label("k"), *_count_columns(ctx, names)), ctx, names)
-    rows = session.execute(query.where(flt.where()).group_by(column)).all()
-    names_by_id = dimension_names(session, dimension, [r.k for r in rows])
+    plan = _rollup(session, flt, dimension, use_rollups)
+    if plan:
+        rows = rollups.grouped(session, flt, plan[0], dimension, names)
+    else:
+        ctx = context(session, flt, now)
+        query = cases_with_facts(select(column.label("k"), *count_columns(ctx, names)), ctx, names)
+        rows = session.execute(query.where(flt.where()).group_by(column)).all()
+    names_by_id = dimension_names(session, dimension, [r[0] for r in rows])
     result = []
     for row in rows:
         counts = {n: int(row._mapping[n]) for n in names}
-        item = {"key": _key(row.k), "name": names_by_id.get(row.k), "counts": counts}
+        item = {"key": _key(row[0]), "name": names_by_id.get(row[0]), "counts": counts}
         if all(r.numerator in counts and r.denominator in counts for r in RATES):
             item["rates"] = rates_of(counts)
         result.append(item)
@@ -120,7 +135,7 @@ def dimension_names(session: Session, dimension: str, keys) -> dict:
 
 
 def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | None = None,
-          top: int = 6, now: datetime | None = None) -> dict:
+          top: int = 6, now: datetime | None = None, use_rollups: bool = True) -> dict:
     """受理量 per China-time period; with ``dimension``, one series per top value plus 其他.
 
     Returns {"buckets": [label...], "series": [{key, name, values}]}; every period in the range is present.
@@ -130,15 +145,27 @@ def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | Non
     sql = SqlTime.of(session)
     label = sql.local_label(Case.created_at, "day" if grain == "week" else grain).label("b")
     buckets = bucket_labels(flt.start, flt.end, grain)
+    plan = _rollup(session, flt, dimension, use_rollups and grain != "hour")
+    if grain != "hour" and plan:
+        daily = rollups.daily(session, flt, plan[0], dimension)
+        if grain == "month":
+            daily = [(d[:7], k, n) for d, k, n in daily]
     if dimension is None:
-        rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label)).all()
+        if plan and grain != "hour":
+            rows = [(b, n) for b, _k, n in daily]
+        else:
+            rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label)).all()
         values = _fold(buckets, ((b, None, n) for b, n in rows), grain, [None])
         return {"buckets": buckets, "series": [{"key": "all", "name": "受理量", "values": values[None]}]}
     column = DIMENSION_COLUMNS[dimension]
-    leaders = [item["key"] for item in breakdown(session, flt, dimension, now=now)[:top]]
-    rows = session.execute(
-        select(label, column.label("k"), func.count()).where(flt.where()).group_by(label, column)
-    ).all()
+    ranked = breakdown(session, flt, dimension, now=now, use_rollups=use_rollups)
+    leaders = [item["key"] for item in ranked[:top]]
+    if plan and grain != "hour":
+        rows = daily
+    else:
+        rows = session.execute(
+            select(label, column.label("k"), func.count()).where(flt.where()).group_by(label, column)
+        ).all()
     keyed = ((b, _key(k) if _key(k) in leaders else "other", n) for b, k, n in rows)
     values = _fold(buckets, keyed, grain, [*leaders, "other"])
     names = dimension_names(session, dimension, [int(k) for k in leaders if k.isdigit()])

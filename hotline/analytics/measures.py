@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, not_, or_, select, true
 
@@ -153,6 +153,24 @@ RATES: tuple[Rate, ...] = (
     Rate("callback_coverage", "回访覆盖率", "callback_any", "closed",
          "有回访记录的已办结工单数 ÷ 已办结工单数。"),
 )
+
+
+def context(session, flt, now: datetime | None = None) -> MeasureContext:
+    """The measure context for queries over ``flt``'s cases (a CaseFilter)."""
+    return MeasureContext(sql=SqlTime.of(session), now=now or datetime.now(UTC),
+                          facts=event_facts(flt.where()))
+
+
+def count_columns(ctx: MeasureContext, names: tuple[str, ...]):
+    return [func.coalesce(func.sum(case((MEASURES[n].where(ctx), 1), else_=0)), 0).label(n) for n in names]
+
+
+def cases_with_facts(query, ctx: MeasureContext, names):
+    """``query`` over cases, outer-joined to the event facts when a measure in ``names`` needs them."""
+    query = query.select_from(Case)
+    if any(MEASURES[n].needs_facts for n in names):
+        query = query.outerjoin(ctx.facts, ctx.facts.c.case_id == Case.id)
+    return query
 
 
 def measure(name: str) -> Measure:

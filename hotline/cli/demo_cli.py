@@ -32,6 +32,7 @@ def seed(
     try:
         report = seed_demo_cases(engine, cases=cases, days=days, seed=seed_value, batch=batch,
                                  transcripts=transcripts, on_progress=on_progress)
+        _refresh_rollups(engine)
     except RuntimeError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
@@ -60,3 +61,30 @@ def _ensure_service_items(engine) -> None:
         if loader is not None:
             loader(session)
             session.commit()
+
+
+@app.command("refresh-rollups")
+def refresh_rollups(
+    full: bool = typer.Option(False, "--full", help="重建全部日期（默认只重建有变化的日期）"),
+) -> None:
+    """Rebuild the daily analytics rollups now (the server also refreshes them on a schedule)."""
+    engine = engine_for(settings_or_exit())
+    try:
+        _refresh_rollups(engine, full=full)
+    finally:
+        engine.dispose()
+
+
+def _refresh_rollups(engine, *, full: bool = False) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from hotline.analytics import rollups
+
+    started = time.perf_counter()
+    with Session(engine) as session:
+        rows = rollups.refresh(session, now=datetime.now(UTC), full=full)
+        session.commit()
+    typer.echo(f"统计汇总已更新：{rows:,} 行，用时 {time.perf_counter() - started:.1f} 秒")

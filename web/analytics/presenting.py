@@ -63,6 +63,7 @@ def summary_view(session: Session, flt: CaseFilter, now: datetime | None = None)
     if s.previous_total:
         change = (s.counts["all"] - s.previous_total) / s.previous_total
     return {"cards": cards, "rates": rates, "avg_handling_hours": s.avg_handling_hours,
+            "as_of": labels.china_time(s.as_of, "%Y-%m-%d %H:%M:%S"),
             "avg_call_minutes": s.avg_call_minutes, "previous_total": s.previous_total, "change": change,
             "total": s.counts["all"]}
 
