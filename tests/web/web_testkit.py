@@ -7,6 +7,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -21,10 +22,12 @@ from hotline import migrate
 from hotline.accounts.passwords import hash_password
 from hotline.accounts.web_sessions import csrf_token
 from hotline.calls.registry import LiveCallRegistry
+from hotline.calls.text_contacts import submit_text_contact
 from hotline.cases.calendar_admin import seed_holiday_calendar
+from hotline.cases.intake import Contact
 from hotline.db import make_engine, make_session_factory
 from hotline.events import EventHub
-from hotline.models import Department, Role, Site, User
+from hotline.models import Channel, Department, Role, Site, User
 from hotline.seeding import seed_organisation, seed_routing_rules
 from hotline.settings import load_settings
 from web.app import create_app
@@ -144,3 +147,12 @@ def signed_in(client: httpx.Client, engine: Engine, role: Role, **user) -> str:
     username = make_user(engine, role, **user)
     assert login(client, username).status_code == 303
     return username
+
+
+def new_case(app: FastAPI, text: str, *, phone: str = "13800001234", channel: Channel = Channel.web,
+             name: str | None = None, title: str | None = None) -> int:
+    """A case through the same intake as the public channels (real analysis)."""
+    ctx = app.state.ctx
+    contact = Contact(channel=channel, source_ref=f"test:{uuid.uuid4().hex}", text=text, citizen_phone=phone,
+                      citizen_name=name, title=title)
+    return submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact).id

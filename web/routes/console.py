@@ -98,11 +98,13 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             slot_site = session.get(Site, int(site_param))
             if slot_site is not None:
                 slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
+        confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
+        hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
         context = {
             "d": detail, "case": case, "rules": RULES, "actions": set(detail.actions),
             "return_reasons": RETURN_REASON_LABELS, "kind_labels": KIND_LABELS,
             "home_kinds": [k for k in AppointmentKind if k != AppointmentKind.window],
-            "confirmable": case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor),
+            "confirmable": confirmable, "shown": [a for a in RULES if a in detail.actions and a not in hidden],
             "slots": slots, "slot_site": slot_site, "slot_day": day, "china": CHINA,
             "routing": case.routing or [], "kb_matches": case.kb_matches or [],
             "utterances": list(case.call.utterances) if case.call else [],
