@@ -50,6 +50,15 @@ def read_column(path: Path, column: str) -> list[str]:
     return [row[0] for row in _rows(path, [column])]
 
 
+def read_table(path: Path, required: str) -> tuple[list[str], list[dict[str, str]]]:
+    """All columns of a CSV (column names, rows), checking that ``required`` is among them."""
+    _rows(path, [required])  # same checks and errors as the other readers
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+        return list(reader.fieldnames or []), rows
+
+
 def read_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label") -> LabelledData:
     """Rows with a non-empty text and label; rows missing either are skipped (counted in the error if all)."""
     data = LabelledData()

@@ -221,8 +221,9 @@ def predict(
     threshold: float | None = typer.Option(None, min=0.0, max=1.0, help="triage below this confidence"),
     as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
 ) -> None:
-    """Classify one text, or every row of --data (writes the rows plus label, confidence, needs_triage)."""
-    from classifier.datasets import DataError, read_column
+    """Classify one text, or every row of --data: writes the input columns plus label, display,
+    confidence, needs_triage, error (prefixed predicted_ where the input already has such a column)."""
+    from classifier.datasets import DataError, read_table
     from classifier.text import EmptyTextError
 
     if (text is None) == (data is None):
@@ -242,34 +243,41 @@ def predict(
             typer.echo(f"{result.label} ({result.display}) {result.confidence:.2f}{triage}   others: {alts}")
         return
     try:
-        texts = read_column(data, text_col)
+        columns, rows = read_table(data, text_col)
     except DataError as exc:
         _fail(str(exc))
-    _write_predictions(model, texts, limit, out)
+    _write_predictions(model, columns, rows, text_col, limit, out)
 
 
-def _write_predictions(model, texts: list[str], threshold: float, out: Path | None) -> None:
+PREDICTION_COLUMNS = ["label", "display", "confidence", "needs_triage", "error"]
+
+
+def _write_predictions(
+    model, columns: list[str], rows: list[dict], text_col: str, threshold: float, out: Path | None
+) -> None:
+    """The input rows with prediction columns appended (named predicted_* where the input has the name)."""
     from classifier.text import normalize
 
+    texts = [row[text_col] for row in rows]
     filled = [i for i, t in enumerate(texts) if normalize(t)]
     results = dict(zip(filled, model.predict_many([texts[i] for i in filled], threshold), strict=True))
+    added = [f"predicted_{c}" if c in columns else c for c in PREDICTION_COLUMNS]
     fh = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         writer = csv.writer(fh)
-        writer.writerow(["text", "label", "display", "confidence", "needs_triage", "error"])
-        for i, text in enumerate(texts):
+        writer.writerow(columns + added)
+        for i, row in enumerate(rows):
             r = results.get(i)
             if r is None:
-                writer.writerow([text, "", "", "", "true", "empty text"])
+                values = ["", "", "", "true", "empty text"]
             else:
-                writer.writerow(
-                    [text, r.label, r.display, f"{r.confidence:.4f}", str(r.needs_triage).lower(), ""]
-                )
+                values = [r.label, r.display, f"{r.confidence:.4f}", str(r.needs_triage).lower(), ""]
+            writer.writerow([row.get(c, "") for c in columns] + values)
     finally:
         if out:
             fh.close()
     if out:
-        typer.echo(f"wrote {len(texts)} predictions to {out} ({len(texts) - len(filled)} empty rows)")
+        typer.echo(f"wrote {len(rows)} predictions to {out} ({len(rows) - len(filled)} empty rows)")
 
 
 @app.command()

@@ -80,6 +80,14 @@ def test_predict_one_text_and_a_csv_batch(topic_model, tmp_path):
     assert [r["label"] for r in rows] == ["环境保护", "", "交通运输"]
     assert rows[1]["error"] == "empty text" and rows[1]["needs_triage"] == "true"
 
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("id,text,label\nm1,化工厂排污水,环境保护\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", "--model", str(topic_model), "--data", str(labelled)])
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(io.StringIO(result.output)))  # stdout without --out
+    assert (row["id"], row["label"], row["predicted_label"]) == ("m1", "环境保护", "环境保护")
+    assert float(row["confidence"]) > 0.3
+
 
 def test_default_intent_model_is_the_shipped_one(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))  # no trained versions here
