@@ -178,7 +178,7 @@ class WorkerSupervisor:
     def health(self) -> dict:
         """For /healthz and the wallboard."""
         workers = [{"worker": w.index, "state": w.state, "pid": w.pid, "restarts": w.restarts,
-                    "active_calls": w.last_status.get("active_calls", 0),
+                    "active_calls": self.mirror.calls_of(w.index),
                     "asr_max_lag_s": w.last_status.get("asr_max_lag_s", 0.0),
                     "pending_cases": w.last_status.get("pending_cases", 0)} for w in self.workers]
         up = sum(1 for w in self.workers if w.state == "up")

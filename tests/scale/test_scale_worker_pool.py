@@ -1,0 +1,123 @@
+"""`hotline serve --sip-workers 3` behind a real Kamailio, driven by sipp: spread, crash, restart, busy.
+
+One pool serves the tests of this module in order (starting three workers costs tens of seconds on 2 cores).
+Workers run without a Vosk model: cases are created with "transcript unavailable" (transcription has its
+own tests); every call still goes through the real SIP stack, recording and the case pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from scale_testkit import needs_kamailio_and_sipp, run_sipp, sipp_counts, start_kamailio, start_node
+from sqlalchemy import create_engine, text
+
+pytestmark = needs_kamailio_and_sipp
+WORKERS = 3
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pool")
+    url = f"sqlite:///{directory / 'hotline.sqlite3'}"
+    node = start_node(directory / "node", url, workers=WORKERS)
+    kamailio = None
+    try:
+        node.wait_healthy(f"{WORKERS}/{WORKERS} up")
+        workers = [f"127.0.0.1:{node.first_sip_port + i}" for i in range(WORKERS)]
+        kamailio = start_kamailio(directory / "kamailio", workers, env=dict(os.environ))
+        engine = create_engine(url)
+        yield node, kamailio, engine, directory
+        engine.dispose()
+    finally:
+        if kamailio is not None:
+            kamailio.stop()
+        code = node.stop()
+        assert code in (0, -signal.SIGTERM), f"hotline serve exited with {code}\n{node.log()}"
+
+
+def phone_calls(engine) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "select c.id, c.worker, c.end_reason, c.caller, k.id as case_id from calls c "
+            "left join cases k on k.call_id = c.id order by c.started_at")).mappings()
+        return [dict(r) for r in rows]
+
+
+def wait_for_calls(engine, count: int, timeout: float = 60) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        calls = phone_calls(engine)
+        if len(calls) >= count and all(c["case_id"] for c in calls):
+            return calls
+        time.sleep(0.5)
+    return phone_calls(engine)
+
+
+def test_twelve_concurrent_calls_through_kamailio_are_all_answered_and_each_becomes_a_case(pool):
+    node, kamailio, engine, directory = pool
+    code, out = run_sipp(directory / "sipp-12", kamailio.port, calls=12, hold_ms=4000, rate=20)
+    assert sipp_counts(out) == (12, 0), out[-3000:] + kamailio.log()
+    assert code == 0
+    calls = wait_for_calls(engine, 12)
+    assert len(calls) == 12 and all(c["case_id"] for c in calls), calls
+    per_worker = {w: sum(1 for c in calls if c["worker"] == w) for w in {c["worker"] for c in calls}}
+    assert per_worker == {"worker-0": 4, "worker-1": 4, "worker-2": 4}  # 12 at once: every line in use
+    assert {c["end_reason"] for c in calls} == {"caller_hangup"}
+
+
+def test_a_sigkilled_worker_loses_no_new_call_its_cut_calls_become_cases_and_it_comes_back(pool):
+    node, kamailio, engine, directory = pool
+    before = {c["id"] for c in phone_calls(engine)}
+    held = run_sipp(directory / "sipp-held", kamailio.port, calls=6, hold_ms=15000, rate=20, background=True)
+    deadline = time.monotonic() + 20
+    while node.health()["live_calls"] < 6 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    workers = node.health()["workers"]
+    assert sorted(w["active_calls"] for w in workers) == [2, 2, 2], workers  # round-robin
+    victim = workers[1]
+    os.kill(victim["pid"], signal.SIGKILL)
+
+    # new calls right after the crash: the dead worker's turn times out (2 s) and fails over
+    code, out = run_sipp(directory / "sipp-after-kill", kamailio.port, calls=4, hold_ms=3000, rate=4)
+    assert sipp_counts(out) == (4, 0), out[-3000:] + kamailio.log()
+    assert "did not answer: out of rotation" in kamailio.log() or "next worker" in kamailio.log()
+
+    held_out, _ = held.communicate(timeout=90)
+    assert sipp_counts(held_out) == (4, 2), held_out[-3000:]  # the two calls on the killed worker were cut
+
+    health = node.wait_healthy(f"{WORKERS}/{WORKERS} up", timeout=120)
+    restarted = health["workers"][1]
+    assert restarted["pid"] != victim["pid"] and restarted["restarts"] == 1
+
+    new_calls = [c for c in wait_for_calls(engine, len(before) + 10) if c["id"] not in before]
+    assert len(new_calls) == 10 and all(c["case_id"] for c in new_calls), new_calls
+    cut = [c for c in new_calls if c["end_reason"] == "worker_crash"]
+    assert len(cut) == 2 and {c["worker"] for c in cut} == {"worker-1"}
+    with engine.connect() as conn:
+        contents = conn.execute(text("select content from cases where call_id in (:a, :b)"),
+                                {"a": cut[0]["id"], "b": cut[1]["id"]}).scalars().all()
+    assert all("工作进程异常退出" in content and "录音" in content for content in contents), contents
+
+    # Kamailio probes the restarted worker back into rotation: the next three calls reach all three workers
+    time.sleep(3)
+    code, out = run_sipp(directory / "sipp-back", kamailio.port, calls=3, hold_ms=2000, rate=10)
+    assert sipp_counts(out) == (3, 0), out[-3000:]
+    latest = [c for c in wait_for_calls(engine, len(before) + 13) if c["id"] not in before][-3:]
+    assert {c["worker"] for c in latest} == {"worker-0", "worker-1", "worker-2"}, latest
+
+
+def test_when_every_worker_is_full_the_caller_hears_busy(pool):
+    node, kamailio, engine, directory = pool
+    held = run_sipp(directory / "sipp-full", kamailio.port, calls=12, hold_ms=8000, rate=20, background=True)
+    deadline = time.monotonic() + 20
+    while node.health()["live_calls"] < 12 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    code, out = run_sipp(directory / "sipp-13th", kamailio.port, calls=1, hold_ms=1000, rate=1, timeout=30)
+    assert sipp_counts(out) == (0, 1), out[-3000:]
+    assert "every worker busy or down: 486" in kamailio.log()
+    held_out, _ = held.communicate(timeout=60)
+    assert sipp_counts(held_out) == (12, 0), held_out[-3000:]
