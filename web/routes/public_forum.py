@@ -19,7 +19,7 @@ from hotline.models import Case, CaseStatus, Channel
 from web.auth import public
 from web.errors import WebError
 from web.public_guard import check_form_token, client_ip
-from web.routes.public_pages import citizen_text, clean_phone, form_page
+from web.routes.public_pages import citizen_text, clean_phone, form_page, require_text
 from web.templating import render
 
 router = APIRouter()
@@ -56,11 +56,12 @@ def new_post(request: Request, title: str = Form(""), name: str = Form(""), phon
             raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
         if not title.strip():
             raise WebError("invalid_input", "请填写帖子标题。")
-        request.app.state.public_limiter.hit(client_ip(request))
-        ctx = request.app.state.ctx
         contact = Contact(channel=Channel.forum, source_ref=f"forum:{submission_id}",
                           text=citizen_text(town, text), title=title.strip()[:100],
                           citizen_phone=clean_phone(phone), citizen_name=name.strip()[:64] or None)
+        require_text(text)
+        request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
+        ctx = request.app.state.ctx
         case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422

@@ -55,6 +55,11 @@ def clean_phone(raw: str) -> str:
     return phone
 
 
+def require_text(text: str) -> None:
+    if not text.strip():
+        raise WebError("invalid_input", "请填写诉求内容。")
+
+
 def citizen_text(town: str, text: str) -> str:
     return f"{town.strip()}：{text.strip()}" if town.strip() and text.strip() else text
 
@@ -86,10 +91,11 @@ def submit(request: Request, name: str = Form(""), phone: str = Form(""), town: 
     try:
         if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
             raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
-        request.app.state.public_limiter.hit(client_ip(request))
-        ctx = request.app.state.ctx
         contact = Contact(channel=Channel.web, source_ref=f"web:{submission_id}", text=citizen_text(town, text),
                           citizen_phone=clean_phone(phone), citizen_name=name.strip()[:64] or None)
+        require_text(text)
+        request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
+        ctx = request.app.state.ctx
         case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
