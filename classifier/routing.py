@@ -133,7 +133,7 @@ def route(
         cand = get(department)
         cand.score += KB_WEIGHT * max(0.0, min(1.0, match.score))
         terms = f" ({'、'.join(match.matched_terms)})" if match.matched_terms else ""
-        cand.reasons.append(f"matched item {match.item_name}{terms}")
+        cand.reasons.append(f"匹配事项 {match.item_name}{terms}")
         cand.levels = tuple(match.levels)
 
     forced_level: dict[str, str] = {}
@@ -146,14 +146,14 @@ def route(
         cand = get(rule.department)
         weight = RULE_WEIGHT if rule.priority == top_priority else RULE_WEIGHT * LOWER_RULE_FACTOR
         cand.score += weight + 0.01 * rule.priority
-        cand.reasons.append(f"rule {rule.keyword} -> {rule.department}")
+        cand.reasons.append(f"规则 {rule.keyword} → {rule.department}")
         forced_level[rule.department] = rule.level or ""
 
     for department, probability in topic:
         if probability >= TOPIC_MIN_PROBABILITY:
             cand = get(department)
             cand.score += TOPIC_WEIGHT * probability
-            cand.reasons.append(f"topic model {probability:.2f}")
+            cand.reasons.append(f"分类模型 {probability:.2f}")
 
     mentioned = mentioned_places(clean, places)
     for cand in candidates.values():
@@ -170,14 +170,14 @@ def _place(cand: Candidate, mentioned: list[Place], forced: str | None) -> None:
     place = mentioned[0] if mentioned else None
     if place is not None:
         cand.town = place.town
-        cand.reasons.append(f"mentions {place.name}")
+        cand.reasons.append(f"提到 {place.name}")
         if place.level == "village" and "village" in allowed:
             cand.level, cand.site = "village", place.site
             return
         if "town" in allowed:
             cand.level, cand.site = "town", place.town_site or place.site
             if place.level == "village":
-                cand.reasons.append(f"handled at town level ({place.town})")
+                cand.reasons.append(f"该事项在镇级办理（{place.town}）")
             return
     if "banner" in allowed or not place:
         cand.level, cand.site = "banner", "banner"

@@ -69,6 +69,17 @@ class ContactAnalyzer:
             self.kb_index, self.places, self.rules, self.department_names = (
                 index, places_from_sites(sites), rules, names)
 
+    def _named(self, candidate: dict) -> dict:
+        """Department names beside the codes, for people reading the reasons."""
+        names = self.department_names
+        candidate["department_name"] = names.get(candidate["department"], candidate["department"])
+        reasons = []
+        for reason in candidate["reasons"]:
+            head, arrow, code = reason.rpartition("→ ")
+            reasons.append(f"{head}{arrow}{names.get(code, code)}" if arrow else reason)
+        candidate["reasons"] = reasons
+        return candidate
+
     def __call__(self, text: str) -> ContactAnalysis:
         try:
             prediction = self.intent_model.predict(text, self.threshold)
@@ -83,8 +94,7 @@ class ContactAnalyzer:
         ]
         candidates = route(text, kb_matches=kb_matches, topic=topic_scores(self.department_model, text),
                            places=self.places, rules=self.rules)
-        routing = [dict(c.as_dict(), department_name=self.department_names.get(c.department, c.department))
-                   for c in candidates]
+        routing = [self._named(c.as_dict()) for c in candidates]
         return ContactAnalysis(
             intent=prediction.label,
             intent_confidence=round(prediction.confidence, 4),

@@ -39,9 +39,9 @@ def test_item_place_and_model_agree_on_a_village_level_handler(places, departmen
     ranked = route(text, kb_matches=[item], topic=topic_scores(department_model, text), places=places)
     best = ranked[0]
     assert (best.department, best.level, best.site, best.town) == ("nmj", "village", "shmz-mht", "上海庙镇")
-    assert "matched item 草原生态保护补助奖励发放 (草原补奖)" in best.reasons
-    assert "mentions 芒哈图嘎查" in best.reasons
-    assert any(r.startswith("topic model 0.") for r in best.reasons)
+    assert "匹配事项 草原生态保护补助奖励发放 (草原补奖)" in best.reasons
+    assert "提到 芒哈图嘎查" in best.reasons
+    assert any(r.startswith("分类模型 0.") for r in best.reasons)
     assert best.score > ranked[1].score if len(ranked) > 1 else True
 
 
@@ -49,7 +49,7 @@ def test_item_not_handled_at_village_goes_up_to_the_town(places):
     item = KbMatch("不动产登记", "zrzyj", ("banner", "town"), 0.8)
     best = route("巴音乌苏嘎查的房子办不动产登记", kb_matches=[item], places=places)[0]
     assert (best.level, best.site, best.town) == ("town", "asz", "昂素镇")
-    assert "handled at town level (昂素镇)" in best.reasons
+    assert "该事项在镇级办理（昂素镇）" in best.reasons
 
 
 def test_no_place_means_banner_level(department_model):
@@ -63,9 +63,9 @@ def test_admin_rule_outranks_the_model_and_priority_decides_between_rules(places
     rules = [RoutingRule("草原", "lcj", priority=5), RoutingRule("开矿", "zrzyj", priority=9)]
     ranked = route(text, topic=topic_scores(department_model, text), places=places, rules=rules)
     assert ranked[0].department == "zrzyj"
-    assert "rule 开矿 -> zrzyj" in ranked[0].reasons
+    assert "规则 开矿 → zrzyj" in ranked[0].reasons
     lcj = next(c for c in ranked if c.department == "lcj")
-    assert "rule 草原 -> lcj" in lcj.reasons and "mentions 城川镇" in lcj.reasons
+    assert "规则 草原 → lcj" in lcj.reasons and "提到 城川镇" in lcj.reasons
 
 
 def test_rule_can_force_the_village_level(places):
@@ -78,4 +78,4 @@ def test_nothing_to_go_on_gives_no_candidates_and_output_is_plain_data():
     assert route("嗯嗯好的") == []
     cand = route("草原", rules=[RoutingRule("草原", "lcj")])[0]
     assert cand.as_dict() == {"department": "lcj", "level": "banner", "site": "banner", "town": None,
-                              "score": 1.0, "reasons": ["rule 草原 -> lcj"]}
+                              "score": 1.0, "reasons": ["规则 草原 → lcj"]}
