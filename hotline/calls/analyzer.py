@@ -88,7 +88,7 @@ class ContactAnalyzer:
         hits = self.kb_index.search(text, k=KB_TOP_K)
         kb_matches = [
             KbMatch(item_name=h.item.name, department=h.item.department, levels=tuple(h.item.levels),
-                    score=min(1.0, h.score / KB_CONFIDENT_SCORE), matched_terms=tuple(h.matched),
+                    score=min(1.0, h.score / KB_CONFIDENT_SCORE), matched_terms=_telling(h.matched),
                     item_code=h.code)
             for h in hits
         ]
@@ -100,6 +100,14 @@ class ContactAnalyzer:
             intent_confidence=round(prediction.confidence, 4),
             needs_triage=prediction.needs_triage or not routing,
             routing=routing,
-            kb_matches=[{"code": h.code, "name": h.item.name, "score": h.score,
-                         "department": h.item.department, "matched": list(h.matched)} for h in hits],
+            kb_matches=[
+                {"code": h.code, "name": h.item.name, "score": h.score, "department": h.item.department,
+                 "matched": list(_telling(h.matched))}
+                for h in hits
+            ],
         )
+
+
+def _telling(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Matched terms worth showing a person: words and homophone fixes, not single characters."""
+    return tuple(t for t in terms if len(t) >= 2)
