@@ -1,0 +1,176 @@
+"""Test/bench harness: a real PjsuaEndpoint wired to the real LiveCallPipeline, in its own process.
+
+    python call_pipeline_harness.py --sip-conf SIP_CONF --db-url URL --data-dir DIR --events EVENTS_JSONL
+                                    [--model VOSK_MODEL_DIR] [--flush-every 1.0] [--warm-up WAV]
+
+Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
+LiveCallPipeline, spool flushing on a timer) and writes every hub event as one JSON line (with the
+monotonic time ``t``, and the process RSS on ``case.created``). ``call.final`` lines also carry ``lag_s``:
+wall time from the end of the utterance in the caller's audio to the final result. A missing model starts
+the pipeline without transcription, as the runtime does. Prints "READY <sip port>" when answering; on stdin
+EOF or SIGTERM stops the endpoint, the pipeline and the ASR, prints "STOPPED" and exits 0. An abort in
+pjsua2 shows as a non-zero exit status, never in the test process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from hotline.calls.analyzer import ContactAnalyzer
+from hotline.calls.live import LiveCallPipeline
+from hotline.calls.registry import LiveCallRegistry
+from hotline.calls.spool import Spool
+from hotline.db import make_engine, make_session_factory
+from hotline.events import EventHub
+from hotline.sip.config import load_sip_config
+from hotline.sip.pjsua_adapter import PjsuaEndpoint
+
+
+def rss_kb(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class _TimedSink:
+    """Notes when the first caller frame arrived (stream time 0) so final-result lag can be measured."""
+
+    __slots__ = ("_push", "_first", "_key", "_on_first")
+
+    def __init__(self, sink, first: dict, key: str) -> None:
+        self._push, self._first, self._key = sink.push, first, key
+        self._on_first = True
+
+    def push(self, pcm: bytes) -> bool:
+        if self._on_first:
+            self._on_first = False
+            self._first[self._key] = time.monotonic()
+        return self._push(pcm)
+
+
+class TimedPipeline(LiveCallPipeline):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.first_frame_at: dict[str, float] = {}
+
+    def on_call_started(self, call):
+        sink = super().on_call_started(call)
+        return _TimedSink(sink, self.first_frame_at, call.call_id) if sink is not None else None
+
+
+class EventWriter:
+    def __init__(self, path: Path, pipeline_ref: list) -> None:
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._lock = threading.Lock()
+        self._pipeline_ref = pipeline_ref
+
+    def __call__(self, event) -> None:
+        record = {"event": event.kind, "t": time.monotonic(), **event.data}
+        if event.kind == "call.final" and self._pipeline_ref:
+            first = self._pipeline_ref[0].first_frame_at.get(event.data["call_id"])
+            if first is not None:
+                record["lag_s"] = round(record["t"] - (first + event.data["end"]), 3)
+        elif event.kind == "call.ended" and self._pipeline_ref:
+            self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
+        if event.kind == "case.created":
+            record["rss_kb"] = rss_kb()
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        with self._lock:
+            self._file.write(line + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+def start_asr(model_dir: str | None, warm_up: str | None):
+    """(TranscriptionService, None) or (None, why not), like the runtime."""
+    from asr import ModelNotFoundError, TranscriptionService, load_model
+
+    try:
+        model = load_model(Path(model_dir or "/nonexistent-vosk-model"))
+    except ModelNotFoundError as exc:
+        logging.warning("live transcription is OFF: %s", exc)
+        return None, "未配置语音识别模型"
+    pcm = None
+    if warm_up:
+        from asr.audio_file import open_audio
+
+        source = open_audio(warm_up)
+        pcm = (b"".join(source.blocks), source.sample_rate)
+    return TranscriptionService(model, warm_up=pcm), None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sip-conf", required=True, type=Path)
+    parser.add_argument("--db-url", required=True)
+    parser.add_argument("--data-dir", required=True, type=Path)
+    parser.add_argument("--events", required=True, type=Path)
+    parser.add_argument("--model")
+    parser.add_argument("--warm-up")
+    parser.add_argument("--flush-every", type=float, default=1.0)
+    parser.add_argument("--close-timeout", type=float, default=30.0)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(threadName)s %(name)s: %(message)s")
+
+    engine = make_engine(args.db_url)
+    session_factory = make_session_factory(engine)
+    with session_factory() as session:
+        analyzer = ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
+    transcriber, asr_problem = start_asr(args.model, args.warm_up)
+    hub = EventHub()
+    pipeline_ref: list = []
+    writer = EventWriter(args.events, pipeline_ref)
+    hub.add_listener(writer)
+    pipeline = TimedPipeline(
+        transcriber=transcriber, analyze=analyzer, session_factory=session_factory, hub=hub,
+        registry=LiveCallRegistry(), spool=Spool(args.data_dir / "spool"),
+        asr_unavailable_reason=asr_problem or "", close_timeout_s=args.close_timeout,
+        worker_name=f"harness-{os.getpid()}",
+    )
+    pipeline_ref.append(pipeline)
+    pipeline.flush_spool()
+    endpoint = PjsuaEndpoint(load_sip_config(args.sip_conf), pipeline)
+    endpoint.start()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+    def flush_loop() -> None:  # the runtime's scheduler job, faster
+        while not stop.wait(args.flush_every):
+            try:
+                pipeline.flush_spool()
+            except Exception:
+                logging.exception("spool flush failed")
+
+    flusher = threading.Thread(target=flush_loop, name="spool-flush", daemon=True)
+    flusher.start()
+    print(f"READY {endpoint.local_port or ''}".strip(), flush=True)
+    stop.wait()
+    endpoint.stop()
+    pipeline.close()
+    flusher.join(5)
+    pipeline.flush_spool()
+    if transcriber is not None:
+        transcriber.shutdown()
+    writer.close()
+    engine.dispose()
+    print("STOPPED", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
