@@ -16,16 +16,23 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.answers import apply_answer, lock_callback
 from callbacks.dialing import DialOutcome, DialRequest
-from callbacks.opt_outs import is_opted_out
 from callbacks.policy import CallbackPolicy
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.working_days import WorkCalendar
-from hotline.models import AnswerSource, Callback, CallbackAttempt, CallbackState, Case, CaseStatus
+from hotline.models import (
+    AnswerSource,
+    Callback,
+    CallbackAttempt,
+    CallbackState,
+    Case,
+    CaseStatus,
+    DoNotCall,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,45 +64,55 @@ def try_claim(session: Session, *, callback_id: int, worker: str, now: datetime,
         update(Callback).where(Callback.id == callback_id, *_claimable(now))
         .values(claimed_by=worker, claimed_until=now + timedelta(seconds=policy.claim_timeout_s),
                 attempts=Callback.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    if won != 1:
+        .returning(Callback.case_id, Callback.phone, Callback.language, Callback.attempts)
+        .execution_options(synchronize_session=False)).first()
+    if won is None:
         return None
-    row = session.scalar(select(Callback).where(Callback.id == callback_id)
-                         .execution_options(populate_existing=True))
-    interrupted = session.scalars(select(CallbackAttempt).where(
-        CallbackAttempt.callback_id == row.id, CallbackAttempt.outcome == "in_progress")).all()
-    for attempt in interrupted:
-        attempt.outcome, attempt.ended_at = "interrupted", now
-        attempt.detail = f"进程 {attempt.worker} 在通话中退出，认领已超时"
-        row.last_outcome = "interrupted"
-        log.warning("callback %s: attempt %s by %s was interrupted; counted", row.id, attempt.number,
-                    attempt.worker)
-    reason = _reason_not_to_dial(session, row)
-    if reason is not None or row.attempts > policy.max_attempts:
+    case_id, phone, language, attempts = won
+    if attempts > 1:
+        _mark_interrupted(session, callback_id, now)
+    reason = _reason_not_to_dial(session, case_id, phone)
+    if reason is not None or attempts > policy.max_attempts:
+        row = session.get(Callback, callback_id, populate_existing=True)
         row.attempts -= 1  # this claim places no call
         row.claimed_by = row.claimed_until = None
         if reason is not None:
             row.state, row.skip_reason = CallbackState.skipped, reason
         else:
             row.state = CallbackState.failed
-        log.info("callback %s: not dialled (%s)", row.id, reason or "attempts used up")
+        log.info("callback %s: not dialled (%s)", callback_id, reason or "attempts used up")
         session.flush()
         return None
-    attempt = CallbackAttempt(callback_id=row.id, number=row.attempts, worker=worker, started_at=now)
+    attempt = CallbackAttempt(callback_id=callback_id, number=attempts, worker=worker, started_at=now)
     session.add(attempt)
     session.flush()
-    request = DialRequest(callback_id=row.id, case_id=row.case_id, phone=row.phone or "",
-                          language=row.language or "zh", attempt=row.attempts)
+    request = DialRequest(callback_id=callback_id, case_id=case_id, phone=phone or "",
+                          language=language or "zh", attempt=attempts)
     return Claim(request=request, attempt_id=attempt.id, worker=worker)
 
 
-def _reason_not_to_dial(session: Session, row: Callback) -> str | None:
-    case = session.get(Case, row.case_id)
-    if case is None or case.status not in (CaseStatus.closed, CaseStatus.answered):
+def _mark_interrupted(session: Session, callback_id: int, now: datetime) -> None:
+    """Attempts left 'in_progress' by a process that died: counted, marked interrupted."""
+    interrupted = session.scalars(select(CallbackAttempt).where(
+        CallbackAttempt.callback_id == callback_id, CallbackAttempt.outcome == "in_progress")).all()
+    for attempt in interrupted:
+        attempt.outcome, attempt.ended_at = "interrupted", now
+        attempt.detail = f"进程 {attempt.worker} 在通话中退出，认领已超时"
+        log.warning("callback %s: attempt %s by %s was interrupted; counted", callback_id, attempt.number,
+                    attempt.worker)
+    if interrupted:
+        session.execute(update(Callback).where(Callback.id == callback_id).values(last_outcome="interrupted")
+                        .execution_options(synchronize_session=False))
+
+
+def _reason_not_to_dial(session: Session, case_id: int, phone: str | None) -> str | None:
+    opted_out = exists().where(or_(DoNotCall.case_id == case_id, DoNotCall.phone == (phone or "")))
+    found = session.execute(select(Case.status, opted_out).where(Case.id == case_id)).first()
+    if found is None or found[0] not in (CaseStatus.closed, CaseStatus.answered):
         return "case_changed"
-    if not row.phone:
+    if not phone:
         return "no_phone"
-    if is_opted_out(session, phone=row.phone, case_id=row.case_id):
+    if found[1]:
         return "opted_out"
     return None
 

@@ -27,7 +27,7 @@ class CallbackPolicy:
     quiet_end: time = time(8, 0)  # ... until this one
     call_on_rest_days: bool = False  # holidays and weekends (调休 working Saturdays are working days)
     max_attempts: int = 3
-    retry_after_minutes: tuple[int, ...] = (60, 180, 720)  # backoff after attempt 1, 2, 3...
+    retry_after_minutes: tuple[float, ...] = (60, 180, 720)  # backoff after attempt 1, 2, 3...
     retry_no_input: bool = False  # answered but no key pressed twice: give up by default
     claim_timeout_s: float = 600.0  # a claim older than this is taken over (its process died)
     max_age_days: int = 30  # closures older than this are not called back (feature rollout, backlog)
@@ -41,7 +41,7 @@ class CallbackPolicy:
                               "(e.g. 21:00)")
         if self.max_attempts < 1:
             raise PolicyError("max_attempts must be at least 1")
-        if not self.retry_after_minutes or min(self.retry_after_minutes) < 1:
+        if not self.retry_after_minutes or min(self.retry_after_minutes) <= 0:
             raise PolicyError("retry_after_minutes needs at least one positive number of minutes")
         if not 0 <= self.sample_percent <= 100:
             raise PolicyError("sample_percent must be 0–100")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callbacks.claims import Claim, due_ids, finish_dial, try_claim
@@ -24,10 +27,11 @@ from callbacks.scheduling import schedule_closed_cases
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.working_days import WorkCalendar, load_work_calendar
 from hotline.db import unit_of_work
-from hotline.models import utcnow
+from hotline.models import Callback, CallbackState, utcnow
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
+CANDIDATES = 50  # due rows looked at per claim
 
 
 def worker_name() -> str:
@@ -44,6 +48,7 @@ class CallbackRunner:
         self.policy = policy or CallbackPolicy()
         self.clock = clock
         self.worker = worker or worker_name()
+        self._candidates: list[int] = []
         self.pool = ThreadPoolExecutor(self.policy.concurrent_calls, thread_name_prefix="callback-dial")
 
     def now(self) -> datetime:
@@ -61,21 +66,23 @@ class CallbackRunner:
         return created
 
     def claim_one(self, calendar: WorkCalendar) -> Claim | None | bool:
-        """A claim; None when nothing is due; False when a candidate was lost or settled (try again)."""
+        """A claim; None when nothing is due; False when a candidate was lost or settled (try again).
+        Candidates are fetched in batches and shuffled, so processes polling together rarely race for
+        the same row (a lost race costs one UPDATE matching nothing)."""
         now = self.now()
         if not self.policy.may_call_at(now, calendar):
             return None
-        with unit_of_work(self.session_factory) as session:
-            ids = due_ids(session, now=now, limit=self.policy.concurrent_calls * 4)
-        if not ids:
-            return None
-        for callback_id in ids:
+        if not self._candidates:
             with unit_of_work(self.session_factory) as session:
-                claim = try_claim(session, callback_id=callback_id, worker=self.worker, now=now,
-                                  policy=self.policy)
-            if claim is not None:
-                return claim
-        return False
+                self._candidates = due_ids(session, now=now, limit=CANDIDATES)
+            random.shuffle(self._candidates)
+            if not self._candidates:
+                return None
+        callback_id = self._candidates.pop()
+        with unit_of_work(self.session_factory) as session:
+            claim = try_claim(session, callback_id=callback_id, worker=self.worker, now=now,
+                              policy=self.policy)
+        return False if claim is None else claim
 
     def run_claim(self, claim: Claim, calendar: WorkCalendar) -> DialOutcome:
         try:
@@ -94,6 +101,7 @@ class CallbackRunner:
         """Claim and dial due callbacks, ``concurrent_calls`` at a time, until none is due (or
         ``max_calls`` were made); returns the number of dials."""
         calendar = self.calendar()
+        self._candidates = []
         made, running, exhausted = 0, set(), False
         while True:
             while not exhausted and len(running) < self.policy.concurrent_calls and (
@@ -113,6 +121,25 @@ class CallbackRunner:
                 future.result()
             if max_calls is not None and made >= max_calls:
                 exhausted = True
+
+    def outstanding(self) -> int:
+        """Callbacks still to be dialled (due later, due now, or being dialled)."""
+        with unit_of_work(self.session_factory) as session:
+            return session.scalar(select(func.count()).select_from(Callback)
+                                  .where(Callback.state == CallbackState.due))
+
+    def run_until_idle(self, *, poll_seconds: float = 0.5, timeout: float | None = None) -> int:
+        """Tick until no callback is left to dial (batch runs, drills, tests); the number of dials."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        made = 0
+        while True:
+            self.schedule()
+            made += self.dial_due()
+            if self.outstanding() == 0:
+                return made
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{self.outstanding()} callbacks still due after {timeout:g} s")
+            time.sleep(poll_seconds)
 
     def tick(self) -> None:
         """The scheduler job: never raises (a failing tick is logged and retried next time)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from callbacks.answers import RESULT_BY_KEY
@@ -54,8 +55,8 @@ class _Survey:
         self.listening_since = None
         self.handle.play(self.prompts[name], name=name)
 
-    def ask(self) -> None:
-        self.asks += 1
+    def ask(self, *, counted: bool = True) -> None:
+        self.asks += counted  # a repeat the citizen asked for (9) does not bring the goodbye closer
         self.play("question")
 
     def stop_prompt(self) -> None:
@@ -78,7 +79,7 @@ class _Survey:
             self.result = RESULT_BY_KEY[digit]
             self.finish("reopen" if self.result == CallbackResult.unsatisfied else "thanks", "answered")
         elif digit == "9":
-            self.ask()
+            self.ask(counted=False)
         else:
             self.no_input()
 
@@ -112,10 +113,11 @@ class _Survey:
 class SipDialer:
     """Implements :class:`callbacks.dialing.Dialer` over ``endpoint.place_call``."""
 
-    def __init__(self, endpoint: SipEndpoint, prompts: CallbackPrompts, *, uri_template: str,
+    def __init__(self, endpoint: SipEndpoint, prompts: CallbackPrompts, *,
+                 uri_template: str | Callable[[str], str],
                  answer_timeout: float = 45.0, input_timeout: float = 8.0, max_asks: int = 2,
                  max_call_s: float = 180.0) -> None:
-        if "{number}" not in uri_template:
+        if isinstance(uri_template, str) and "{number}" not in uri_template:
             raise ValueError("uri_template needs {number}, e.g. sip:{number}@pbx.example; "
                              f"got {uri_template!r}")
         self.endpoint, self.prompts, self.uri_template = endpoint, prompts, uri_template
@@ -128,7 +130,8 @@ class SipDialer:
         return self.answer_timeout + self.max_call_s + 30
 
     def dial(self, request: DialRequest) -> DialOutcome:
-        uri = self.uri_template.format(number=request.phone)
+        template = self.uri_template
+        uri = template.format(number=request.phone) if isinstance(template, str) else template(request.phone)
         try:
             handle = self.endpoint.place_call(uri, record=True, answer_timeout=self.answer_timeout)
         except SipCallError as exc:

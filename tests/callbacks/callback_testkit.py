@@ -91,3 +91,39 @@ def closed_case(
     )
     lifecycle.close_case(session, case_id=case.id, actor=agent, now=at)
     return case
+
+
+def bulk_closed_cases(session: Session, count: int, *, closed_at: datetime, prefix: str = "bulk") -> None:
+    """``count`` closed phone cases inserted directly (fast; for scheduler load tests)."""
+    from sqlalchemy import insert
+
+    from hotline.models import Case, CaseStatus
+
+    dep = department(session)
+    rows = [{"tracking_code": f"B{i:07d}", "source_ref": f"{prefix}:{i}", "channel": Channel.phone,
+             "status": CaseStatus.closed, "citizen_phone": f"139{i:08d}", "title": "批量测试工单",
+             "content": "批量测试工单", "department_id": dep.id, "closed_at": closed_at, "routing": [],
+             "kb_matches": [], "created_at": closed_at, "language": "zh"} for i in range(count)]
+    session.execute(insert(Case), rows)
+
+
+def run_worker(database_url: str, log_path, *extra: str):
+    """Start `hotline callbacks run` with the fake dialer as a real process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli.callbacks_cli", "run", "--database-url", database_url,
+         "--fake-dialer-log", str(log_path), *extra],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def dial_log(path) -> list[dict]:
+    import json
+    from pathlib import Path
+
+    if not Path(path).exists():
+        return []
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
