@@ -1,0 +1,75 @@
+"""The analyzer every channel shares: intent, matched service items and a handler with reasons."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.calls.analyzer import ContactAnalyzer
+from hotline.db import make_session_factory
+from hotline.models import RoutingRule
+from knowledge_base.catalog_io import load_seed_catalogue
+
+
+@pytest.fixture(scope="module")
+def analyzer(sqlite_engine):
+    with make_session_factory(sqlite_engine)() as session:
+        load_seed_catalogue(session)
+        session.commit()
+        return ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
+
+
+def test_spoken_party_question_goes_to_the_organisation_department_with_reasons(analyzer):
+    result = analyzer("喂 那个 我想问一下 党组织关系怎么转到上海庙镇")
+    assert result.intent == "consultation" and not result.needs_triage
+    top = result.routing[0]
+    assert top["department_name"] == "旗委组织部"
+    assert top["town"] == "上海庙镇"
+    assert any(r.startswith("匹配事项") and "组织关系" in r for r in top["reasons"])
+    assert "提到 上海庙镇" in top["reasons"]
+    assert "组织关系" in result.kb_matches[0]["name"]
+
+
+def test_grassland_subsidy_complaint_from_a_gacha_is_routed_locally(analyzer):
+    result = analyzer("我们芒哈图嘎查的草原补奖今年怎么还没发下来")
+    assert result.intent == "complaint"
+    top = result.routing[0]
+    assert top["department"] == "nmj" and top["level"] in ("village", "town")
+    assert "提到 芒哈图嘎查" in top["reasons"]
+
+
+def test_homophone_typo_still_finds_the_item(analyzer):
+    result = analyzer("低包怎么申请")
+    assert result.kb_matches[0]["name"] == "最低生活保障申请"
+    assert "低包≈低保" in result.kb_matches[0]["matched"]
+
+
+def test_rule_reasons_name_the_department(analyzer):
+    result = analyzer("我想预约一下办营业执照")
+    assert result.intent == "appointment"
+    assert "规则 营业执照 → 旗市场监督管理局" in result.routing[0]["reasons"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀", "hello there", "x" * 100_000])
+def test_odd_input_gets_a_sane_answer(analyzer, text):
+    result = analyzer(text)
+    assert result.needs_triage or result.intent is not None
+
+
+def test_refresh_picks_up_an_admins_new_rule(analyzer, sqlite_engine):
+    text = "风力发电项目的补偿款什么时候给"
+    before = analyzer(text).routing
+    factory = make_session_factory(sqlite_engine)
+    with factory() as session:
+        session.add(RoutingRule(keyword="风力发电", department_code="zrzyj", priority=50))
+        session.commit()
+        analyzer.refresh(session)
+    try:
+        assert not before or before[0]["department"] != "zrzyj"
+        after = analyzer(text).routing[0]
+        assert after["department"] == "zrzyj" and "规则 风力发电 → 旗自然资源局" in after["reasons"]
+    finally:
+        with factory() as session:
+            session.delete(session.scalar(select(RoutingRule).where(RoutingRule.keyword == "风力发电")))
+            session.commit()
+            analyzer.refresh(session)
