@@ -88,7 +88,7 @@ def test_a_call_cut_by_a_crash_becomes_a_finished_call_with_what_was_captured(tm
     spool = Spool(tmp_path / "spool")
     recovered = journal.recover(spool, recordings_dir=tmp_path / "rec", timezone="Asia/Shanghai",
                                 frame_bytes=640, worker="worker-1",
-                                analyze=lambda text: ContactAnalysis(intent="complaint", intent_confidence=0.8))
+                                analyze=lambda text: ContactAnalysis(intent="complaint"))
     assert recovered == ["c0ffee"] and journal.pending() == []
     record = json.loads((spool.directory / "c0ffee.json").read_text(encoding="utf-8"))
     assert record["end_reason"] == "worker_crash" and record["language"] == "mn"

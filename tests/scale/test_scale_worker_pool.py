@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
+import uuid
 
 import pytest
 from scale_testkit import needs_kamailio_and_sipp, run_sipp, sipp_counts, start_kamailio, start_node
@@ -55,6 +57,25 @@ def wait_for_calls(engine, count: int, timeout: float = 60) -> list[dict]:
             return calls
         time.sleep(0.5)
     return phone_calls(engine)
+
+
+def options_status(port: int) -> str:
+    """Send one SIP OPTIONS over UDP; return the status line of the reply."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5)
+        local = sock.getsockname()[1]
+        sock.sendto((f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
+                     f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK-{uuid.uuid4().hex}\r\n"
+                     f"From: <sip:probe@127.0.0.1:{local}>;tag=1\r\nTo: <sip:127.0.0.1:{port}>\r\n"
+                     f"Call-ID: {uuid.uuid4().hex}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+                     "Content-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
+        return sock.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
+
+
+def test_every_worker_answers_options_with_200_so_the_dispatcher_keeps_it(pool):
+    node, kamailio, engine, directory = pool
+    assert [options_status(node.first_sip_port + i) for i in range(WORKERS)] == ["SIP/2.0 200 OK"] * WORKERS
 
 
 def test_twelve_concurrent_calls_through_kamailio_are_all_answered_and_each_becomes_a_case(pool):

