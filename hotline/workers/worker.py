@@ -31,12 +31,12 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", stop: threadi
     from hotline.calls.registry import LiveCallRegistry
     from hotline.calls.spool import Spool
     from hotline.events import EventHub
-    from hotline.runtime import CallServices
     from hotline.settings import load_settings
     from hotline.sip.pjsua_adapter import PjsuaEndpoint
     from hotline.sip.protocol import SipStartError
     from hotline.workers.journal import CallJournal, JournalingObserver
     from hotline.workers.layout import worker_name, worker_sip_config, worker_spool_dir
+    from hotline.workers.services import CallServices
 
     settings = load_settings()
     name = f"{node}/{worker_name(index)}" if node else worker_name(index)

@@ -1,0 +1,64 @@
+"""What answering calls needs, built from the settings: in the main process (embedded SIP) or in a worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from hotline.calls.analyzer import ContactAnalyzer
+from hotline.db import make_engine, make_session_factory
+from hotline.settings import Settings
+from hotline.sip.config import RecordingConfig, SipConfig, load_sip_config
+
+log = logging.getLogger("hotline")
+
+
+@dataclass
+class CallServices:
+    """What answering calls needs, in the main process (embedded) or a worker: DB, analyzer, ASR, sip.conf."""
+
+    engine: object
+    session_factory: object
+    analyzer: ContactAnalyzer
+    transcriber: object | None  # asr.TranscriptionService
+    asr_problem: str | None  # why transcription is off (None: on)
+    asr_status: str
+    sip_config: SipConfig
+
+    @classmethod
+    def build(cls, settings: Settings, *, with_asr: bool = True) -> CallServices:
+        engine = make_engine(settings.effective_database_url)
+        session_factory = make_session_factory(engine)
+        with session_factory() as session:
+            analyzer = ContactAnalyzer.load(session, model_dir=settings.classifier_model,
+                                            registry_root=settings.data_dir / "classifier",
+                                            threshold=settings.intent_threshold)
+        transcriber, problem, status = _start_asr(settings) if with_asr else (None, "本进程不转写", "off")
+        return cls(engine, session_factory, analyzer, transcriber, problem, status, sip_config_for(settings))
+
+    def close(self) -> None:
+        if self.transcriber is not None:
+            self.transcriber.shutdown()
+        self.engine.dispose()
+
+
+def _start_asr(settings: Settings):
+    from asr import ModelNotFoundError, TranscriptionService, load_model
+
+    path = settings.effective_vosk_model
+    try:
+        model = load_model(path)
+    except ModelNotFoundError as exc:
+        log.warning("live transcription is OFF: %s. Calls are still answered and recorded, and cases are "
+                    "created with 'transcript unavailable'.", exc)
+        return None, "未配置语音识别模型", f"off: {exc}"
+    return TranscriptionService(model), None, f"on: {path}"
+
+
+def sip_config_for(settings: Settings) -> SipConfig:
+    path = settings.sip_config
+    if path.exists():
+        return load_sip_config(path)
+    log.warning("%s not found: SIP uses the defaults (see sip.conf.example)", path)
+    return dataclasses.replace(SipConfig(), recording=RecordingConfig(directory=settings.recordings_dir))
