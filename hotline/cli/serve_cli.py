@@ -41,11 +41,16 @@ def serve(
     """Run the hotline: SIP endpoint(s), live transcription, web console and scheduler."""
     from hotline.bootstrap import initialise
     from hotline.runtime import run_server
+    from hotline.sip.protocol import SipError
 
-    settings = settings_or_exit()
-    _print_init_report(initialise(settings))
     if fake_sip and sip_workers > 1:
         typer.secho("--fake-sip runs no SIP at all: drop --sip-workers", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
-    run_server(settings, host=host or settings.web_host, port=port or settings.web_port, fake_sip=fake_sip,
-               sip_workers=sip_workers, node_name=node_name)
+    settings = settings_or_exit()
+    _print_init_report(initialise(settings))
+    try:
+        run_server(settings, host=host or settings.web_host, port=port or settings.web_port,
+                   fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
+    except (ValueError, SipError) as exc:  # sip.conf unusable for N workers, port taken, ...
+        typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
