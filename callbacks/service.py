@@ -141,11 +141,19 @@ class CallbackRunner:
                 raise TimeoutError(f"{self.outstanding()} callbacks still due after {timeout:g} s")
             time.sleep(poll_seconds)
 
+    def sample(self) -> int:
+        """Today's random audit sample (once a day; idempotent)."""
+        from callbacks.review import daily_sample, today_china
+
+        with unit_of_work(self.session_factory) as session:
+            return len(daily_sample(session, day=today_china(self.now()), percent=self.policy.sample_percent))
+
     def tick(self) -> None:
         """The scheduler job: never raises (a failing tick is logged and retried next time)."""
         try:
             self.schedule()
             self.dial_due()
+            self.sample()
         except Exception:
             log.exception("callback tick failed; retrying at the next tick")
 

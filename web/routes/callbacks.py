@@ -1,0 +1,174 @@
+"""Callback pages: the supervisors' audit list (recordings, verdicts, daily sample), satisfaction rates by
+department and agent, the agents' manual callback list, and the do-not-call form. One service per route."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlalchemy import select
+
+from callbacks import review
+from callbacks.answers import RESULT_LABELS, SOURCE_LABELS, record_manual_callback
+from callbacks.opt_outs import add_opt_out
+from callbacks.policy import CallbackPolicy
+from hotline.cases.errors import CaseError
+from hotline.db import unit_of_work
+from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
+from web.auth import CurrentUser, require_roles
+from web.public_guard import client_ip
+from web.templating import render
+
+router = APIRouter()
+SUPERVISORS = require_roles(Role.supervisor, Role.admin)
+AGENTS = require_roles(Role.agent, Role.supervisor, Role.admin)
+RATE_READERS = require_roles(Role.supervisor, Role.admin, Role.analyst)
+PER_PAGE = 30
+STATE_LABELS = {"due": "待回访", "done": "已回访", "failed": "未联系上", "skipped": "不回访"}
+VERDICT_LABELS = {"confirmed": "属实", "doubtful": "存疑", "wrong": "有误"}
+OUTCOME_LABELS = {"answered": "已评价", "no_answer": "无人接听", "busy": "占线", "invalid_number": "空号",
+                  "hung_up": "接通后挂断", "no_input": "未按键", "no_line": "线路忙", "error": "呼叫失败",
+                  "interrupted": "呼叫中断", "in_progress": "呼叫中"}
+SKIP_LABELS = {"opted_out": "群众要求不回访", "no_phone": "无联系电话", "web_rated": "已网上评价",
+               "case_changed": "工单已变更"}
+
+
+def _day(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        raise CaseError("invalid_input", "日期格式应为 YYYY-MM-DD。") from None
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.strip().isdigit() else None
+
+
+def _filters(params) -> review.CallbackFilter:
+    return review.CallbackFilter(
+        result=params.get("result") or None, state=params.get("state") or None,
+        min_attempts=_int(params.get("min_attempts")), department_id=_int(params.get("department_id")),
+        agent=params.get("agent") or None, date_from=_day(params.get("from")), date_to=_day(params.get("to")),
+        sampled_on=_day(params.get("sampled_on")), verdict=params.get("verdict") or None)
+
+
+def _labels() -> dict:
+    return {"result_labels": {k.value: v for k, v in RESULT_LABELS.items()},
+            "source_labels": {k.value: v for k, v in SOURCE_LABELS.items()}, "state_labels": STATE_LABELS,
+            "verdict_labels": VERDICT_LABELS, "outcome_labels": OUTCOME_LABELS, "skip_labels": SKIP_LABELS}
+
+
+@router.get("/callbacks/audit", name="callback_audit")
+async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS)):
+    params = request.query_params
+    page = max(_int(params.get("page")) or 1, 1)
+
+    def load():
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            today = review.today_china(utcnow())
+            sample = review.daily_sample(session, day=today, percent=CallbackPolicy().sample_percent)
+            rows, total = review.list_callbacks(session, filters=_filters(params), page=page,
+                                                per_page=PER_PAGE)
+            departments = session.execute(select(Department.id, Department.name)
+                                          .order_by(Department.name)).all()
+            for callback, _, _ in rows:
+                callback.attempt_log  # noqa: B018 - loaded for the template
+            return rows, total, departments, today, len(sample)
+
+    rows, total, departments, today, sampled = await run_in_threadpool(load)
+    return render(request, "callbacks/audit.html", {
+        "rows": rows, "total": total, "page": page, "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        "departments": departments, "params": params, "today": today, "sampled": sampled, **_labels()})
+
+
+@router.post("/callbacks/{callback_id}/verdict", name="callback_verdict")
+async def verdict(request: Request, callback_id: int, user: CurrentUser = Depends(SUPERVISORS)):
+    form = await request.form()
+
+    def save():
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            review.set_verdict(session, callback_id=callback_id, actor=session.get(User, user.id),
+                               verdict=str(form.get("verdict") or ""), note=str(form.get("note") or ""),
+                               now=utcnow(), ip=client_ip(request))
+
+    await run_in_threadpool(save)
+    back = str(form.get("back") or "/callbacks/audit")
+    return RedirectResponse(back if back.startswith("/callbacks/") else "/callbacks/audit", status_code=303)
+
+
+@router.get("/callbacks/{callback_id}/recording", name="callback_recording")
+async def recording(request: Request, callback_id: int, user: CurrentUser = Depends(SUPERVISORS)):
+    def find() -> Path:
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            row = session.get(Callback, callback_id)
+            if row is None or not row.recording_path:
+                raise CaseError("not_found", f"回访 {callback_id} 没有录音。")
+            return Path(row.recording_path)
+
+    path = await run_in_threadpool(find)
+    if not path.is_file():
+        raise CaseError("not_found", f"回访录音文件已不存在（可能已超过保存期限）：{path.name}")
+    return FileResponse(path, media_type="audio/wav", filename=f"callback-{callback_id}.wav",
+                        content_disposition_type="inline")
+
+
+@router.get("/callbacks/rates", name="callback_rates")
+async def rates_page(request: Request, user: CurrentUser = Depends(RATE_READERS)):
+    params = request.query_params
+
+    def load():
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            kw = {"date_from": _day(params.get("from")), "date_to": _day(params.get("to"))}
+            return (review.satisfaction_rates(session, by="department", **kw),
+                    review.satisfaction_rates(session, by="agent", **kw))
+
+    by_department, by_agent = await run_in_threadpool(load)
+    return render(request, "callbacks/rates.html", {"by_department": by_department, "by_agent": by_agent,
+                                                    "params": params})
+
+
+@router.get("/callbacks/manual", name="callback_manual")
+async def manual_page(request: Request, user: CurrentUser = Depends(AGENTS)):
+    def load():
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            return [row for state in ("due", "failed") for row in review.list_callbacks(
+                session, filters=review.CallbackFilter(state=state), per_page=100)[0]]
+
+    rows = await run_in_threadpool(load)
+    return render(request, "callbacks/manual.html", {"rows": rows, **_labels()})
+
+
+@router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer")
+async def manual_answer(request: Request, callback_id: int, user: CurrentUser = Depends(AGENTS)):
+    form = await request.form()
+
+    def save():
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            record_manual_callback(session, callback_id=callback_id, actor=session.get(User, user.id),
+                                   result=str(form.get("result") or ""), note=str(form.get("note") or ""),
+                                   now=utcnow(), ip=client_ip(request))
+
+    await run_in_threadpool(save)
+    return RedirectResponse("/callbacks/manual?notice=saved", status_code=303)
+
+
+@router.post("/callbacks/opt-out", name="callback_opt_out")
+async def opt_out(request: Request, user: CurrentUser = Depends(AGENTS)):
+    form = await request.form()
+
+    def save():
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            row = add_opt_out(session, actor=session.get(User, user.id), phone=str(form.get("phone") or ""),
+                              reason=str(form.get("reason") or ""))
+            pending = session.scalars(select(Callback).where(Callback.phone == row.phone,
+                                                             Callback.state == CallbackState.due))
+            for callback in pending:  # settled now, so the list shows it at once (the scheduler would too)
+                callback.state, callback.skip_reason = CallbackState.skipped, "opted_out"
+
+    await run_in_threadpool(save)
+    return RedirectResponse("/callbacks/manual?notice=opted_out", status_code=303)
