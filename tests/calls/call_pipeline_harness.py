@@ -83,6 +83,9 @@ class EventWriter:
             self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
         if event.kind == "case.created":
             record["rss_kb"] = rss_kb()
+            transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
+            if transcriber is not None:
+                record["recognizers"] = transcriber.stats()["recognizers_created"]
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:
             self._file.write(line + "\n")

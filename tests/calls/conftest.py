@@ -6,16 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
-from hotline import migrate
-from hotline.cases.calendar_admin import seed_holiday_calendar
-from hotline.db import make_engine
-from hotline.seeding import seed_organisation, seed_routing_rules
 from tests.calls.call_testkit import (
     KO_SHORT,
     ToolMissing,
     ko_model_dir,
+    migrated_engine,
     start_pipeline,
     write_rtp_pcap,
     write_speech,
@@ -33,17 +29,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if "slow" in item.keywords and not RUN_SLOW:
             item.add_marker(skip)
-
-
-def migrated_engine(url: str):
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        seed_organisation(session)
-        seed_routing_rules(session)
-        seed_holiday_calendar(session)
-        session.commit()
-    return engine
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import asdict
 
 import pytest
 from sqlalchemy import select
@@ -19,9 +18,12 @@ from sqlalchemy import select
 import asr
 from hotline.calls.finished import EMPTY_TEXT
 from hotline.db import make_session_factory
-from hotline.models import Call, Case, TranscriptStatus
+from hotline.models import Call, TranscriptStatus
 from tests.calls.call_testkit import (
     HERE,
+    MAX_CER,
+    assert_case_carries_the_analysis,
+    call_and_case,
     free_rtp_start,
     free_sip_port,
     sipp_call,
@@ -30,30 +32,6 @@ from tests.calls.call_testkit import (
 from tests.sip.sip_testkit import hotline_call, start_hotline_call
 
 pytestmark = [pytest.mark.sip, pytest.mark.vosk]
-# espeak-ng speech decoded by the Korean model is low-confidence guesswork: the same clip decoded twice
-# differs by CER ~0.4, and through G.711 by 0.47-0.78 (tests/asr). A broken audio path (wrong rate, codec
-# bytes taken as PCM, wrong rate) measured 0.9-1.2; working calls 0.66-0.80 on the 12 s clip.
-MAX_CER = 0.9
-
-
-def call_and_case(line, caller: str, timeout: float = 60.0) -> tuple[Call, Case | None]:
-    """Wait for the call from ``caller`` to be written; return its Call row and Case."""
-    [started] = line.wait_for("call.started", where=lambda e: e["caller"] == caller, timeout=timeout)
-    call_id = started["call_id"]
-    line.wait_for("case.created", where=lambda e: e["call_id"] == call_id, timeout=timeout)
-    with make_session_factory(line.engine)() as session:
-        call = session.get(Call, call_id)
-        case = session.scalar(select(Case).where(Case.call_id == call_id))
-        _ = call.utterances, case.department if case else None  # load before the session closes
-        return call, case
-
-
-def assert_case_carries_the_analysis(case: Case, analyzer) -> None:
-    expected = asdict(analyzer(case.content))
-    assert (case.intent.value if case.intent else None) == expected["intent"]
-    assert case.routing == expected["routing"] and case.kb_matches == expected["kb_matches"]
-    top = expected["routing"][0]["department"] if expected["routing"] else None
-    assert (case.department.code if case.department else None) == top
 
 
 def recording_seconds(line, call: Call) -> float:

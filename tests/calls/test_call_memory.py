@@ -1,0 +1,69 @@
+"""Memory stays flat over many calls: 200 short sipp calls (up to 4 at a time) with live Vosk transcription.
+
+The slow one (about 4-6 minutes): runs with HOTLINE_SLOW_TESTS=1. Prints the RSS curve of the endpoint
+process (sampled as each case is written). A prototype grew ~14 MB per call; the bound is 50 MB between the
+20th and the 200th call. Calls go in batches of 20 and each batch waits for its cases: on a CPU shared with
+other work, unpaced calls pile up an ASR backlog, and memory then measures the backlog, not a leak.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.db import make_session_factory
+from hotline.models import Call, Case
+from tests.calls.call_pipeline_harness import rss_kb
+from tests.calls.call_testkit import (
+    migrated_engine,
+    sipp_call,
+    start_pipeline,
+    wav_seconds,
+    write_rtp_pcap,
+    write_speech,
+)
+
+pytestmark = [pytest.mark.sip, pytest.mark.vosk, pytest.mark.slow]
+CALLS, BATCH, CONCURRENT, BASELINE_CALL = 200, 20, 4, 20
+MAX_GROWTH_MB = 50
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")
+def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
+    clip = write_speech(tmp_path / "hello.wav", ("안녕하세요. 주차 문제.",), lead_s=0.2, tail_s=0.6)
+    seconds = wav_seconds(clip)
+    pcap = tmp_path / "hello.pcap"
+    write_rtp_pcap(clip, pcap)
+    url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    engine = migrated_engine(url)
+    line = start_pipeline(tmp_path / "harness", url, model=model_dir, warm_up=clip)
+    try:
+        started = time.monotonic()
+        for done in range(BATCH, CALLS + 1, BATCH):
+            result = sipp_call(line.port, tmp_path / "sipp", pcap, seconds, caller="13800000300", calls=BATCH,
+                               concurrent=CONCURRENT, rate=CONCURRENT, timeout=300)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+            created = line.wait_for("case.created", count=done, timeout=180)
+        time.sleep(2.0)
+        settled = rss_kb(line.pid)
+        wall = time.monotonic() - started
+    finally:
+        code = line.stop()
+    assert code == 0, line.log()
+    curve = [e["rss_kb"] / 1024 for e in created]
+    print(f"\n{CALLS} calls of {seconds:.1f} s speech, {CONCURRENT} at a time, in {wall:.0f} s")
+    print("RSS MB after call n:", {n: round(curve[n - 1]) for n in (1, 10, 20, 50, 100, 150, 200)},
+          f"settled {settled / 1024:.0f}")
+    print("recognizers created after call n:",
+          {n: created[n - 1].get("recognizers") for n in (1, 20, 100, 200)})
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == CALLS
+        assert session.scalar(select(func.sum(Call.frames_dropped))) == 0
+        assert session.scalar(select(func.count()).select_from(Call).where(Call.transcript != "")) == CALLS
+    engine.dispose()
+    growth = max(curve[-1], settled / 1024) - curve[BASELINE_CALL - 1]
+    assert growth < MAX_GROWTH_MB, f"RSS grew {growth:.0f} MB from call {BASELINE_CALL} to {CALLS}"
