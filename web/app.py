@@ -54,8 +54,18 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.kiosk_keys = ctx.kiosk_api_keys or kiosk_keys_from_env()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, live, accounts, admin, console, cases, case_actions, public_pages, public_forum,
-                   kiosk):
+    for module in (
+        health,
+        live,
+        accounts,
+        admin,
+        console,
+        cases,
+        case_actions,
+        public_pages,
+        public_forum,
+        kiosk,
+    ):
         app.include_router(module.router)
     try:
         from web.routes import analytics

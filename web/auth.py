@@ -1,6 +1,6 @@
 """Who is asking: the signed-in user, the role check every route declares, and CSRF protection.
 
-Every route depends on ``require_roles(...)`` or is marked ``@public`` (checked by the permission-matrix test).
+Every route depends on ``require_roles(...)`` or is marked ``@public`` (the permission-matrix test checks).
 A state-changing request (POST, PUT, PATCH, DELETE) through ``require_roles`` must also carry the session's
 CSRF token, in the ``csrf_token`` form field or the ``X-CSRF-Token`` header. Tests that are not about signing
 in may replace ``current_user`` through ``app.dependency_overrides``.
@@ -43,9 +43,16 @@ def resolve_web_session(request: Request, token: str) -> CurrentUser | None:
         if row is None:
             return None
         u = row.user
-        return CurrentUser(id=u.id, username=u.username, display_name=u.display_name, role=u.role,
-                           department_id=u.department_id, site_id=u.site_id,
-                           must_change_password=u.must_change_password, session_id=row.id)
+        return CurrentUser(
+            id=u.id,
+            username=u.username,
+            display_name=u.display_name,
+            role=u.role,
+            department_id=u.department_id,
+            site_id=u.site_id,
+            must_change_password=u.must_change_password,
+            session_id=row.id,
+        )
 
 
 def session_user(request: Request) -> CurrentUser:
@@ -65,8 +72,9 @@ def session_user(request: Request) -> CurrentUser:
 def current_user(request: Request, user: CurrentUser = Depends(session_user)) -> CurrentUser:
     """The signed-in user; one who must change the password first is sent there (403 on APIs)."""
     if user.must_change_password:
-        raise HTTPException(403, "首次登录或密码已重置，请先修改密码。",
-                            headers={"X-Password-Change": "/account/password"})
+        raise HTTPException(
+            403, "首次登录或密码已重置，请先修改密码。", headers={"X-Password-Change": "/account/password"}
+        )
     return user
 
 

@@ -48,9 +48,16 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "server_error": 500,
 }
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "invalid_transition", 422: "invalid_input",
-              429: "rate_limited"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "invalid_transition",
+    422: "invalid_input",
+    429: "rate_limited",
+}
 HTTP_MESSAGES = {404: "页面不存在。", 405: "不支持该请求方式。", 401: "请先登录。"}
 
 
@@ -72,15 +79,20 @@ def wants_json(request: Request) -> bool:
     return "text/html" not in accept and "application/json" in accept
 
 
-def error_response(request: Request, code: str, message: str, status: int | None = None,
-                   headers: dict | None = None) -> Response:
+def error_response(
+    request: Request, code: str, message: str, status: int | None = None, headers: dict | None = None
+) -> Response:
     status = status or status_of(code)
     if wants_json(request):
         return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "error.html", {"code": code, "message": message,
-                                                              "status": status},
-                                      status_code=status, headers=headers)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"code": code, "message": message, "status": status},
+        status_code=status,
+        headers=headers,
+    )
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -91,8 +103,10 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     if "X-Password-Change" in headers and not wants_json(request):
         return RedirectResponse(headers["X-Password-Change"], status_code=303)
     code = headers.pop("X-Error-Code", None) or (
-        "password_change_required" if "X-Password-Change" in headers else HTTP_CODES.get(exc.status_code,
-                                                                                          "bad_request"))
+        "password_change_required"
+        if "X-Password-Change" in headers
+        else HTTP_CODES.get(exc.status_code, "bad_request")
+    )
     message = exc.detail if isinstance(exc.detail, str) else HTTP_MESSAGES.get(exc.status_code, "请求有误。")
     if exc.status_code in HTTP_MESSAGES and exc.detail in ("Not Found", "Method Not Allowed", "Unauthorized"):
         message = HTTP_MESSAGES[exc.status_code]

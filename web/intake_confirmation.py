@@ -48,8 +48,9 @@ def _predicted_department(session: Session, case: Case) -> str | None:
     return department.code if department else None
 
 
-def confirm_intake(session: Session, *, case_id: int, actor: User, form: IntakeForm, ip: str | None = None,
-                   now=None) -> list[ClassifierCorrection]:
+def confirm_intake(
+    session: Session, *, case_id: int, actor: User, form: IntakeForm, ip: str | None = None, now=None
+) -> list[ClassifierCorrection]:
     """Apply the agent's form to the case; return the corrections recorded (possibly none)."""
     now = moment(now)
     if actor.role not in CONFIRMERS or not actor.active:
@@ -88,21 +89,42 @@ def confirm_intake(session: Session, *, case_id: int, actor: User, form: IntakeF
     predicted_department = _predicted_department(session, case)
     if department is not None and department.code != predicted_department:
         corrections.append(("department", predicted_department, department.code))
-    rows = [ClassifierCorrection(created_at=now, task=task, text=case.content, predicted=old, corrected=new,
-                                 actor=actor.username, case_id=case.id) for task, old, new in corrections]
+    rows = [
+        ClassifierCorrection(
+            created_at=now,
+            task=task,
+            text=case.content,
+            predicted=old,
+            corrected=new,
+            actor=actor.username,
+            case_id=case.id,
+        )
+        for task, old, new in corrections
+    ]
     session.add_all(rows)
 
     changes = {}
-    for field, value in (("citizen_phone", phone or None), ("citizen_name", form.citizen_name.strip() or None),
-                         ("town", town), ("service_item_id", item.id if item else case.service_item_id),
-                         ("intent", intent or case.intent),
-                         ("department_id", department.id if department else case.department_id)):
+    for field, value in (
+        ("citizen_phone", phone or None),
+        ("citizen_name", form.citizen_name.strip() or None),
+        ("town", town),
+        ("service_item_id", item.id if item else case.service_item_id),
+        ("intent", intent or case.intent),
+        ("department_id", department.id if department else case.department_id),
+    ):
         old = getattr(case, field)
         if old != value:
             changes[field] = [getattr(old, "value", old), getattr(value, "value", value)]
             setattr(case, field, value)
     case.needs_triage = False
-    record(session, case, "confirm_intake", actor=actor, now=now, ip=ip,
-           note="确认受理信息" + (f"（纠正：{'、'.join(t for t, _, _ in corrections)}）" if corrections else ""),
-           details={"changes": changes, "corrections": [list(c) for c in corrections]})
+    record(
+        session,
+        case,
+        "confirm_intake",
+        actor=actor,
+        now=now,
+        ip=ip,
+        note="确认受理信息" + (f"（纠正：{'、'.join(t for t, _, _ in corrections)}）" if corrections else ""),
+        details={"changes": changes, "corrections": [list(c) for c in corrections]},
+    )
     return rows

@@ -10,17 +10,37 @@ CHINA = ZoneInfo("Asia/Shanghai")
 INTENT = {"consultation": "咨询", "complaint": "投诉", "appointment": "预约", "suggestion": "建议"}
 CHANNEL = {"phone": "电话", "web": "网站", "forum": "百姓论坛", "kiosk": "自助终端"}
 STATUS = {
-    "accepted": "已受理", "answered": "直接答复", "dispatched": "已派单", "signed": "已签收",
-    "handling": "办理中", "replied": "已答复", "closed": "已办结", "callback_done": "已回访",
-    "archived": "已归档", "returned": "已退单", "suspended": "已挂起", "reopened": "重办",
+    "accepted": "已受理",
+    "answered": "直接答复",
+    "dispatched": "已派单",
+    "signed": "已签收",
+    "handling": "办理中",
+    "replied": "已答复",
+    "closed": "已办结",
+    "callback_done": "已回访",
+    "archived": "已归档",
+    "returned": "已退单",
+    "suspended": "已挂起",
+    "reopened": "重办",
     "merged": "已合并",
 }
 LEVEL = {"banner": "旗级", "town": "镇级", "village": "嘎查村级"}
 LANGUAGE = {"zh": "汉语", "mn": "蒙古语"}
 TRANSCRIPT = {"complete": "已转写", "empty": "无有效语音", "unavailable": "转写不可用"}
-ROLE = {"agent": "话务员", "handler": "承办人员", "analyst": "分析员", "supervisor": "督办员", "admin": "系统管理员"}
-EVENT = {"accept": "受理", "confirm_intake": "确认受理信息", "book_appointment": "预约",
-         "cancel_appointment": "取消预约", "merged_duplicate": "并入重复工单"}
+ROLE = {
+    "agent": "话务员",
+    "handler": "承办人员",
+    "analyst": "分析员",
+    "supervisor": "督办员",
+    "admin": "系统管理员",
+}
+EVENT = {
+    "accept": "受理",
+    "confirm_intake": "确认受理信息",
+    "book_appointment": "预约",
+    "cancel_appointment": "取消预约",
+    "merged_duplicate": "并入重复工单",
+}
 DEADLINE = {"overdue": "已超期", "warning": "临期预警", "ok": "时限内"}
 
 

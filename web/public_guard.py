@@ -36,8 +36,14 @@ def form_token(request: Request, response: Response | None = None) -> tuple[str,
 
 def set_form_cookie(request: Request, response: Response, fresh: str | None) -> Response:
     if fresh:
-        response.set_cookie(PUBLIC_COOKIE, fresh, httponly=True, samesite="lax", path="/",
-                            secure=request.app.state.ctx.settings.env == "production")
+        response.set_cookie(
+            PUBLIC_COOKIE,
+            fresh,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=request.app.state.ctx.settings.env == "production",
+        )
     return response
 
 

@@ -39,5 +39,6 @@ def make_templates() -> Jinja2Templates:
 
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200):
-    return request.app.state.templates.TemplateResponse(request, template, context or {},
-                                                        status_code=status_code)
+    return request.app.state.templates.TemplateResponse(
+        request, template, context or {}, status_code=status_code
+    )

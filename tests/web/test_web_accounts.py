@@ -47,19 +47,27 @@ def test_wrong_passwords_lock_the_account_through_the_login_form(client, web_eng
     locked = login(client, username, "wrong-password-1")
     assert locked.status_code == 423 and "账户已锁定至" in locked.text
     still_locked = login(client, username)  # the right password no longer helps
-    assert still_locked.status_code == 423 and "hotline_session" not in still_locked.headers.get("set-cookie", "")
+    assert still_locked.status_code == 423 and "hotline_session" not in still_locked.headers.get(
+        "set-cookie", ""
+    )
     assert _user(web_engine, username).locked_until is not None
     with Session(web_engine) as session:
-        failures = session.scalar(select(func.count()).select_from(AuditRecord).where(
-            AuditRecord.actor == username, AuditRecord.action == "login.failed"))
+        failures = session.scalar(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.actor == username, AuditRecord.action == "login.failed")
+        )
     assert failures == 6
 
 
 def test_login_form_needs_its_form_token(client, web_engine):
     username = make_user(web_engine, Role.agent)
     client.get("/login")
-    forged = client.post("/login", data={"username": username, "password": PASSWORD, "form_token": "0" * 64},
-                         follow_redirects=False)
+    forged = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "form_token": "0" * 64},
+        follow_redirects=False,
+    )
     assert forged.status_code == 403 and "hotline_session" not in forged.headers.get("set-cookie", "")
 
 
@@ -68,12 +76,26 @@ def test_first_login_forces_a_password_change(client, web_engine):
     assert login(client, username).headers["location"] == "/account/password"
     assert client.get("/cases", follow_redirects=False).headers["location"] == "/account/password"
     assert client.get("/api/live-calls").json()["code"] == "password_change_required"
-    weak = client.post("/account/password", data={"old_password": PASSWORD, "new_password": "short",
-                                                  "new_password2": "short", "csrf_token": csrf_of(client)})
+    weak = client.post(
+        "/account/password",
+        data={
+            "old_password": PASSWORD,
+            "new_password": "short",
+            "new_password2": "short",
+            "csrf_token": csrf_of(client),
+        },
+    )
     assert weak.status_code == 422 and "至少 10 个字符" in weak.text
-    done = client.post("/account/password", data={"old_password": PASSWORD, "new_password": "Brand-New-Pass-7",
-                                                  "new_password2": "Brand-New-Pass-7", "csrf_token": csrf_of(client)},
-                       follow_redirects=False)
+    done = client.post(
+        "/account/password",
+        data={
+            "old_password": PASSWORD,
+            "new_password": "Brand-New-Pass-7",
+            "new_password2": "Brand-New-Pass-7",
+            "csrf_token": csrf_of(client),
+        },
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     assert client.get("/cases").status_code == 200
     assert not _user(web_engine, username).must_change_password
@@ -89,8 +111,11 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(client, web_
         response = client.post("/admin/users", data=data)
         assert response.status_code == 403 and "CSRF" in response.text
     assert _count_users(web_engine) == before
-    header = client.post("/admin/users", data={"username": "viaheader", "display_name": "某人", "role": "agent"},
-                         headers={"X-CSRF-Token": csrf_of(client)})
+    header = client.post(
+        "/admin/users",
+        data={"username": "viaheader", "display_name": "某人", "role": "agent"},
+        headers={"X-CSRF-Token": csrf_of(client)},
+    )
     assert header.status_code == 200 and _count_users(web_engine) == before + 1
 
 
@@ -102,8 +127,16 @@ def _count_users(engine) -> int:
 def test_admin_manages_users_with_one_time_passwords(client, web_engine):
     signed_in(client, web_engine, Role.admin)
     token = csrf_of(client)
-    created = client.post("/admin/users", data={"username": "wang.handler", "display_name": "王承办",
-                                                "role": "handler", "department_id": "1", "csrf_token": token})
+    created = client.post(
+        "/admin/users",
+        data={
+            "username": "wang.handler",
+            "display_name": "王承办",
+            "role": "handler",
+            "department_id": "1",
+            "csrf_token": token,
+        },
+    )
     assert created.status_code == 200
     otp = re.search(r'<code class="otp">([^<]+)</code>', created.text).group(1)
     assert otp not in client.get("/admin/users").text  # shown once only
@@ -111,14 +144,21 @@ def test_admin_manages_users_with_one_time_passwords(client, web_engine):
     assert login(newcomer, "wang.handler", otp).headers["location"] == "/account/password"
 
     user = _user(web_engine, "wang.handler")
-    edited = client.post(f"/admin/users/{user.id}", data={"display_name": "王承办", "role": "handler",
-                                                          "department_id": "2", "csrf_token": token})
+    edited = client.post(
+        f"/admin/users/{user.id}",
+        data={"display_name": "王承办", "role": "handler", "department_id": "2", "csrf_token": token},
+    )
     assert edited.status_code == 200 and _user(web_engine, "wang.handler").department_id == 2
-    bad = client.post(f"/admin/users/{user.id}", data={"display_name": "王承办", "role": "handler",
-                                                      "department_id": "", "csrf_token": token})
+    bad = client.post(
+        f"/admin/users/{user.id}",
+        data={"display_name": "王承办", "role": "handler", "department_id": "", "csrf_token": token},
+    )
     assert bad.status_code == 422 and "必须归属" in bad.text
 
-    assert client.post(f"/admin/users/{user.id}/active", data={"active": "0", "csrf_token": token}).status_code == 200
+    assert (
+        client.post(f"/admin/users/{user.id}/active", data={"active": "0", "csrf_token": token}).status_code
+        == 200
+    )
     assert login(newcomer.new_browser(), "wang.handler", otp).status_code == 403
     assert newcomer.get("/account/password", follow_redirects=False).status_code == 303  # session ended
     client.post(f"/admin/users/{user.id}/active", data={"active": "1", "csrf_token": token})
@@ -152,8 +192,11 @@ def test_production_cookies_are_secure(web_engine, analyzer, tmp_path):
     with serve(app) as url, WebClient(app, url) as c:
         page = c.get("/login")
         form_cookie = page.headers["set-cookie"].split(";")[0]  # a Secure cookie is not sent over http
-        response = c.post("/login", data={"username": username, "password": PASSWORD,
-                                          "form_token": form_token_of(page.text)},
-                          headers={"cookie": form_cookie}, follow_redirects=False)
+        response = c.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "form_token": form_token_of(page.text)},
+            headers={"cookie": form_cookie},
+            follow_redirects=False,
+        )
     assert "Secure" in page.headers["set-cookie"]
     assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]

@@ -23,9 +23,17 @@ from hotline.sip.protocol import CallInfo, CallSummary, EndReason
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-XSS = '<script>alert(1)</script><img src=x onerror=alert(1)>'
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
 
 class StepStream:
@@ -44,7 +52,9 @@ class StepStream:
         self.on_final(utterance)
 
     def close(self, timeout):
-        return Transcript(utterances=list(self.finals), audio_seconds=len(self.finals) * 2.0, sample_rate=8000)
+        return Transcript(
+            utterances=list(self.finals), audio_seconds=len(self.finals) * 2.0, sample_rate=8000
+        )
 
 
 class StepTranscriber:
@@ -62,18 +72,39 @@ class StepTranscriber:
 
 
 def call_info(call_id: str, caller: str) -> CallInfo:
-    return CallInfo(call_id=call_id, sip_call_id=f"sip-{call_id}", caller=caller, caller_uri="",
-                    callee="7812345", direction="inbound", started_at=datetime.now(UTC),
-                    remote_address="127.0.0.1:5070", sample_rate=8000, frame_bytes=320)
+    return CallInfo(
+        call_id=call_id,
+        sip_call_id=f"sip-{call_id}",
+        caller=caller,
+        caller_uri="",
+        callee="7812345",
+        direction="inbound",
+        started_at=datetime.now(UTC),
+        remote_address="127.0.0.1:5070",
+        sample_rate=8000,
+        frame_bytes=320,
+    )
 
 
 def summary(call_id: str) -> CallSummary:
     now = datetime.now(UTC)
-    return CallSummary(call_id=call_id, sip_call_id=f"sip-{call_id}", reason=EndReason.CALLER_HANGUP,
-                       status_code=200, status_text="OK", started_at=now - timedelta(seconds=20),
-                       answered_at=now - timedelta(seconds=19), ended_at=now, duration_s=19.0,
-                       recording_path=None, recording_seconds=19.0, frames_received=950, frames_dropped=0,
-                       language="zh", language_source="default")
+    return CallSummary(
+        call_id=call_id,
+        sip_call_id=f"sip-{call_id}",
+        reason=EndReason.CALLER_HANGUP,
+        status_code=200,
+        status_text="OK",
+        started_at=now - timedelta(seconds=20),
+        answered_at=now - timedelta(seconds=19),
+        ended_at=now,
+        duration_s=19.0,
+        recording_path=None,
+        recording_seconds=19.0,
+        frames_received=950,
+        frames_dropped=0,
+        language="zh",
+        language_source="default",
+    )
 
 
 def shot(page, name: str) -> None:
@@ -102,14 +133,20 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
 
     hub, registry, transcriber = EventHub(), LiveCallRegistry(), StepTranscriber()
     app = build_app(web_engine, analyzer, tmp_path, hub=hub, registry=registry)
-    pipeline = LiveCallPipeline(transcriber=transcriber, analyze=analyzer, hub=hub, registry=registry,
-                                session_factory=app.state.ctx.session_factory, spool=Spool(tmp_path / "spool"))
+    pipeline = LiveCallPipeline(
+        transcriber=transcriber,
+        analyze=analyzer,
+        hub=hub,
+        registry=registry,
+        session_factory=app.state.ctx.session_factory,
+        spool=Spool(tmp_path / "spool"),
+    )
     agent = make_user(web_engine, Role.agent)
     dialogs = []
     with serve(app) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="zh-CN")
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             sign_in(page, base, agent)
             expect(page.locator("#sse-state")).to_have_text("实时", timeout=10000)
@@ -161,7 +198,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             shot(page, "05-returned-queue")
 
             handler = make_user(web_engine, Role.handler, department=department.code)
-            hpage = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+            hpage = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
             hpage.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             sign_in(hpage, base, handler)
             expect(hpage.locator("body")).to_contain_text(case.tracking_code)
@@ -181,7 +218,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             expect(page.locator("#timeline")).to_contain_text("办结")
             shot(page, "08-case-closed")
 
-            cpage = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+            cpage = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN").new_page()
             cpage.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             cpage.goto(f"{base}/public/submit")
             cpage.fill('input[name="name"]', "赵六")
@@ -199,10 +236,24 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             expect(cpage.locator("#tracking-status")).to_have_text("已受理")
             expect(cpage.locator("#tracking-view")).to_contain_text("工单已受理")
             shot(cpage, "11-public-tracking")
-            for path, name in (("/forum", "12-forum"), ("/guide", "13-guide"),
-                               ("/guide/items/ZW-SB-007", "14-guide-item")):
+            for path, name in (
+                ("/forum", "12-forum"),
+                ("/guide", "13-guide"),
+                ("/guide/items/ZW-SB-007", "14-guide-item"),
+            ):
                 cpage.goto(base + path)
                 shot(cpage, name)
+
+            boss = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
+            sign_in(boss, base, make_user(web_engine, Role.admin))
+            for path, name in (
+                ("/admin/users", "15-admin-users"),
+                ("/admin/audit", "16-audit-log"),
+                ("/supervision", "17-supervision"),
+            ):
+                boss.goto(base + path)
+                expect(boss.locator("main")).not_to_contain_text("无权")
+                shot(boss, name)
         finally:
             browser.close()
             pipeline.close()

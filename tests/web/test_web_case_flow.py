@@ -38,8 +38,9 @@ def _events(engine, case_id) -> int:
 
 
 def act(client, case_id, action, **data):
-    return client.post(f"/cases/{case_id}/{action}", data={"csrf_token": csrf_of(client), **data},
-                       follow_redirects=False)
+    return client.post(
+        f"/cases/{case_id}/{action}", data={"csrf_token": csrf_of(client), **data}, follow_redirects=False
+    )
 
 
 def test_agent_confirms_with_corrections_then_handler_works_the_case_to_closure(client, web_engine):
@@ -52,17 +53,32 @@ def test_agent_confirms_with_corrections_then_handler_works_the_case_to_closure(
 
     rsj = _dep(web_engine, "rsj") or _dep(web_engine, "zzb")
     new_intent = "complaint" if (predicted.intent and predicted.intent.value) != "complaint" else "suggestion"
-    confirm = agent.post(f"/cases/{case_id}/confirm", data={
-        "csrf_token": csrf_of(agent), "citizen_phone": "13912345678", "citizen_name": "张三", "town": "上海庙镇",
-        "service_item": "", "intent": new_intent, "department_id": str(rsj), "then": "dispatch",
-        "time_limit_days": "3"}, follow_redirects=False)
+    confirm = agent.post(
+        f"/cases/{case_id}/confirm",
+        data={
+            "csrf_token": csrf_of(agent),
+            "citizen_phone": "13912345678",
+            "citizen_name": "张三",
+            "town": "上海庙镇",
+            "service_item": "",
+            "intent": new_intent,
+            "department_id": str(rsj),
+            "then": "dispatch",
+            "time_limit_days": "3",
+        },
+        follow_redirects=False,
+    )
     assert confirm.status_code == 303, confirm.text
     case = _case(web_engine, case_id)
     assert case.status.value == "dispatched" and case.department_id == rsj and case.town == "上海庙镇"
     assert case.citizen_name == "张三" and case.time_limit_days == 3
     with Session(web_engine) as session:
-        corrections = {c.task: c for c in session.scalars(select(ClassifierCorrection)
-                                                           .where(ClassifierCorrection.case_id == case_id))}
+        corrections = {
+            c.task: c
+            for c in session.scalars(
+                select(ClassifierCorrection).where(ClassifierCorrection.case_id == case_id)
+            )
+        }
     assert corrections["intent"].corrected == new_intent
     assert corrections["intent"].predicted == (predicted.intent.value if predicted.intent else None)
     assert "社保卡" in corrections["intent"].text
@@ -83,10 +99,13 @@ def test_agent_confirms_with_corrections_then_handler_works_the_case_to_closure(
     due_before = _case(web_engine, case_id).due_at
     with Session(web_engine) as session:
         from hotline.models import CaseExtension
+
         ext = session.scalar(select(CaseExtension).where(CaseExtension.case_id == case_id))
-    decided = supervisor.post(f"/extensions/{ext.id}/decide", data={"csrf_token": csrf_of(supervisor),
-                                                                   "approve": "1", "days": "2"},
-                              follow_redirects=False)
+    decided = supervisor.post(
+        f"/extensions/{ext.id}/decide",
+        data={"csrf_token": csrf_of(supervisor), "approve": "1", "days": "2"},
+        follow_redirects=False,
+    )
     assert decided.status_code == 303 and _case(web_engine, case_id).due_at > due_before
     assert act(handler, case_id, "suspend", note="等待群众提供身份证复印件").status_code == 303
     assert _case(web_engine, case_id).status.value == "suspended"
@@ -97,7 +116,18 @@ def test_agent_confirms_with_corrections_then_handler_works_the_case_to_closure(
     case = _case(web_engine, case_id)
     assert case.status.value == "closed" and case.reply.startswith("请携带身份证")
     timeline = agent.get(f"/cases/{case_id}").text
-    for label in ("确认受理信息", "派单", "签收", "办理", "申请延期", "审批延期", "挂起", "恢复办理", "答复", "办结"):
+    for label in (
+        "确认受理信息",
+        "派单",
+        "签收",
+        "办理",
+        "申请延期",
+        "审批延期",
+        "挂起",
+        "恢复办理",
+        "答复",
+        "办结",
+    ):
         assert label in timeline
     assert act(supervisor, case_id, "reopen", note="群众不满意").status_code == 303
     assert _case(web_engine, case_id).status.value == "reopened"
@@ -153,9 +183,14 @@ def test_return_redispatch_answer_merge_archive_and_co_handling(client, web_engi
     coordinator = signed_in(supervisor.new_browser(), web_engine, Role.agent)
     with Session(web_engine) as session:
         from hotline.models import User
+
         coordinator_id = session.scalar(select(User.id).where(User.username == coordinator))
-    form = {"csrf_token": csrf_of(agent), "department_id": str(zzb), "co_department_ids": [str(xcb)],
-            "coordinator_id": str(coordinator_id)}
+    form = {
+        "csrf_token": csrf_of(agent),
+        "department_id": str(zzb),
+        "co_department_ids": [str(xcb)],
+        "coordinator_id": str(coordinator_id),
+    }
     assert agent.post(f"/cases/{co_case}/dispatch", data=form, follow_redirects=False).status_code == 303
     co_handler = agent.new_browser()
     signed_in(co_handler, web_engine, Role.handler, department="xcb")
@@ -164,7 +199,9 @@ def test_return_redispatch_answer_merge_archive_and_co_handling(client, web_engi
     owner = agent.new_browser()
     signed_in(owner, web_engine, Role.handler, department="zzb")
     assert act(owner, co_case, "sign").status_code == 303
-    assert act(agent, co_case, "coordinator_close", note="中转办办结").status_code == 403  # not the coordinator
+    assert (
+        act(agent, co_case, "coordinator_close", note="中转办办结").status_code == 403
+    )  # not the coordinator
 
 
 def test_appointments_from_the_case_page_show_on_the_tracking_page(client, web_engine):
@@ -177,33 +214,57 @@ def test_appointments_from_the_case_page_show_on_the_tracking_page(client, web_e
         day += timedelta(days=1)
     page = client.get(f"/cases/{case_id}", params={"site_id": "1", "day": day.isoformat()})
     slot = re.search(r'name="slot_start" value="([^"]+)"', page.text).group(1)
-    booked = client.post(f"/cases/{case_id}/appointments/window", data={
-        "csrf_token": csrf_of(client), "site_id": "1", "slot_start": slot}, follow_redirects=False)
+    booked = client.post(
+        f"/cases/{case_id}/appointments/window",
+        data={"csrf_token": csrf_of(client), "site_id": "1", "slot_start": slot},
+        follow_redirects=False,
+    )
     assert booked.status_code == 303
-    again = client.post(f"/cases/{case_id}/appointments/home", data={
-        "csrf_token": csrf_of(client), "kind": "red_team", "town": "上海庙镇", "day": day.isoformat(),
-        "address": "上海庙镇某村"})
+    again = client.post(
+        f"/cases/{case_id}/appointments/home",
+        data={
+            "csrf_token": csrf_of(client),
+            "kind": "red_team",
+            "town": "上海庙镇",
+            "day": day.isoformat(),
+            "address": "上海庙镇某村",
+        },
+    )
     assert again.status_code == 409 and "已有有效预约" in again.text
 
     citizen = client.new_browser()
     form = citizen.get("/track").text
     token = re.search(r'name="form_token" value="([0-9a-f]+)"', form).group(1)
-    view = citizen.post("/track", data={"code": _case(web_engine, case_id).tracking_code, "last4": "9876",
-                                        "form_token": token})
+    view = citizen.post(
+        "/track",
+        data={"code": _case(web_engine, case_id).tracking_code, "last4": "9876", "form_token": token},
+    )
     assert view.status_code == 200 and "窗口预约" in view.text and "鄂托克前旗党群政务服务中心" in view.text
 
     with Session(web_engine) as session:
         appointment = session.scalar(select(Appointment).where(Appointment.case_id == case_id))
-    cancel = client.post(f"/appointments/{appointment.id}/cancel", data={"csrf_token": csrf_of(client),
-                                                                        "reason": "群众改期"},
-                         follow_redirects=False)
+    cancel = client.post(
+        f"/appointments/{appointment.id}/cancel",
+        data={"csrf_token": csrf_of(client), "reason": "群众改期"},
+        follow_redirects=False,
+    )
     assert cancel.status_code == 303
-    home = client.post(f"/cases/{case_id}/appointments/home", data={
-        "csrf_token": csrf_of(client), "kind": "service_vehicle", "town": "上海庙镇", "day": day.isoformat(),
-        "address": "上海庙镇某村"}, follow_redirects=False)
+    home = client.post(
+        f"/cases/{case_id}/appointments/home",
+        data={
+            "csrf_token": csrf_of(client),
+            "kind": "service_vehicle",
+            "town": "上海庙镇",
+            "day": day.isoformat(),
+            "address": "上海庙镇某村",
+        },
+        follow_redirects=False,
+    )
     assert home.status_code == 303
-    view = citizen.post("/track", data={"code": _case(web_engine, case_id).tracking_code, "last4": "9876",
-                                        "form_token": token})
+    view = citizen.post(
+        "/track",
+        data={"code": _case(web_engine, case_id).tracking_code, "last4": "9876", "form_token": token},
+    )
     assert "流动服务车上门" in view.text and "（已取消）" in view.text
 
 

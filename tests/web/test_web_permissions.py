@@ -23,10 +23,20 @@ from hotline.models import (
 )
 
 PUBLIC = {
-    ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("GET", "/public/submit"),
-    ("POST", "/public/submit"), ("GET", "/track"), ("POST", "/track"), ("GET", "/forum"), ("POST", "/forum"),
-    ("GET", "/guide"), ("GET", "/guide/items/{code}"), ("GET", "/api/kiosk/v1/items"),
-    ("GET", "/api/kiosk/v1/items/{code}"), ("POST", "/api/kiosk/v1/contacts"),
+    ("GET", "/healthz"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/public/submit"),
+    ("POST", "/public/submit"),
+    ("GET", "/track"),
+    ("POST", "/track"),
+    ("GET", "/forum"),
+    ("POST", "/forum"),
+    ("GET", "/guide"),
+    ("GET", "/guide/items/{code}"),
+    ("GET", "/api/kiosk/v1/items"),
+    ("GET", "/api/kiosk/v1/items/{code}"),
+    ("POST", "/api/kiosk/v1/contacts"),
 }
 
 
@@ -58,12 +68,18 @@ def route_matrix(app) -> list[tuple[str, str, frozenset[Role] | None]]:
 
 def snapshot(engine) -> tuple:
     with Session(engine) as session:
-        counts = tuple(session.scalar(select(func.count()).select_from(model)) for model in
-                       (Case, CaseEvent, CaseExtension, Appointment, ClassifierCorrection, User))
-        revoked = session.scalar(select(func.count()).select_from(WebSession)
-                                 .where(WebSession.revoked_at.is_not(None)))
-        changes = session.scalar(select(func.count()).select_from(AuditRecord)
-                                 .where(AuditRecord.action.notin_(["login", "case.view"])))
+        counts = tuple(
+            session.scalar(select(func.count()).select_from(model))
+            for model in (Case, CaseEvent, CaseExtension, Appointment, ClassifierCorrection, User)
+        )
+        revoked = session.scalar(
+            select(func.count()).select_from(WebSession).where(WebSession.revoked_at.is_not(None))
+        )
+        changes = session.scalar(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.action.notin_(["login", "case.view"]))
+        )
         statuses = tuple(session.execute(select(Case.id, Case.status, Case.department_id).order_by(Case.id)))
         return counts, revoked, changes, statuses
 
@@ -96,8 +112,15 @@ def test_every_route_declares_its_roles_and_refuses_the_others(matrix_engine, an
         case_id = new_case(app, "社保卡丢了怎么补办")
         with Session(matrix_engine) as session:
             user_id = session.scalar(select(User.id).where(User.role == Role.agent).limit(1))
-        ids = {"case_id": case_id, "user_id": user_id, "extension_id": 1, "appointment_id": 1,
-               "call_id": "no-call", "code": "x", "extension": 1}
+        ids = {
+            "case_id": case_id,
+            "user_id": user_id,
+            "extension_id": 1,
+            "appointment_id": 1,
+            "call_id": "no-call",
+            "code": "x",
+            "extension": 1,
+        }
         before = snapshot(matrix_engine)
         checked = 0
         for method, path, roles in matrix:
@@ -106,9 +129,21 @@ def test_every_route_declares_its_roles_and_refuses_the_others(matrix_engine, an
             target = fill(path, ids)
             for role in set(Role) - roles:
                 c = clients[role]
-                response = c.request(method, target, headers={"X-CSRF-Token": csrf_of(c)},
-                                     data={"department_id": "1", "reply": "x", "note": "x", "username": "zz",
-                                           "display_name": "x", "role": "agent"} if method == "POST" else None)
+                response = c.request(
+                    method,
+                    target,
+                    headers={"X-CSRF-Token": csrf_of(c)},
+                    data={
+                        "department_id": "1",
+                        "reply": "x",
+                        "note": "x",
+                        "username": "zz",
+                        "display_name": "x",
+                        "role": "agent",
+                    }
+                    if method == "POST"
+                    else None,
+                )
                 assert response.status_code == 403, (method, path, role, response.status_code)
                 checked += 1
             if method == "POST":  # an allowed role without the CSRF token
@@ -117,7 +152,11 @@ def test_every_route_declares_its_roles_and_refuses_the_others(matrix_engine, an
                 assert response.status_code == 403 and "CSRF" in response.text, (path, role)
                 checked += 1
             # and nobody without a session
-            assert anonymous.request(method, target, follow_redirects=False,
-                                     headers={"accept": "application/json"}).status_code == 401
+            assert (
+                anonymous.request(
+                    method, target, follow_redirects=False, headers={"accept": "application/json"}
+                ).status_code
+                == 401
+            )
         assert checked > 60
         assert snapshot(matrix_engine) == before

@@ -11,7 +11,7 @@ from web_testkit import KIOSK_KEY, csrf_of, form_token_of, new_case, signed_in
 
 from hotline.models import Case, Channel, Role
 
-XSS = '<script>alert(1)</script><img src=x onerror=alert(1)>'
+XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
 
 
@@ -23,8 +23,14 @@ def _case_by_code(engine, code) -> Case:
 def submit(client, **fields):
     page = client.get("/public/submit")
     submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
-    data = {"form_token": form_token_of(page.text), "submission_id": submission, "name": "李四",
-            "phone": "139 0000 1111", "town": "上海庙镇", "text": "社保卡丢了怎么补办"} | fields
+    data = {
+        "form_token": form_token_of(page.text),
+        "submission_id": submission,
+        "name": "李四",
+        "phone": "139 0000 1111",
+        "town": "上海庙镇",
+        "text": "社保卡丢了怎么补办",
+    } | fields
     return client.post("/public/submit", data=data), data
 
 
@@ -40,20 +46,29 @@ def test_web_form_creates_a_case_the_citizen_can_track(client, web_engine):
     assert re.search(r'id="tracking-code">([^<]+)<', again.text).group(1) == code
 
     page = client.get("/track")
-    wrong = client.post("/track", data={"code": code, "last4": "0000", "form_token": form_token_of(page.text)})
+    wrong = client.post(
+        "/track", data={"code": code, "last4": "0000", "form_token": form_token_of(page.text)}
+    )
     assert wrong.status_code == 404 and "未找到该工单" in wrong.text
-    view = client.post("/track", data={"code": code.lower(), "last4": "1111",
-                                       "form_token": form_token_of(page.text)})
+    view = client.post(
+        "/track", data={"code": code.lower(), "last4": "1111", "form_token": form_token_of(page.text)}
+    )
     assert view.status_code == 200 and "工单已受理" in view.text and "已受理" in view.text
 
 
 def test_web_form_refuses_forgeries_bad_input_and_floods(client, web_engine):
     client.get("/public/submit")
-    forged = client.post("/public/submit", data={"form_token": "f" * 64, "submission_id": "a" * 32,
-                                                 "phone": "13900001111", "text": "x"})
+    forged = client.post(
+        "/public/submit",
+        data={"form_token": "f" * 64, "submission_id": "a" * 32, "phone": "13900001111", "text": "x"},
+    )
     assert forged.status_code == 403
     bad_phone, _ = submit(client, phone="12ab")
-    assert bad_phone.status_code == 422 and "联系电话" in bad_phone.text and "社保卡丢了怎么补办" in bad_phone.text
+    assert (
+        bad_phone.status_code == 422
+        and "联系电话" in bad_phone.text
+        and "社保卡丢了怎么补办" in bad_phone.text
+    )
     empty, _ = submit(client, text="   ")
     assert empty.status_code == 422 and "请填写诉求内容" in empty.text
     accepted = [submit(client)[0].status_code for _ in range(5)]  # mistakes above do not count
@@ -64,9 +79,18 @@ def test_web_form_refuses_forgeries_bad_input_and_floods(client, web_engine):
 def test_forum_shows_only_replied_posts_with_the_official_reply(client, web_engine):
     page = client.get("/forum")
     submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
-    posted = client.post("/forum", data={"form_token": form_token_of(page.text), "submission_id": submission,
-                                         "title": "上海庙镇供暖不热", "name": "王小明", "phone": "13700002222",
-                                         "town": "上海庙镇", "text": "家里暖气一直不热，希望尽快处理"})
+    posted = client.post(
+        "/forum",
+        data={
+            "form_token": form_token_of(page.text),
+            "submission_id": submission,
+            "title": "上海庙镇供暖不热",
+            "name": "王小明",
+            "phone": "13700002222",
+            "town": "上海庙镇",
+            "text": "家里暖气一直不热，希望尽快处理",
+        },
+    )
     code = re.search(r'id="tracking-code">([^<]+)<', posted.text).group(1)
     case = _case_by_code(web_engine, code)
     assert case.channel == Channel.forum and case.title == "上海庙镇供暖不热"
@@ -74,7 +98,9 @@ def test_forum_shows_only_replied_posts_with_the_official_reply(client, web_engi
 
     agent = client.new_browser()
     signed_in(agent, web_engine, Role.agent)
-    agent.post(f"/cases/{case.id}/answer", data={"csrf_token": csrf_of(agent), "reply": "已通知热力公司上门检修。"})
+    agent.post(
+        f"/cases/{case.id}/answer", data={"csrf_token": csrf_of(agent), "reply": "已通知热力公司上门检修。"}
+    )
     forum = client.get("/forum").text
     assert "上海庙镇供暖不热" in forum and "已通知热力公司上门检修。" in forum
     assert "王**" in forum and "王小明" not in forum and "13700002222" not in forum
@@ -101,20 +127,29 @@ def test_kiosk_api_needs_a_key_and_returns_tracking_codes(client, web_engine):
     missing = client.get("/api/kiosk/v1/items/NOPE", headers=key)
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
-    body = {"request_id": "k1-0001", "text": "我想咨询残疾证怎么办", "phone": "13600003333", "town": "上海庙镇"}
+    body = {
+        "request_id": "k1-0001",
+        "text": "我想咨询残疾证怎么办",
+        "phone": "13600003333",
+        "town": "上海庙镇",
+    }
     created = client.post("/api/kiosk/v1/contacts", json=body, headers=key)
     assert created.status_code == 201
     code = created.json()["tracking_code"]
     assert _case_by_code(web_engine, code).channel == Channel.kiosk
     retry = client.post("/api/kiosk/v1/contacts", json=body, headers=key)
     assert retry.json()["tracking_code"] == code
-    bad = client.post("/api/kiosk/v1/contacts", json={"request_id": "k1-0002", "text": "x", "phone": "abc"},
-                      headers=key)
+    bad = client.post(
+        "/api/kiosk/v1/contacts", json={"request_id": "k1-0002", "text": "x", "phone": "abc"}, headers=key
+    )
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"
     malformed = client.post("/api/kiosk/v1/contacts", json={"text": "x"}, headers=key)
     assert malformed.status_code == 422 and "request_id" in malformed.json()["message"]
-    empty = client.post("/api/kiosk/v1/contacts", json={"request_id": "k1-3", "text": " ", "phone": "13600003333"},
-                        headers=key)
+    empty = client.post(
+        "/api/kiosk/v1/contacts",
+        json={"request_id": "k1-3", "text": " ", "phone": "13600003333"},
+        headers=key,
+    )
     assert empty.status_code == 422 and empty.json()["code"] == "contact_rejected"
 
 
@@ -132,8 +167,10 @@ def test_hostile_text_is_escaped_on_every_page(client, web_engine):
         "console": agent.get("/").text,
         "list": agent.get("/cases", params={"q": "onerror"}).text,
         "forum": client.get("/forum").text,
-        "tracking": client.post("/track", data={
-            "code": code, "last4": "1111", "form_token": form_token_of(client.get("/track").text)}).text,
+        "tracking": client.post(
+            "/track",
+            data={"code": code, "last4": "1111", "form_token": form_token_of(client.get("/track").text)},
+        ).text,
     }
     for name, html in pages.items():
         assert "<script>alert(1)" not in html and "<img src=x" not in html, name

@@ -53,12 +53,17 @@ def migrated_with_catalogue(url: str) -> Engine:
     return engine
 
 
-def build_app(engine: Engine, analyze, tmp_path, hub: EventHub | None = None,
-              registry: LiveCallRegistry | None = None) -> FastAPI:
-    ctx = WebContext(settings=load_settings(data_dir=tmp_path, env="test"),
-                     session_factory=make_session_factory(engine), hub=hub or EventHub(),
-                     live_calls=registry or LiveCallRegistry(), analyze=analyze,
-                     kiosk_api_keys=frozenset({KIOSK_KEY}))
+def build_app(
+    engine: Engine, analyze, tmp_path, hub: EventHub | None = None, registry: LiveCallRegistry | None = None
+) -> FastAPI:
+    ctx = WebContext(
+        settings=load_settings(data_dir=tmp_path, env="test"),
+        session_factory=make_session_factory(engine),
+        hub=hub or EventHub(),
+        live_calls=registry or LiveCallRegistry(),
+        analyze=analyze,
+        kiosk_api_keys=frozenset({KIOSK_KEY}),
+    )
     return create_app(ctx)
 
 
@@ -68,8 +73,15 @@ def serve(app: FastAPI) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none",
-                            timeout_graceful_shutdown=2)  # open SSE streams must not hold the test
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ws="none",
+        timeout_graceful_shutdown=2,
+    )  # open SSE streams must not hold the test
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)
     thread.start()
@@ -113,18 +125,37 @@ def _hash(password: str) -> str:
     return hash_password(password)
 
 
-def make_user(engine: Engine, role: Role, *, department: str | None = None, site: str | None = None,
-              must_change: bool = False, password: str = PASSWORD) -> str:
+def make_user(
+    engine: Engine,
+    role: Role,
+    *,
+    department: str | None = None,
+    site: str | None = None,
+    must_change: bool = False,
+    password: str = PASSWORD,
+) -> str:
     """Commit a user with a known password; returns the unique username."""
     username = f"{role.value}{next(_names)}"
     with Session(engine) as session:
-        dep_id = session.scalar(select(Department.id).where(Department.code == department)) if department else None
+        dep_id = (
+            session.scalar(select(Department.id).where(Department.code == department)) if department else None
+        )
         site_id = session.scalar(select(Site.id).where(Site.code == site)) if site else None
         if role == Role.handler and dep_id is None and site_id is None:
             dep_id = session.scalar(select(Department.id).order_by(Department.id))
-        session.add(User(username=username, display_name=f"测试{username}", role=role,
-                         password_hash=_hash(password), must_change_password=must_change,
-                         department_id=dep_id, site_id=site_id, failed_logins=0, active=True))
+        session.add(
+            User(
+                username=username,
+                display_name=f"测试{username}",
+                role=role,
+                password_hash=_hash(password),
+                must_change_password=must_change,
+                department_id=dep_id,
+                site_id=site_id,
+                failed_logins=0,
+                active=True,
+            )
+        )
         session.commit()
     return username
 
@@ -135,8 +166,11 @@ def form_token_of(html: str) -> str:
 
 def login(client: httpx.Client, username: str, password: str = PASSWORD):
     page = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "form_token": form_token_of(page.text)}, follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "form_token": form_token_of(page.text)},
+        follow_redirects=False,
+    )
 
 
 def csrf_of(client: httpx.Client) -> str:
@@ -149,10 +183,23 @@ def signed_in(client: httpx.Client, engine: Engine, role: Role, **user) -> str:
     return username
 
 
-def new_case(app: FastAPI, text: str, *, phone: str = "13800001234", channel: Channel = Channel.web,
-             name: str | None = None, title: str | None = None) -> int:
+def new_case(
+    app: FastAPI,
+    text: str,
+    *,
+    phone: str = "13800001234",
+    channel: Channel = Channel.web,
+    name: str | None = None,
+    title: str | None = None,
+) -> int:
     """A case through the same intake as the public channels (real analysis)."""
     ctx = app.state.ctx
-    contact = Contact(channel=channel, source_ref=f"test:{uuid.uuid4().hex}", text=text, citizen_phone=phone,
-                      citizen_name=name, title=title)
+    contact = Contact(
+        channel=channel,
+        source_ref=f"test:{uuid.uuid4().hex}",
+        text=text,
+        citizen_phone=phone,
+        citizen_name=name,
+        title=title,
+    )
     return submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact).id

@@ -26,11 +26,22 @@ def _safe_next(target: str | None) -> str:
     return ""
 
 
-def _login_page(request: Request, *, error: str = "", username: str = "", next_url: str = "",
-                status_code: int = 200):
+def _login_page(
+    request: Request, *, error: str = "", username: str = "", next_url: str = "", status_code: int = 200
+):
     token, fresh = form_token(request)
-    response = render(request, "login.html", {"error": error, "username": username, "next": next_url,
-                                              "form_token": token, "form_field": FORM_FIELD}, status_code)
+    response = render(
+        request,
+        "login.html",
+        {
+            "error": error,
+            "username": username,
+            "next": next_url,
+            "form_token": token,
+            "form_field": FORM_FIELD,
+        },
+        status_code,
+    )
     return set_form_cookie(request, response, fresh)
 
 
@@ -42,30 +53,48 @@ def login_form(request: Request, next: str = ""):
 
 @router.post("/login")
 @public
-def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form(""),
-          form_token: str = Form("")):
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form(""),
+    form_token: str = Form(""),
+):
     check_form_token(request, form_token)
     ctx = request.app.state.ctx
     now = utcnow()
     failure: LoginFailed | None = None
     with unit_of_work(ctx.session_factory) as session:  # commits the failure count and audit row too
         try:
-            user = authenticate(session, username=username, password=password, now=now,
-                                ip=client_ip(request))
+            user = authenticate(session, username=username, password=password, now=now, ip=client_ip(request))
         except LoginFailed as exc:
             failure = exc
         else:
-            row, token = create_web_session(session, user=user, now=now, ip=client_ip(request),
-                                            user_agent=request.headers.get("user-agent"))
+            row, token = create_web_session(
+                session,
+                user=user,
+                now=now,
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
+            )
             must_change, role = user.must_change_password, user.role
     if failure is not None:
-        status = 423 if failure.code == "account_locked" else 401 if failure.code == "invalid_credentials" else 403
-        return _login_page(request, error=failure.message, username=username, next_url=_safe_next(next),
-                           status_code=status)
+        status = (
+            423 if failure.code == "account_locked" else 401 if failure.code == "invalid_credentials" else 403
+        )
+        return _login_page(
+            request, error=failure.message, username=username, next_url=_safe_next(next), status_code=status
+        )
     target = "/account/password" if must_change else (_safe_next(next) or HOME.get(role, "/"))
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=ctx.settings.env == "production")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=ctx.settings.env == "production",
+    )
     return response
 
 
@@ -84,8 +113,13 @@ def password_form(request: Request, user: CurrentUser = Depends(SIGNED_IN)):
 
 
 @router.post("/account/password")
-def password_change(request: Request, old_password: str = Form(""), new_password: str = Form(""),
-                    new_password2: str = Form(""), user: CurrentUser = Depends(SIGNED_IN)):
+def password_change(
+    request: Request,
+    old_password: str = Form(""),
+    new_password: str = Form(""),
+    new_password2: str = Form(""),
+    user: CurrentUser = Depends(SIGNED_IN),
+):
     ctx = request.app.state.ctx
     error = ""
     if new_password != new_password2:
@@ -93,9 +127,15 @@ def password_change(request: Request, old_password: str = Form(""), new_password
     else:
         try:
             with unit_of_work(ctx.session_factory) as session:
-                change_password(session, user=session.get(User, user.id), old_password=old_password,
-                                new_password=new_password, now=utcnow(), ip=client_ip(request),
-                                keep_session_id=user.session_id)
+                change_password(
+                    session,
+                    user=session.get(User, user.id),
+                    old_password=old_password,
+                    new_password=new_password,
+                    now=utcnow(),
+                    ip=client_ip(request),
+                    keep_session_id=user.session_id,
+                )
         except AccountError as exc:
             error = exc.message
     if error:

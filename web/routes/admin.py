@@ -40,12 +40,19 @@ def _role(raw: str | None) -> Role:
 
 
 def _users_page(request: Request, session, **extra):
-    return render(request, "admin_users.html", {
-        "users": users.list_users(session), "roles": Role,
-        "departments": list(session.scalars(select(Department).order_by(Department.name))),
-        "sites": list(session.scalars(select(Site).order_by(Site.name))),
-        "department_names": dict(session.execute(select(Department.id, Department.name)).all()),
-        "site_names": dict(session.execute(select(Site.id, Site.name)).all()), **extra})
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": users.list_users(session),
+            "roles": Role,
+            "departments": list(session.scalars(select(Department).order_by(Department.name))),
+            "sites": list(session.scalars(select(Site).order_by(Site.name))),
+            "department_names": dict(session.execute(select(Department.id, Department.name)).all()),
+            "site_names": dict(session.execute(select(Site.id, Site.name)).all()),
+            **extra,
+        },
+    )
 
 
 @router.get("/admin/users")
@@ -59,10 +66,16 @@ async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         created, password = users.create_user(
-            session, actor=session.get(User, user.id), username=str(form.get("username") or ""),
-            display_name=str(form.get("display_name") or ""), role=_role(form.get("role")), now=utcnow(),
-            department_id=_opt_int(form.get("department_id")), site_id=_opt_int(form.get("site_id")),
-            ip=client_ip(request))
+            session,
+            actor=session.get(User, user.id),
+            username=str(form.get("username") or ""),
+            display_name=str(form.get("display_name") or ""),
+            role=_role(form.get("role")),
+            now=utcnow(),
+            department_id=_opt_int(form.get("department_id")),
+            site_id=_opt_int(form.get("site_id")),
+            ip=client_ip(request),
+        )
         # shown exactly once, on this response; never stored in clear or logged
         return _users_page(request, session, one_time={"username": created.username, "password": password})
 
@@ -71,10 +84,17 @@ async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
 async def update_user(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
-        changed = users.update_user(session, actor=session.get(User, user.id), user_id=user_id, now=utcnow(),
-                                    display_name=form.get("display_name") or None, role=_role(form.get("role")),
-                                    department_id=_opt_int(form.get("department_id")),
-                                    site_id=_opt_int(form.get("site_id")), ip=client_ip(request))
+        changed = users.update_user(
+            session,
+            actor=session.get(User, user.id),
+            user_id=user_id,
+            now=utcnow(),
+            display_name=form.get("display_name") or None,
+            role=_role(form.get("role")),
+            department_id=_opt_int(form.get("department_id")),
+            site_id=_opt_int(form.get("site_id")),
+            ip=client_ip(request),
+        )
         return _users_page(request, session, notice=f"已保存账户 {changed.username}。")
 
 
@@ -82,8 +102,14 @@ async def update_user(request: Request, user_id: int, user: CurrentUser = Depend
 async def set_active(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
-        changed = users.set_user_active(session, actor=session.get(User, user.id), user_id=user_id,
-                                        active=form.get("active") == "1", now=utcnow(), ip=client_ip(request))
+        changed = users.set_user_active(
+            session,
+            actor=session.get(User, user.id),
+            user_id=user_id,
+            active=form.get("active") == "1",
+            now=utcnow(),
+            ip=client_ip(request),
+        )
         state = "启用" if changed.active else "停用"
         return _users_page(request, session, notice=f"已{state}账户 {changed.username}。")
 
@@ -91,8 +117,9 @@ async def set_active(request: Request, user_id: int, user: CurrentUser = Depends
 @router.post("/admin/users/{user_id}/reset")
 async def reset_password(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
     with unit_of_work(request.app.state.ctx.session_factory) as session:
-        changed, password = users.reset_password(session, actor=session.get(User, user.id), user_id=user_id,
-                                                 now=utcnow(), ip=client_ip(request))
+        changed, password = users.reset_password(
+            session, actor=session.get(User, user.id), user_id=user_id, now=utcnow(), ip=client_ip(request)
+        )
         return _users_page(request, session, one_time={"username": changed.username, "password": password})
 
 
@@ -109,10 +136,26 @@ def audit_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AUD
     p = request.query_params
     page = max(page, 1)
     with request.app.state.ctx.session_factory() as session:
-        rows = list_audit(session, actor=p.get("actor") or None, action=p.get("action") or None,
-                          object_type=p.get("object_type") or None, object_id=p.get("object_id") or None,
-                          since=_day(p.get("from")), until=_day(p.get("to"), end=True), limit=AUDIT_PAGE + 1,
-                          offset=(page - 1) * AUDIT_PAGE)
+        rows = list_audit(
+            session,
+            actor=p.get("actor") or None,
+            action=p.get("action") or None,
+            object_type=p.get("object_type") or None,
+            object_id=p.get("object_id") or None,
+            since=_day(p.get("from")),
+            until=_day(p.get("to"), end=True),
+            limit=AUDIT_PAGE + 1,
+            offset=(page - 1) * AUDIT_PAGE,
+        )
         query = {k: v for k, v in p.items() if k != "page" and v}
-        return render(request, "audit.html", {"rows": rows[:AUDIT_PAGE], "more": len(rows) > AUDIT_PAGE,
-                                              "page": page, "params": p, "query": query})
+        return render(
+            request,
+            "audit.html",
+            {
+                "rows": rows[:AUDIT_PAGE],
+                "more": len(rows) > AUDIT_PAGE,
+                "page": page,
+                "params": p,
+                "query": query,
+            },
+        )

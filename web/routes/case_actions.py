@@ -44,16 +44,28 @@ def _int(form, key: str, what: str) -> int | None:
 
 
 def _target(form) -> dict:
-    return {"department_id": _int(form, "department_id", "承办部门"), "site_id": _int(form, "site_id", "服务站点"),
-            "time_limit_days": _int(form, "time_limit_days", "办理时限")}
+    return {
+        "department_id": _int(form, "department_id", "承办部门"),
+        "site_id": _int(form, "site_id", "服务站点"),
+        "time_limit_days": _int(form, "time_limit_days", "办理时限"),
+    }
 
 
 def _dispatch(action: str):
     def perform(s, actor, case_id, form, ip):
         co = [int(v) for v in form.getlist("co_department_ids") if str(v).isdigit()]
-        return lifecycle.dispatch_case(s, case_id=case_id, actor=actor, ip=ip, action=action,
-                                       co_department_ids=co, coordinator_id=_int(form, "coordinator_id", "协调人"),
-                                       note=_text(form, "note"), **_target(form))
+        return lifecycle.dispatch_case(
+            s,
+            case_id=case_id,
+            actor=actor,
+            ip=ip,
+            action=action,
+            co_department_ids=co,
+            coordinator_id=_int(form, "coordinator_id", "协调人"),
+            note=_text(form, "note"),
+            **_target(form),
+        )
+
     return perform
 
 
@@ -68,11 +80,15 @@ def _master(s, form) -> int:
 
 
 def _note(fn):
-    return lambda s, actor, case_id, form, ip: fn(s, case_id=case_id, actor=actor, note=_text(form, "note"), ip=ip)
+    return lambda s, actor, case_id, form, ip: fn(
+        s, case_id=case_id, actor=actor, note=_text(form, "note"), ip=ip
+    )
 
 
 def _reply(fn):
-    return lambda s, actor, case_id, form, ip: fn(s, case_id=case_id, actor=actor, reply=_text(form, "reply"), ip=ip)
+    return lambda s, actor, case_id, form, ip: fn(
+        s, case_id=case_id, actor=actor, reply=_text(form, "reply"), ip=ip
+    )
 
 
 Perform = Callable[..., object]
@@ -90,14 +106,22 @@ CASE_ACTIONS: dict[str, Perform] = {
     "suspend": _note(lifecycle.suspend_case),
     "resume": _note(lifecycle.resume_case),
     "return": lambda s, actor, case_id, form, ip: lifecycle.return_case(
-        s, case_id=case_id, actor=actor, reason=_text(form, "reason"), note=_text(form, "note"), ip=ip),
+        s, case_id=case_id, actor=actor, reason=_text(form, "reason"), note=_text(form, "note"), ip=ip
+    ),
     "reopen": lambda s, actor, case_id, form, ip: lifecycle.reopen_case(
-        s, case_id=case_id, actor=actor, note=_text(form, "note"), ip=ip, **_target(form)),
+        s, case_id=case_id, actor=actor, note=_text(form, "note"), ip=ip, **_target(form)
+    ),
     "merge": lambda s, actor, case_id, form, ip: lifecycle.merge_case(
-        s, case_id=case_id, master_id=_master(s, form), actor=actor, note=_text(form, "note"), ip=ip),
+        s, case_id=case_id, master_id=_master(s, form), actor=actor, note=_text(form, "note"), ip=ip
+    ),
     "request_extension": lambda s, actor, case_id, form, ip: coordination.request_extension(
-        s, case_id=case_id, actor=actor, days=_int(form, "days", "延期天数") or 0, reason=_text(form, "reason"),
-        ip=ip),
+        s,
+        case_id=case_id,
+        actor=actor,
+        days=_int(form, "days", "延期天数") or 0,
+        reason=_text(form, "reason"),
+        ip=ip,
+    ),
 }
 
 
@@ -123,6 +147,7 @@ async def _run(request: Request, user: CurrentUser, work: Callable) -> tuple[int
             case_id = work(session, actor, form)
             case = session.get(Case, case_id)
             return case_id, case.status.value
+
     case_id, status = await run_in_threadpool(unit)
     ctx.hub.publish("case.updated", case_id=case_id, status=status, actor=user.username)
     return case_id, status
@@ -135,6 +160,7 @@ def _case_endpoint(action: str, perform: Perform):
         def work(session, actor, form):
             perform(session, actor, case_id, form, client_ip(request))
             return case_id
+
         _, status = await _run(request, user, work)
         return _done(request, case_id, status)
 
@@ -143,40 +169,63 @@ def _case_endpoint(action: str, perform: Perform):
 
 
 for _action, _perform in CASE_ACTIONS.items():
-    router.add_api_route(f"/cases/{{case_id}}/{_action}", _case_endpoint(_action, _perform), methods=["POST"],
-                         name=f"case_{_action}")
+    router.add_api_route(
+        f"/cases/{{case_id}}/{_action}",
+        _case_endpoint(_action, _perform),
+        methods=["POST"],
+        name=f"case_{_action}",
+    )
 
 
 @router.post("/cases/{case_id}/confirm")
-async def confirm(request: Request, case_id: int,
-                  user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))):
+async def confirm(
+    request: Request, case_id: int, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
+):
     """确认受理信息 (corrections feed the classifier), then optionally 派单 or 直接答复 in the same step."""
+
     def work(session, actor, form):
         then = _text(form, "then") or "save"
-        form_data = IntakeForm(citizen_phone=_text(form, "citizen_phone"), citizen_name=_text(form, "citizen_name"),
-                               town=_text(form, "town"), service_item_code=_text(form, "service_item"),
-                               intent=_text(form, "intent"), department_id=_int(form, "department_id", "承办部门"))
+        form_data = IntakeForm(
+            citizen_phone=_text(form, "citizen_phone"),
+            citizen_name=_text(form, "citizen_name"),
+            town=_text(form, "town"),
+            service_item_code=_text(form, "service_item"),
+            intent=_text(form, "intent"),
+            department_id=_int(form, "department_id", "承办部门"),
+        )
         confirm_intake(session, case_id=case_id, actor=actor, form=form_data, ip=client_ip(request))
         if then == "dispatch":
             _dispatch("dispatch")(session, actor, case_id, form, client_ip(request))
         elif then == "answer":
-            lifecycle.answer_case(session, case_id=case_id, actor=actor, reply=_text(form, "reply"),
-                                  ip=client_ip(request))
+            lifecycle.answer_case(
+                session, case_id=case_id, actor=actor, reply=_text(form, "reply"), ip=client_ip(request)
+            )
         elif then != "save":
             raise CaseError("invalid_input", "未知的后续操作。")
         return case_id
+
     _, status = await _run(request, user, work)
     return _done(request, case_id, status)
 
 
 @router.post("/extensions/{extension_id}/decide")
-async def decide_extension(request: Request, extension_id: int,
-                           user: CurrentUser = Depends(require_roles(*route_roles("decide_extension")))):
+async def decide_extension(
+    request: Request,
+    extension_id: int,
+    user: CurrentUser = Depends(require_roles(*route_roles("decide_extension"))),
+):
     def work(session, actor, form):
-        coordination.decide_extension(session, extension_id=extension_id, actor=actor,
-                                      approve=_text(form, "approve") == "1", days=_int(form, "days", "延期天数"),
-                                      note=_text(form, "note"), ip=client_ip(request))
+        coordination.decide_extension(
+            session,
+            extension_id=extension_id,
+            actor=actor,
+            approve=_text(form, "approve") == "1",
+            days=_int(form, "days", "延期天数"),
+            note=_text(form, "note"),
+            ip=client_ip(request),
+        )
         return session.get(CaseExtension, extension_id).case_id
+
     case_id, status = await _run(request, user, work)
     return _done(request, case_id, status)
 
@@ -201,9 +250,16 @@ def _slot_start(form) -> datetime:
 async def book_window(request: Request, case_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
-        appointments.book_window(session, case_id=case_id, site_id=_int(form, "site_id", "站点") or 0,
-                                 slot_start=_slot_start(form), actor=actor, note=_text(form, "note"))
+        appointments.book_window(
+            session,
+            case_id=case_id,
+            site_id=_int(form, "site_id", "站点") or 0,
+            slot_start=_slot_start(form),
+            actor=actor,
+            note=_text(form, "note"),
+        )
         return case_id
+
     _, status = await _run(request, user, work)
     return _done(request, case_id, status)
 
@@ -219,23 +275,35 @@ async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(
         kind = _text(form, "kind")
         if kind not in ("red_team", "service_vehicle"):
             raise CaseError("invalid_input", "请选择红色服务队或流动服务车。")
-        appointments.book_home_visit(session, case_id=case_id, kind=kind, town=_text(form, "town"), day=day,
-                                     address=_text(form, "address"), actor=actor, note=_text(form, "note"))
+        appointments.book_home_visit(
+            session,
+            case_id=case_id,
+            kind=kind,
+            town=_text(form, "town"),
+            day=day,
+            address=_text(form, "address"),
+            actor=actor,
+            note=_text(form, "note"),
+        )
         return case_id
+
     _, status = await _run(request, user, work)
     return _done(request, case_id, status)
 
 
 @router.post("/appointments/{appointment_id}/cancel")
-async def cancel_appointment(request: Request, appointment_id: int,
-                             user: CurrentUser = Depends(require_roles(*BOOKERS))):
+async def cancel_appointment(
+    request: Request, appointment_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))
+):
     def work(session, actor, form):
         appointment = session.get(Appointment, appointment_id)
         if appointment is None:
             raise CaseError("not_found", f"预约 {appointment_id} 不存在。")
         _check_booker(session, actor, appointment.case_id)
-        appointments.cancel_appointment(session, appointment_id=appointment_id, actor=actor,
-                                        reason=_text(form, "reason"))
+        appointments.cancel_appointment(
+            session, appointment_id=appointment_id, actor=actor, reason=_text(form, "reason")
+        )
         return appointment.case_id
+
     case_id, status = await _run(request, user, work)
     return _done(request, case_id, status)

@@ -48,11 +48,17 @@ def _int(raw: str | None) -> int | None:
 
 def case_filter(params) -> CaseFilter:
     status = _enum(CaseStatus, params.get("status"))
-    return CaseFilter(statuses=(status,) if status else (), intent=_enum(Intent, params.get("intent")),
-                      channel=_enum(Channel, params.get("channel")),
-                      department_id=_int(params.get("department_id")), town=params.get("town") or None,
-                      created_from=_day(params.get("from")), created_to=_day(params.get("to"), end=True),
-                      overdue=params.get("overdue") == "1", text=params.get("q") or None)
+    return CaseFilter(
+        statuses=(status,) if status else (),
+        intent=_enum(Intent, params.get("intent")),
+        channel=_enum(Channel, params.get("channel")),
+        department_id=_int(params.get("department_id")),
+        town=params.get("town") or None,
+        created_from=_day(params.get("from")),
+        created_to=_day(params.get("to"), end=True),
+        overdue=params.get("overdue") == "1",
+        text=params.get("q") or None,
+    )
 
 
 def _with_deadlines(cases: list[Case]) -> list[tuple[Case, str | None]]:
@@ -68,18 +74,38 @@ def cases_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGE
         result = list_cases(session, filters=filters, page=page, per_page=PER_PAGE)
         departments = list(session.scalars(select(Department).order_by(Department.name)))
         query = {k: v for k, v in params.items() if k != "page" and v}
-        return render(request, "cases.html", {
-            "page": result, "rows": _with_deadlines(result.items), "params": params, "query": query,
-            "departments": departments, "statuses": CaseStatus, "intents": Intent, "channels": Channel,
-            "show_reason": False})
+        return render(
+            request,
+            "cases.html",
+            {
+                "page": result,
+                "rows": _with_deadlines(result.items),
+                "params": params,
+                "query": query,
+                "departments": departments,
+                "statuses": CaseStatus,
+                "intents": Intent,
+                "channels": Channel,
+                "show_reason": False,
+            },
+        )
 
 
 @router.get("/returned")
 def returned_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGENTS)):
     with request.app.state.ctx.session_factory() as session:
         result = returned_queue(session, page=page, per_page=PER_PAGE)
-        return render(request, "queue.html", {"title": "退单待处理", "page": result,
-                                              "rows": _with_deadlines(result.items), "show_reason": True, "query": {}})
+        return render(
+            request,
+            "queue.html",
+            {
+                "title": "退单待处理",
+                "page": result,
+                "rows": _with_deadlines(result.items),
+                "show_reason": True,
+                "query": {},
+            },
+        )
 
 
 @router.get("/supervision")
@@ -88,14 +114,23 @@ def supervision_page(request: Request, _user: CurrentUser = Depends(SUPERVISORS)
         entries = supervision_list(session)
         extensions = pending_extensions(session)
         cases = {e.case_id: session.get(Case, e.case_id) for e in extensions}
-        return render(request, "supervision.html", {"entries": entries, "extensions": extensions,
-                                                    "ext_cases": cases})
+        return render(
+            request, "supervision.html", {"entries": entries, "extensions": extensions, "ext_cases": cases}
+        )
 
 
 @router.get("/my/cases")
 def my_cases(request: Request, page: int = 1, user: CurrentUser = Depends(HANDLERS)):
     with request.app.state.ctx.session_factory() as session:
         result = handler_queue(session, user=session.get(User, user.id), page=page, per_page=PER_PAGE)
-        return render(request, "queue.html", {"title": "我的待办工单", "page": result,
-                                              "rows": _with_deadlines(result.items), "show_reason": False,
-                                              "query": {}})
+        return render(
+            request,
+            "queue.html",
+            {
+                "title": "我的待办工单",
+                "page": result,
+                "rows": _with_deadlines(result.items),
+                "show_reason": False,
+                "query": {},
+            },
+        )

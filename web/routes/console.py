@@ -54,26 +54,46 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
         returned = returned_queue(session, per_page=1).total
         for case in recent.items:
             _ = case.department
-        return render(request, "console.html", {"live_calls": ctx.live_calls.snapshots(),
-                                                "cases": recent.items, "returned_total": returned,
-                                                "open_total": list_cases(session, filters=CaseFilter(
-                                                    statuses=CONFIRMABLE[:1]), per_page=1).total})
+        return render(
+            request,
+            "console.html",
+            {
+                "live_calls": ctx.live_calls.snapshots(),
+                "cases": recent.items,
+                "returned_total": returned,
+                "open_total": list_cases(
+                    session, filters=CaseFilter(statuses=CONFIRMABLE[:1]), per_page=1
+                ).total,
+            },
+        )
 
 
 def reference_data(session) -> dict:
     """Choices for the case forms: departments, sites, towns, service items, intents."""
     sites = list(session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.level, Site.name)))
     return {
-        "departments": list(session.scalars(select(Department).where(Department.active.is_(True))
-                                            .order_by(Department.kind, Department.name))),
+        "departments": list(
+            session.scalars(
+                select(Department)
+                .where(Department.active.is_(True))
+                .order_by(Department.kind, Department.name)
+            )
+        ),
         "sites": sites,
         "towns": sorted({s.town for s in sites if s.town}),
-        "items": list(session.execute(select(ServiceItem.code, ServiceItem.name)
-                                      .where(ServiceItem.status == "active").order_by(ServiceItem.code))),
+        "items": list(
+            session.execute(
+                select(ServiceItem.code, ServiceItem.name)
+                .where(ServiceItem.status == "active")
+                .order_by(ServiceItem.code)
+            )
+        ),
         "intents": INTENT,
-        "coordinators": list(session.scalars(select(User).where(User.active.is_(True),
-                                                                 User.role != Role.handler)
-                                             .order_by(User.username))),
+        "coordinators": list(
+            session.scalars(
+                select(User).where(User.active.is_(True), User.role != Role.handler).order_by(User.username)
+            )
+        ),
     }
 
 
@@ -101,12 +121,21 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
         confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
         hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
         context = {
-            "d": detail, "case": case, "rules": RULES, "actions": set(detail.actions),
-            "return_reasons": RETURN_REASON_LABELS, "kind_labels": KIND_LABELS,
+            "d": detail,
+            "case": case,
+            "rules": RULES,
+            "actions": set(detail.actions),
+            "return_reasons": RETURN_REASON_LABELS,
+            "kind_labels": KIND_LABELS,
             "home_kinds": [k for k in AppointmentKind if k != AppointmentKind.window],
-            "confirmable": confirmable, "shown": [a for a in RULES if a in detail.actions and a not in hidden],
-            "slots": slots, "slot_site": slot_site, "slot_day": day, "china": CHINA,
-            "routing": case.routing or [], "kb_matches": case.kb_matches or [],
+            "confirmable": confirmable,
+            "shown": [a for a in RULES if a in detail.actions and a not in hidden],
+            "slots": slots,
+            "slot_site": slot_site,
+            "slot_day": day,
+            "china": CHINA,
+            "routing": case.routing or [],
+            "kb_matches": case.kb_matches or [],
             "utterances": list(case.call.utterances) if case.call else [],
             **reference_data(session),
         }

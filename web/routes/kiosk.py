@@ -47,8 +47,13 @@ def kiosk_id(request: Request) -> str:
 
 
 def _summary(item: ServiceItem) -> dict:
-    return {"code": item.code, "name": item.name, "zone": item.zone, "time_limit_days": item.time_limit_days,
-            "fee": item.fee}
+    return {
+        "code": item.code,
+        "name": item.name,
+        "zone": item.zone,
+        "time_limit_days": item.time_limit_days,
+        "fee": item.fee,
+    }
 
 
 @router.get("/items")
@@ -58,8 +63,12 @@ def items(request: Request, q: str = "", zone: str = "") -> dict:
     with request.app.state.ctx.session_factory() as session:
         if q.strip():
             hits = service_index(request.app).search(q.strip()[:100], k=MAX_ITEMS)
-            by_code = {i.code: i for i in session.scalars(select(ServiceItem).where(
-                ServiceItem.code.in_([h.code for h in hits])))}
+            by_code = {
+                i.code: i
+                for i in session.scalars(
+                    select(ServiceItem).where(ServiceItem.code.in_([h.code for h in hits]))
+                )
+            }
             found = [by_code[h.code] for h in hits if h.code in by_code]
         else:
             query = select(ServiceItem).where(ServiceItem.status == ItemStatus.active)
@@ -74,12 +83,19 @@ def items(request: Request, q: str = "", zone: str = "") -> dict:
 def item(request: Request, code: str) -> dict:
     kiosk_id(request)
     with request.app.state.ctx.session_factory() as session:
-        found = session.scalar(select(ServiceItem).where(ServiceItem.code == code,
-                                                         ServiceItem.status == ItemStatus.active))
+        found = session.scalar(
+            select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == ItemStatus.active)
+        )
         if found is None:
             raise WebError("not_found", f"服务事项 {code} 不存在或已停止办理。")
-        return {**_summary(found), "department": found.department.name, "materials": found.materials,
-                "steps": found.steps, "channels": found.channels, "answer": found.answer}
+        return {
+            **_summary(found),
+            "department": found.department.name,
+            "materials": found.materials,
+            "steps": found.steps,
+            "channels": found.channels,
+            "answer": found.answer,
+        }
 
 
 @router.post("/contacts", status_code=201)
@@ -90,9 +106,17 @@ def contacts(request: Request, body: ContactIn) -> dict:
     if not re.fullmatch(r"[A-Za-z0-9_.:-]+", body.request_id):
         raise WebError("invalid_input", "request_id 只能包含字母、数字和 _ . : -。")
     ctx = request.app.state.ctx
-    contact = Contact(channel=Channel.kiosk, source_ref=f"kiosk:{kiosk}:{body.request_id}",
-                      text=citizen_text(body.town, body.text), citizen_phone=clean_phone(body.phone),
-                      citizen_name=body.name.strip() or None)
+    contact = Contact(
+        channel=Channel.kiosk,
+        source_ref=f"kiosk:{kiosk}:{body.request_id}",
+        text=citizen_text(body.town, body.text),
+        citizen_phone=clean_phone(body.phone),
+        citizen_name=body.name.strip() or None,
+    )
     case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
-    return {"tracking_code": case.tracking_code, "status": case.status.value,
-            "track_url": "/track", "message": "已受理。凭工单编号和电话后四位可查询办理进度。"}
+    return {
+        "tracking_code": case.tracking_code,
+        "status": case.status.value,
+        "track_url": "/track",
+        "message": "已受理。凭工单编号和电话后四位可查询办理进度。",
+    }

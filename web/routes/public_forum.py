@@ -27,8 +27,12 @@ PER_PAGE = 20
 
 
 def _published():
-    return (Case.channel == Channel.forum, Case.replied_at.is_not(None), Case.reply != "",
-            Case.status != CaseStatus.merged)
+    return (
+        Case.channel == Channel.forum,
+        Case.replied_at.is_not(None),
+        Case.reply != "",
+        Case.status != CaseStatus.merged,
+    )
 
 
 @router.get("/forum")
@@ -37,18 +41,35 @@ def forum(request: Request, page: int = 1):
     page = max(page, 1)
     with request.app.state.ctx.session_factory() as session:
         total = session.scalar(select(func.count()).select_from(Case).where(*_published())) or 0
-        posts = list(session.scalars(select(Case).where(*_published()).order_by(Case.replied_at.desc())
-                                     .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-        return form_page(request, "forum.html", {"posts": posts, "page": page,
-                                                 "pages": max(1, -(-total // PER_PAGE)), "total": total},
-                         session=session)
+        posts = list(
+            session.scalars(
+                select(Case)
+                .where(*_published())
+                .order_by(Case.replied_at.desc())
+                .limit(PER_PAGE)
+                .offset((page - 1) * PER_PAGE)
+            )
+        )
+        return form_page(
+            request,
+            "forum.html",
+            {"posts": posts, "page": page, "pages": max(1, -(-total // PER_PAGE)), "total": total},
+            session=session,
+        )
 
 
 @router.post("/forum")
 @public
-def new_post(request: Request, title: str = Form(""), name: str = Form(""), phone: str = Form(""),
-             town: str = Form(""), text: str = Form(""), submission_id: str = Form(""),
-             form_token: str = Form("")):
+def new_post(
+    request: Request,
+    title: str = Form(""),
+    name: str = Form(""),
+    phone: str = Form(""),
+    town: str = Form(""),
+    text: str = Form(""),
+    submission_id: str = Form(""),
+    form_token: str = Form(""),
+):
     check_form_token(request, form_token)
     values = {"title": title, "name": name, "phone": phone, "town": town, "text": text}
     try:
@@ -56,16 +77,32 @@ def new_post(request: Request, title: str = Form(""), name: str = Form(""), phon
             raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
         if not title.strip():
             raise WebError("invalid_input", "请填写帖子标题。")
-        contact = Contact(channel=Channel.forum, source_ref=f"forum:{submission_id}",
-                          text=citizen_text(town, text), title=title.strip()[:100],
-                          citizen_phone=clean_phone(phone), citizen_name=name.strip()[:64] or None)
+        contact = Contact(
+            channel=Channel.forum,
+            source_ref=f"forum:{submission_id}",
+            text=citizen_text(town, text),
+            title=title.strip()[:100],
+            citizen_phone=clean_phone(phone),
+            citizen_name=name.strip()[:64] or None,
+        )
         require_text(text)
         request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
         ctx = request.app.state.ctx
         case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
-        return form_page(request, "forum.html", {"error": getattr(exc, "message", str(exc)), "values": values,
-                                                 "posts": [], "page": 1, "pages": 1, "total": 0,
-                                                 "compose": True}, status)
+        return form_page(
+            request,
+            "forum.html",
+            {
+                "error": getattr(exc, "message", str(exc)),
+                "values": values,
+                "posts": [],
+                "page": 1,
+                "pages": 1,
+                "total": 0,
+                "compose": True,
+            },
+            status,
+        )
     return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "forum"})

@@ -1,4 +1,4 @@
-"""Pages for citizens, no login: the web form (网上诉求), case tracking, and the service-item guide (办事指南).
+"""Pages for citizens, no login: the web form (网上诉求), case tracking, the service guide (办事指南).
 
 Forms carry a token bound to a cookie (web.public_guard) and submissions are rate-limited per IP. The web
 form goes through hotline.calls.text_contacts.submit_text_contact, the same analysis as phone calls; the
@@ -45,7 +45,9 @@ def service_index(app):
 
 
 def towns(session) -> list[str]:
-    return sorted(set(session.scalars(select(Site.town).where(Site.town.is_not(None), Site.active.is_(True)))))
+    return sorted(
+        set(session.scalars(select(Site.town).where(Site.town.is_not(None), Site.active.is_(True))))
+    )
 
 
 def clean_phone(raw: str) -> str:
@@ -71,8 +73,14 @@ def form_page(request: Request, template: str, context: dict, status_code: int =
         with request.app.state.ctx.session_factory() as own:
             return form_page(request, template, context, status_code, own)
     token, fresh = form_token(request)
-    context = {"towns": towns(session), "form_token": token, "form_field": FORM_FIELD,
-               "submission_id": uuid.uuid4().hex, "values": {}, **context}
+    context = {
+        "towns": towns(session),
+        "form_token": token,
+        "form_field": FORM_FIELD,
+        "submission_id": uuid.uuid4().hex,
+        "values": {},
+        **context,
+    }
     return set_form_cookie(request, render(request, template, context, status_code), fresh)
 
 
@@ -84,23 +92,39 @@ def submit_form(request: Request):
 
 @router.post("/public/submit")
 @public
-def submit(request: Request, name: str = Form(""), phone: str = Form(""), town: str = Form(""),
-           text: str = Form(""), submission_id: str = Form(""), form_token: str = Form("")):
+def submit(
+    request: Request,
+    name: str = Form(""),
+    phone: str = Form(""),
+    town: str = Form(""),
+    text: str = Form(""),
+    submission_id: str = Form(""),
+    form_token: str = Form(""),
+):
     check_form_token(request, form_token)
     values = {"name": name, "phone": phone, "town": town, "text": text}
     try:
         if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
             raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
-        contact = Contact(channel=Channel.web, source_ref=f"web:{submission_id}", text=citizen_text(town, text),
-                          citizen_phone=clean_phone(phone), citizen_name=name.strip()[:64] or None)
+        contact = Contact(
+            channel=Channel.web,
+            source_ref=f"web:{submission_id}",
+            text=citizen_text(town, text),
+            citizen_phone=clean_phone(phone),
+            citizen_name=name.strip()[:64] or None,
+        )
         require_text(text)
         request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
         ctx = request.app.state.ctx
         case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
-        return form_page(request, "public_submit.html", {"error": getattr(exc, "message", str(exc)),
-                                                         "values": values}, status)
+        return form_page(
+            request,
+            "public_submit.html",
+            {"error": getattr(exc, "message", str(exc)), "values": values},
+            status,
+        )
     return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "web"})
 
 
@@ -119,8 +143,12 @@ def track(request: Request, code: str = Form(""), last4: str = Form(""), form_to
         with unit_of_work(request.app.state.ctx.session_factory) as session:  # the look-up is audited
             view = track_case(session, tracking_code=code, phone_last4=last4, ip=client_ip(request))
     except (CaseError, WebError) as exc:
-        return form_page(request, "track.html", {"error": exc.message, "values": {"code": code}},
-                         422 if exc.code == "invalid_input" else 404 if exc.code == "not_found" else 429)
+        return form_page(
+            request,
+            "track.html",
+            {"error": exc.message, "values": {"code": code}},
+            422 if exc.code == "invalid_input" else 404 if exc.code == "not_found" else 429,
+        )
     return form_page(request, "track.html", {"view": view, "values": {"code": code}})
 
 
@@ -145,17 +173,29 @@ def guide(request: Request, q: str = "", zone: str = ""):
         grouped: dict[str, list[ServiceItem]] = {}
         for item in items:
             grouped.setdefault(item.zone, []).append(item)
-        return render(request, "guide.html", {"q": q, "zone": zone, "zones": zone_names(), "grouped": grouped,
-                                              "searched": bool(q), "count": len(items)})
+        return render(
+            request,
+            "guide.html",
+            {
+                "q": q,
+                "zone": zone,
+                "zones": zone_names(),
+                "grouped": grouped,
+                "searched": bool(q),
+                "count": len(items),
+            },
+        )
 
 
 @router.get("/guide/items/{code}")
 @public
 def guide_item(request: Request, code: str):
     with request.app.state.ctx.session_factory() as session:
-        item = session.scalar(select(ServiceItem).where(ServiceItem.code == code,
-                                                        ServiceItem.status == ItemStatus.active))
+        item = session.scalar(
+            select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == ItemStatus.active)
+        )
         if item is None:
             raise WebError("not_found", "该服务事项不存在或已停止办理。")
-        return render(request, "guide_item.html", {"item": item, "zones": zone_names(),
-                                                   "department": item.department})
+        return render(
+            request, "guide_item.html", {"item": item, "zones": zone_names(), "department": item.department}
+        )
