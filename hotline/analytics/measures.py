@@ -6,7 +6,8 @@ Definitions (shown verbatim in the UI):
 - 办结率 (resolution rate) = cases closed within their time limit / closed cases.
 - 满意率 = cases whose callback answer was 满意 or 基本满意 / cases with a callback answer.
 - 按时办结率 (on-time rate) = cases closed by their due time / cases whose due time has passed.
-- 回访覆盖率 = closed cases with a callback (any outcome) / closed cases.
+- 回访覆盖率 = closed cases with a callback dialled (answered, or given up after the attempts) / closed cases.
+Callbacks come from the callbacks table (one row per closure; result 满意/基本满意/不满意).
 """
 
 from __future__ import annotations
@@ -15,36 +16,61 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from hotline.analytics.sql_time import SqlTime
-from hotline.models import Case, CaseEvent, CaseStatus, Intent
+from hotline.models import Callback, CallbackResult, CallbackState, Case, CaseEvent, CaseStatus, Intent
 
 RESPONSE_LIMIT_HOURS = 24
 RESPONSE_STATUSES = (CaseStatus.signed.value, CaseStatus.answered.value)
 CLOSED_STATUSES = (CaseStatus.answered, CaseStatus.closed, CaseStatus.callback_done, CaseStatus.archived)
-CALLBACK_ACTION = "callback"  # CaseEvent.action of a satisfaction callback; details.satisfaction = outcome
-SATISFIED = ("satisfied", "basically_satisfied")
+SATISFIED = (CallbackResult.satisfied, CallbackResult.basically_satisfied)
+CALLBACK_REACHED = (CallbackState.done, CallbackState.failed)  # dialled (answered or given up)
 
 
 def event_facts(flt_where) -> Subquery:
-    """One row per case of the filter with what its timeline says: first response, callback outcomes.
+    """One row per case of the filter with its first response (签收/直接答复) from the timeline and its
+    satisfaction callbacks (the callbacks table): attempted, answered, satisfied.
 
-    One grouped pass over the cases' events replaces a correlated subquery per case and figure.
+    One grouped pass over the cases' events and callbacks replaces a correlated subquery per case and figure.
     """
-    outcome = CaseEvent.details["satisfaction"].as_string()
-    is_callback = CaseEvent.action == CALLBACK_ACTION
-    return (
-        select(
-            CaseEvent.case_id.label("case_id"),
-            func.min(case((CaseEvent.to_status.in_(RESPONSE_STATUSES), CaseEvent.at))).label("responded_at"),
-            func.max(case((is_callback, 1), else_=0)).label("callback_any"),
-            func.max(case((and_(is_callback, outcome.is_not(None)), 1), else_=0)).label("callback_answered"),
-            func.max(case((and_(is_callback, outcome.in_(SATISFIED)), 1), else_=0)).label("satisfied"),
-        )
-        .where(CaseEvent.case_id.in_(select(Case.id).where(flt_where)),
-               or_(CaseEvent.to_status.in_(RESPONSE_STATUSES), is_callback))
+    in_filter = select(Case.id).where(flt_where)
+    responses = (
+        select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("responded_at"),
+               literal(0).label("callback_any"), literal(0).label("callback_answered"),
+               literal(0).label("satisfied"))
+        .where(CaseEvent.case_id.in_(in_filter), CaseEvent.to_status.in_(RESPONSE_STATUSES))
         .group_by(CaseEvent.case_id)
+    )
+    attempted = or_(Callback.state.in_(CALLBACK_REACHED), Callback.attempts > 0, Callback.result.is_not(None))
+    callbacks = (
+        select(Callback.case_id.label("case_id"), null().label("responded_at"),
+               func.max(case((attempted, 1), else_=0)).label("callback_any"),
+               func.max(case((Callback.result.is_not(None), 1), else_=0)).label("callback_answered"),
+               func.max(case((Callback.result.in_(SATISFIED), 1), else_=0)).label("satisfied"))
+        .where(Callback.case_id.in_(in_filter))
+        .group_by(Callback.case_id)
+    )
+    both = union_all(responses, callbacks).subquery("facts_parts")
+    return (
+        select(both.c.case_id, func.min(both.c.responded_at).label("responded_at"),
+               func.max(both.c.callback_any).label("callback_any"),
+               func.max(both.c.callback_answered).label("callback_answered"),
+               func.max(both.c.satisfied).label("satisfied"))
+        .group_by(both.c.case_id)
         .subquery("facts")
     )
 
@@ -118,7 +144,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
             lambda ctx: and_(_due(ctx), _closed(), Case.closed_at <= Case.due_at)),
     Measure("overdue", "逾期", "已到期工单中未在期限内办结的（含仍未办结的）。",
             lambda ctx: and_(_due(ctx), not_(and_(_closed(), Case.closed_at <= Case.due_at)))),
-    Measure("callback_any", "已回访", "已办结且有回访记录（任何结果，含未接通）的工单。",
+    Measure("callback_any", "已回访", "已办结且已回访（已拨打：有评价，或多次未接通后结束）的工单。",
             lambda ctx: and_(_not_merged(), _closed(), _flag(ctx, "callback_any")), True),
     Measure("callback_answered", "回访有评价", "回访中群众给出满意度评价的工单。",
             lambda ctx: and_(_not_merged(), _flag(ctx, "callback_answered")), True),
@@ -151,7 +177,7 @@ RATES: tuple[Rate, ...] = (
     Rate("on_time_rate", "按时办结率", "on_time", "due",
          "办理期限已到的工单中按时办结的工单数 ÷ 办理期限已到的工单数（含逾期未办结）。"),
     Rate("callback_coverage", "回访覆盖率", "callback_any", "closed",
-         "有回访记录的已办结工单数 ÷ 已办结工单数。"),
+         "已回访（已拨打）的已办结工单数 ÷ 已办结工单数。"),
 )
 
 

@@ -5,7 +5,7 @@ figure whose filter and breakdown fit in one grouping reads the rollup; anything
 filter, hour grain, mixed dimensions) is counted from the cases directly. Rollup rows are computed with
 the same measure definitions as the direct queries, at the refresh time (``computed_at``), and a refresh
 rebuilds every day that may have changed since the last one:
-- days of cases with new timeline events (event id above the watermark) or an updated row,
+- days of cases with new timeline events (event id above the watermark), an updated row or callback,
 - days whose cases may have left their response window or passed their due time since the last refresh.
 """
 
@@ -27,7 +27,7 @@ from hotline.analytics.measures import (
     count_columns,
 )
 from hotline.analytics.sql_time import SqlTime
-from hotline.models import Call, Case, CaseEvent, CaseRollup
+from hotline.models import Call, Callback, Case, CaseEvent, CaseRollup
 from hotline.models.analytics import ROLLUP_MEASURES
 
 GROUPINGS = {"itc": ("intent", "town", "channel"), "di": ("department", "intent"), "s": ("service_item",)}
@@ -71,9 +71,11 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
     else:
         last = current.computed_at
         changed_ids = select(CaseEvent.case_id).where(CaseEvent.id > current.event_watermark)
+        called_back = select(Callback.case_id).where(Callback.updated_at > last)
         window = last - timedelta(hours=RESPONSE_LIMIT_HOURS + 1)
         days = set(session.scalars(select(day).distinct().where(or_(
-            Case.id.in_(changed_ids), Case.created_at >= window, Case.updated_at > last,
+            Case.id.in_(changed_ids), Case.id.in_(called_back), Case.created_at >= window,
+            Case.updated_at > last,
             and_(Case.due_at > last, Case.due_at <= now)))))
     written = 0
     for start, end in _ranges(sorted(date.fromisoformat(d) for d in days if d)):

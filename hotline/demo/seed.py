@@ -3,7 +3,7 @@
 Rows go in with Core bulk inserts (executemany / insertmanyvalues) in batches, each batch its own
 transaction, so a million cases load in minutes and a stopped run keeps what it wrote. Each case gets a
 realistic timeline (accept → answer on the call, or dispatch → sign → close), callbacks with a satisfaction
-outcome (CaseEvent action "callback"; the callbacks package's own tables are not used yet), and phone cases
+outcome (rows in the callbacks table, as the callback scheduler writes them), and phone cases
 get a call with a two-utterance transcript.
 """
 
@@ -18,7 +18,17 @@ import numpy as np
 from sqlalchemy import Engine, func, insert, select, text
 
 from hotline.demo.texts import CONTACT_PHRASES, TOPICS, spoken_digits
-from hotline.models import Call, Case, CaseEvent, Department, ServiceItem, Site, SiteLevel, Utterance
+from hotline.models import (
+    Call,
+    Callback,
+    Case,
+    CaseEvent,
+    Department,
+    ServiceItem,
+    Site,
+    SiteLevel,
+    Utterance,
+)
 
 DAY_S = 86400
 HOUR_WEIGHTS = np.array([1, 1, 1, 1, 1, 2, 4, 10, 22, 30, 30, 26, 14, 16, 26, 28, 26, 20, 12, 9, 7, 5, 3, 2],
@@ -29,7 +39,7 @@ INTENT_P = [0.55, 0.2, 0.15, 0.07, 0.03]
 CHANNELS = ["phone", "web", "forum", "kiosk"]
 CHANNEL_P = [0.7, 0.15, 0.1, 0.05]
 INTENT_LIMIT_DAYS = {"consultation": 1, "appointment": 3, "complaint": 5, "suggestion": 10, None: 5}
-SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied", None]
+SATISFACTION = ["satisfied", "basically_satisfied", "unsatisfied", None]
 SATISFACTION_P = [0.78, 0.12, 0.06, 0.04]
 
 
@@ -86,6 +96,8 @@ def seed_demo_cases(engine: Engine, *, cases: int, days: int = 365, seed: int = 
             conn.execute(insert(CaseEvent), rows.events)
             if rows.utterances:
                 conn.execute(insert(Utterance), rows.utterances)
+            if rows.callbacks:
+                conn.execute(insert(Callback), rows.callbacks)
         done += n
         report.cases += n
         report.events += len(rows.events)
@@ -124,6 +136,7 @@ class _Batch:
         self.events: list[dict] = []
         self.calls: list[dict] = []
         self.utterances: list[dict] = []
+        self.callbacks: list[dict] = []
 
     def build(self, n: int) -> _Batch:
         rng = self.rng
@@ -219,9 +232,18 @@ class _Batch:
             return
         outcome = SATISFACTION[int(rng.choice(len(SATISFACTION), p=SATISFACTION_P))]
         if outcome is not None:
+            self._event(case["id"], at, "callback", case["status"], "callback_done",
+                        details={"result": outcome})
             case["status"] = "callback_done"
-        self._event(case["id"], at, "callback", case["status"], case["status"],
-                    details={"satisfaction": outcome, "outcome": "answered" if outcome else "no_answer"})
+        self.callbacks.append({
+            "case_id": case["id"], "case_closed_at": closed, "state": "done" if outcome else "failed",
+            "due_at": closed + timedelta(hours=20), "deadline_at": closed + timedelta(hours=72),
+            "attempts": 1 if outcome else 3, "last_outcome": "answered" if outcome else "no_answer",
+            "phone": case["citizen_phone"], "language": "zh", "department_id": case["department_id"],
+            "result": outcome, "answered_via": "phone" if outcome else None,
+            "answered_at": at if outcome else None, "note": "", "verdict_note": "",
+            "created_at": closed, "updated_at": at,
+        })
 
     def _event(self, case_id: int, at: datetime, action: str, from_status: str | None, to_status: str,
                details: dict | None = None) -> None:

@@ -41,17 +41,24 @@ def _raw(engine, flt: CaseFilter) -> list[dict]:
             "closed_at, due_at, dispatched_at FROM cases WHERE created_at >= :lo AND created_at < :hi"),
             {"lo": low, "hi": high})]
         events = conn.execute(text(
-            "SELECT case_id, at, action, to_status, details FROM case_events WHERE case_id IN "
+            "SELECT case_id, at, to_status FROM case_events WHERE case_id IN "
+            "(SELECT id FROM cases WHERE created_at >= :lo AND created_at < :hi)"),
+            {"lo": low, "hi": high}).all()
+        callbacks = conn.execute(text(
+            "SELECT case_id, state, attempts, result FROM callbacks WHERE case_id IN "
             "(SELECT id FROM cases WHERE created_at >= :lo AND created_at < :hi)"),
             {"lo": low, "hi": high}).all()
     by_case: dict[int, list] = {}
     for ev in events:
-        details = ev.details if isinstance(ev.details, dict) else __import__("json").loads(ev.details or "{}")
-        by_case.setdefault(ev.case_id, []).append((_utc(ev.at), ev.action, ev.to_status, details or {}))
+        by_case.setdefault(ev.case_id, []).append((_utc(ev.at), ev.to_status))
+    callbacks_of: dict[int, list] = {}
+    for cb in callbacks:
+        callbacks_of.setdefault(cb.case_id, []).append(cb)
     for c in cases:
         for key in ("created_at", "closed_at", "due_at", "dispatched_at"):
             c[key] = _utc(c[key])
         c["events"] = by_case.get(c["id"], [])
+        c["callbacks"] = callbacks_of.get(c["id"], [])
     return cases
 
 
@@ -60,7 +67,7 @@ def _expected(c: dict, now: datetime) -> set[str]:
     out = {"all"}
     if c["status"] == "merged":
         return out
-    responses = [at for at, _a, to, _d in c["events"] if to in ("signed", "answered")]
+    responses = [at for at, to in c["events"] if to in ("signed", "answered")]
     first = min(responses) if responses else None
     closed = c["status"] in CLOSED and c["closed_at"] is not None
     if first is not None or c["created_at"] <= now - timedelta(hours=24):
@@ -78,12 +85,13 @@ def _expected(c: dict, now: datetime) -> set[str]:
     if c["due_at"] is not None and c["due_at"] <= now:
         out.add("due")
         out.add("on_time" if closed and c["closed_at"] <= c["due_at"] else "overdue")
-    callbacks = [d for _at, a, _to, d in c["events"] if a == "callback"]
-    if closed and callbacks:
+    dialled = [cb for cb in c["callbacks"]
+               if cb.state in ("done", "failed") or cb.attempts > 0 or cb.result is not None]
+    if closed and dialled:
         out.add("callback_any")
-    if any(d.get("satisfaction") is not None for d in callbacks):
+    if any(cb.result is not None for cb in c["callbacks"]):
         out.add("callback_answered")
-    if any(d.get("satisfaction") in SATISFIED for d in callbacks):
+    if any(cb.result in SATISFIED for cb in c["callbacks"]):
         out.add("satisfied")
     if c["intent"] == "consultation":
         if c["dispatched_at"] is None and c["status"] in CLOSED:

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 from hotline.analytics import figures, rollups
 from hotline.analytics.filters import CaseFilter
 from hotline.demo.seed import seed_demo_cases
-from hotline.models import Case, CaseEvent, CaseStatus, Channel, Intent
+from hotline.models import (
+    Callback,
+    CallbackResult,
+    CallbackState,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    Intent,
+)
 
 NOW = datetime(2026, 3, 20, 4, 30, tzinfo=UTC)
 RANGE = dict(start=date(2026, 1, 20), end=date(2026, 3, 20))
@@ -58,15 +67,19 @@ def test_rollups_match_direct_counts_full_and_incremental(fresh_engine):
 
         # the timeline moves on: an old case gets a callback, an open case closes, a new case arrives
         later = NOW + timedelta(hours=30)
-        old = session.scalar(select(Case).where(Case.status == CaseStatus.closed, Case.created_at < NOW - timedelta(
-            days=30)).order_by(Case.id).limit(1))
-        session.add(CaseEvent(case_id=old.id, at=later, actor="cb", action="callback", to_status="callback_done",
-                              details={"satisfaction": "dissatisfied"}))
-        open_case = session.scalar(select(Case).where(Case.status == CaseStatus.handling).order_by(Case.id).limit(1))
+        old = session.scalar(select(Case).where(Case.status == CaseStatus.closed,
+                                                Case.created_at < NOW - timedelta(days=30))
+                             .order_by(Case.id).limit(1))
+        session.add(Callback(case_id=old.id, case_closed_at=later - timedelta(days=1),
+                             state=CallbackState.done, due_at=later, deadline_at=later, attempts=1,
+                             result=CallbackResult.unsatisfied, answered_at=later))
+        open_case = session.scalar(
+            select(Case).where(Case.status == CaseStatus.handling).order_by(Case.id).limit(1))
         open_case.status, open_case.closed_at = CaseStatus.closed, later
         session.add(CaseEvent(case_id=open_case.id, at=later, actor="h", action="close", to_status="closed"))
-        session.add(Case(tracking_code="T-NEW", source_ref="t:new", channel=Channel.web, status=CaseStatus.accepted,
-                         title="新", content="新工单", intent=Intent.complaint, town="城川镇",
+        session.add(Case(tracking_code="T-NEW", source_ref="t:new", channel=Channel.web,
+                         status=CaseStatus.accepted, title="新", content="新工单", intent=Intent.complaint,
+                         town="城川镇",
                          created_at=NOW + timedelta(hours=1)))
         session.commit()
         before = rollups.state(session).computed_at
