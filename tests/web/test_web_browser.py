@@ -175,6 +175,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             pipeline.on_call_ended("call-1", summary("call-1"))
             link = card.locator("a.confirm-case")
             expect(link).to_be_visible(timeout=20000)
+            expect(page.locator("#recent-cases tr.new-case")).to_have_count(1)  # case.created arrived too
             link.click()
             page.wait_for_load_state()
             expect(page.locator("#intake")).to_be_visible()

@@ -101,6 +101,21 @@
     node.querySelector(".partial").textContent = "";
   });
   on("call.analysis", (d) => showAnalysis(card(d.call_id), d));
+  const CHANNEL = { phone: "电话", web: "网站", forum: "百姓论坛", kiosk: "自助终端" };
+  on("case.created", (d) => {  // a new case from any channel appears at the top of the recent list
+    const body = document.querySelector("#recent-cases tbody");
+    if (!body) return;
+    const empty = body.querySelector(".empty");
+    if (empty) empty.closest("tr").remove();
+    const row = el("tr", "new-case");
+    const link = el("a", "", d.tracking_code);
+    link.href = "/cases/" + encodeURIComponent(d.case_id);
+    const first = el("td");
+    first.appendChild(link);
+    row.append(first, el("td", "", "刚刚"), el("td", "", CHANNEL[d.channel] || d.channel),
+      el("td", "", "—"), el("td", "muted", "新工单，点击编号查看"), el("td", "", "—"), el("td", "", "已受理"));
+    body.prepend(row);
+  });
   on("call.ended", (d) => {
     const node = card(d.call_id);
     node.classList.add("ended");
