@@ -107,6 +107,23 @@ def test_agent_confirms_with_corrections_then_handler_works_the_case_to_closure(
         follow_redirects=False,
     )
     assert decided.status_code == 303 and _case(web_engine, case_id).due_at > due_before
+    assert act(handler, case_id, "request_extension", days="5", reason="再等等").status_code == 303
+    with Session(web_engine) as session:
+        second = session.scalar(
+            select(CaseExtension).where(CaseExtension.case_id == case_id, CaseExtension.id != ext.id)
+        )
+    no_reason = supervisor.post(
+        f"/extensions/{second.id}/decide", data={"csrf_token": csrf_of(supervisor), "approve": "0"}
+    )
+    assert no_reason.status_code == 422 and "不予延期的理由" in no_reason.text
+    due_after_first = _case(web_engine, case_id).due_at
+    supervisor.post(
+        f"/extensions/{second.id}/decide",
+        data={"csrf_token": csrf_of(supervisor), "approve": "0", "note": "理由不充分"},
+    )
+    with Session(web_engine) as session:
+        assert session.get(CaseExtension, second.id).status.value == "rejected"
+    assert _case(web_engine, case_id).due_at == due_after_first
     assert act(handler, case_id, "suspend", note="等待群众提供身份证复印件").status_code == 303
     assert _case(web_engine, case_id).status.value == "suspended"
     assert act(handler, case_id, "resume").status_code == 303
@@ -180,7 +197,8 @@ def test_return_redispatch_answer_merge_archive_and_co_handling(client, web_engi
     assert _case(web_engine, duplicate).merged_into_id == returned
 
     co_case = new_case(client.app, "小区门口道路破损，涉及多个部门")
-    coordinator = signed_in(supervisor.new_browser(), web_engine, Role.agent)
+    coordinator_browser = supervisor.new_browser()
+    coordinator = signed_in(coordinator_browser, web_engine, Role.agent)
     with Session(web_engine) as session:
         from hotline.models import User
 
@@ -192,16 +210,23 @@ def test_return_redispatch_answer_merge_archive_and_co_handling(client, web_engi
         "coordinator_id": str(coordinator_id),
     }
     assert agent.post(f"/cases/{co_case}/dispatch", data=form, follow_redirects=False).status_code == 303
+    owner = agent.new_browser()
+    signed_in(owner, web_engine, Role.handler, department="zzb")
+    for action, fields in (("sign", {}), ("start", {}), ("reply", {"reply": "组织部已牵头修复。"})):
+        assert act(owner, co_case, action, **fields).status_code == 303
+    pending = act(agent, co_case, "close")
+    assert pending.status_code == 409 and "尚未答复" in pending.text and "旗委宣传部" in pending.text
     co_handler = agent.new_browser()
     signed_in(co_handler, web_engine, Role.handler, department="xcb")
     assert "协办答复" in co_handler.get(f"/cases/{co_case}").text
     assert act(co_handler, co_case, "co_reply", reply="宣传部已配合完成。").status_code == 303
-    owner = agent.new_browser()
-    signed_in(owner, web_engine, Role.handler, department="zzb")
-    assert act(owner, co_case, "sign").status_code == 303
-    assert (
-        act(agent, co_case, "coordinator_close", note="中转办办结").status_code == 403
-    )  # not the coordinator
+    assert act(co_handler, co_case, "co_reply", reply="再答一次").status_code == 403  # replied already
+    not_coordinator = act(agent, co_case, "coordinator_close", note="中转办办结")
+    assert not_coordinator.status_code == 403
+    assert act(coordinator_browser, co_case, "coordinator_close", note="").status_code == 422  # note required
+    assert act(coordinator_browser, co_case, "coordinator_close", note="中转办办结").status_code == 303
+    assert _case(web_engine, co_case).status.value == "closed"
+    assert "宣传部已配合完成。" in agent.get(f"/cases/{co_case}").text
 
 
 def test_appointments_from_the_case_page_show_on_the_tracking_page(client, web_engine):
