@@ -11,10 +11,10 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
-from hotline.accounts.timestamps import as_utc, china_tz
 from hotline.analytics.case_list import EXPORT_COLUMNS
+from hotline.analytics.filters import CHINA
 from hotline.privacy.unmasking import masked_row
 
 BOM = "\ufeff"
@@ -32,7 +32,9 @@ def display_row(row: dict, labels: Labels, *, unmask: bool) -> list[str | int]:
     for key, _title in EXPORT_COLUMNS:
         value = row.get(key)
         if isinstance(value, datetime):
-            value = as_utc(value).astimezone(china_tz()).strftime("%Y-%m-%d %H:%M:%S")
+            if value.tzinfo is None:  # SQLite hands back naive UTC
+                value = value.replace(tzinfo=UTC)
+            value = value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
         elif value is None:
             value = ""
         elif key in labels:

@@ -84,13 +84,16 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
 
 
 def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = timedelta(seconds=60)) -> bool:
-    """Refresh and commit when the rollups are older than ``max_age``; skip if another thread is at it."""
+    """Refresh and commit when the rollups are older than ``max_age``; skip if another thread is at it.
+
+    Never builds them from nothing (that can take minutes): `hotline demo refresh-rollups --full` or the
+    scheduled refresh does; until then figures are counted directly."""
     if not _refresh_lock.acquire(blocking=False):
         return False
     try:
         with session_factory() as session:
             at = state(session).computed_at
-            if at is not None and _aware(at) >= now - max_age:
+            if at is None or _aware(at) >= now - max_age:
                 return False
             refresh(session, now=now)
             session.commit()

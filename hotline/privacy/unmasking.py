@@ -16,6 +16,7 @@ UNMASK_ROLES = frozenset({Role.supervisor, Role.admin})
 UNMASK_ACTION = "privacy.unmask"
 # fields of a case row that may carry a phone or ID number
 PERSONAL_FIELDS = ("citizen_phone", "citizen_name", "title", "content", "transcript", "text", "reply")
+_MASKED_FIELDS = tuple(f for f in PERSONAL_FIELDS if f != "citizen_name")
 
 
 class UnmaskForbidden(PermissionError):
@@ -28,8 +29,12 @@ def may_unmask(role: Role | str) -> bool:
 
 def masked_row(row: dict) -> dict:
     """A copy of ``row`` with the personal fields masked (names are kept: they are needed to call back)."""
-    return {k: (mask_text(v) if k in PERSONAL_FIELDS and k != "citizen_name" and isinstance(v, str) else v)
-            for k, v in row.items()}
+    masked = dict(row)
+    for key in _MASKED_FIELDS:
+        value = masked.get(key)
+        if isinstance(value, str):
+            masked[key] = mask_text(value)
+    return masked
 
 
 def record_unmask(session: Session, *, actor: str, role: Role | str, object_type: str, object_id: object,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from hotline.analytics.figures import breakdown
 from hotline.analytics.filters import CaseFilter, FilterError, china_today, parse_filter
 from hotline.analytics.hot_topics import recurring_problems, weekly_topics
 from hotline.models import Department, Site, SiteLevel
@@ -15,6 +16,7 @@ from web.analytics.presenting import filter_url
 
 router = APIRouter()
 TOP_PER_CELL = 5
+TOP_DEPARTMENTS = 8
 
 
 def _week(request: Request) -> date:
@@ -40,11 +42,17 @@ def topics_page(request: Request):
         by_town = [(t, weekly_topics(session, base.with_dimension("town", t), week=week, top=TOP_PER_CELL))
                    for t in towns] if base.town is None else []
         departments = session.execute(select(Department.id, Department.name).order_by(Department.id)).all()
+        busiest = [item for item in breakdown(session, base, "department")
+                   if item["key"] != "none"][:TOP_DEPARTMENTS] if base.department is None else []
+        by_department = [(item["name"] or item["key"], item["key"],
+                          weekly_topics(session, base.with_dimension("department", item["key"]), week=week,
+                                        top=TOP_PER_CELL)) for item in busiest]
         recurring = recurring_problems(session, base, month=week)
     for kw in main.keywords:
         kw["url"] = filter_url(CaseFilter(**{**base.__dict__, "keyword": kw["term"]}), "/analytics/cases")
     return request.app.state.templates.TemplateResponse(request, "analytics/topics.html", {
         "flt": base, "week": week, "main": main, "by_town": by_town, "recurring": recurring,
+        "by_department": by_department,
         "towns": towns, "departments": departments,
         "prev_week": (week - timedelta(weeks=1)).isoformat(),
         "next_week": (week + timedelta(weeks=1)).isoformat(),

@@ -24,13 +24,14 @@ def wallboard_figures(request: Request) -> dict:
         today = today_counts(session, now=now)
         online = agents_online(session, now=now)
     return {
-        "at": now.isoformat(),
+        "at": labels.china_time(now, "%Y-%m-%d %H:%M:%S"),
         "calls_active": len(ctx.live_calls),
         "calls_waiting": int(status.get("calls_waiting", 0)),
         "agents_online": online,
         "online_minutes": ONLINE_MINUTES,
         "today": today,
         "intent_labels": {**labels.INTENT, "none": "未分类"},
+        "intent_order": [*labels.INTENT, "none"],
         "live_calls": [{"call_id": c["call_id"], "started_at": c["started_at"], "language": c["language"],
                         "intent": (c.get("suggestion") or {}).get("intent")}
                        for c in ctx.live_calls.snapshots()],

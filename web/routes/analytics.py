@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from hotline.analytics import rollups
 from hotline.analytics.case_list import Selection, count_cases, iter_cases, page_of_cases
 from hotline.analytics.exports import csv_chunks, xlsx_chunks
 from hotline.analytics.figures import GRAINS
@@ -80,6 +81,7 @@ def dashboard(request: Request, user: CurrentUser = Depends(ANALYSTS)):
     flt = _filter(request)
     grain = _grain(request, flt)
     now = datetime.now(UTC)
+    rollups.refresh_if_stale(request.app.state.ctx.session_factory, now=now)
     with request.app.state.ctx.session_factory() as session:
         data = {
             "summary": presenting.summary_view(session, flt, now=now),

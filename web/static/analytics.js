@@ -71,7 +71,7 @@
   if (data.wallboard) { wallboard(data.wallboard); }
 
   function wallboard(fig) {
-    var keys = Object.keys(fig.intent_labels);
+    var keys = fig.intent_order;
     var c = chart("chart-today", {
       grid: { left: 48, right: 16, top: 16, bottom: 32 },
       xAxis: { type: "category", data: keys.map(function (k) { return fig.intent_labels[k]; }) },
