@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from web.templating import make_templates
 STATIC_DIR = Path(__file__).parent / "static"
 PUBLIC_SUBMISSIONS_PER_10_MIN = 5
 KIOSK_CONTACTS_PER_MIN = 30
+OPTIONAL_ROUTERS = ("analytics", "callbacks")  # other components' pages, included when present
 
 
 def kiosk_keys_from_env() -> frozenset[str]:
@@ -67,10 +69,10 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
     ):
         app.include_router(module.router)
-    try:
-        from web.routes import analytics
-    except ImportError:  # the analytics pages are optional
-        analytics = None
-    if analytics is not None:
-        app.include_router(analytics.router)
+    for name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(f"web.routes.{name}")
+        except ModuleNotFoundError:  # pages of a component that is not installed
+            continue
+        app.include_router(module.router)
     return app
