@@ -32,6 +32,7 @@ from hotline.models import Callback, CallbackState, utcnow
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
 CANDIDATES = 50  # due rows looked at per claim
+SCHEDULE_BATCH = 200
 
 
 def worker_name() -> str:
@@ -59,11 +60,18 @@ class CallbackRunner:
             return load_work_calendar(session)
 
     def schedule(self) -> int:
-        with unit_of_work(self.session_factory) as session:
-            created = schedule_closed_cases(session, policy=self.policy, now=self.now())
-        if created:
-            log.info("scheduled %d callbacks", created)
-        return created
+        """Create the rows of every closure that has none, a batch per transaction."""
+        total = 0
+        while True:
+            with unit_of_work(self.session_factory) as session:
+                created = schedule_closed_cases(session, policy=self.policy, now=self.now(),
+                                                limit=SCHEDULE_BATCH)
+            total += created
+            if created < SCHEDULE_BATCH:
+                break
+        if total:
+            log.info("scheduled %d callbacks", total)
+        return total
 
     def claim_one(self, calendar: WorkCalendar) -> Claim | None | bool:
         """A claim; None when nothing is due; False when a candidate was lost or settled (try again).
@@ -135,7 +143,7 @@ class CallbackRunner:
         while True:
             self.schedule()
             made += self.dial_due()
-            if self.outstanding() == 0:
+            if self.outstanding() == 0 and self.schedule() == 0:
                 return made
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"{self.outstanding()} callbacks still due after {timeout:g} s")
