@@ -200,3 +200,25 @@ def test_production_cookies_are_secure(web_engine, analyzer, tmp_path):
         )
     assert "Secure" in page.headers["set-cookie"]
     assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
+
+
+def test_login_returns_only_to_local_pages(client, web_engine):
+    username = make_user(web_engine, Role.agent)
+    for target, expected in (
+        ("/cases?q=1", "/cases?q=1"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+    ):
+        page = client.new_browser()
+        form = page.get("/login", params={"next": target})
+        response = page.post(
+            "/login",
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "next": target,
+                "form_token": form_token_of(form.text),
+            },
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == expected

@@ -184,7 +184,18 @@ def test_return_redispatch_answer_merge_archive_and_co_handling(client, web_engi
     assert _case(web_engine, returned).department_id == tzb
 
     answered = new_case(client.app, "政务大厅几点下班")
-    assert act(agent, answered, "answer", reply="工作日 18:00 下班。").status_code == 303
+    fetched = agent.post(
+        f"/cases/{answered}/answer",
+        data={"reply": "工作日 18:00 下班。"},
+        headers={"X-CSRF-Token": csrf_of(agent), "accept": "application/json"},
+    )
+    assert fetched.json() == {"ok": True, "case_id": answered, "status": "answered"}
+    again = agent.post(
+        f"/cases/{answered}/answer",
+        data={"reply": "x"},
+        headers={"X-CSRF-Token": csrf_of(agent), "accept": "application/json"},
+    )
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
     assert _case(web_engine, answered).status.value == "answered"
     supervisor = agent.new_browser()
     signed_in(supervisor, web_engine, Role.supervisor)
