@@ -177,7 +177,8 @@ def test_return_redispatch_answer_merge_archive_and_co_handling(client, web_engi
     invalid = act(handler, returned, "return", reason="other")
     assert invalid.status_code == 422 and "退单说明" in invalid.text
     assert act(handler, returned, "return", reason="not_our_remit").status_code == 303
-    assert _case(web_engine, returned).tracking_code in agent.get("/returned").text
+    queue = agent.get("/returned").text
+    assert _case(web_engine, returned).tracking_code in queue and "非本单位职责" in queue
     assert act(agent, returned, "redispatch", department_id=str(zzb)).status_code == 409  # returned: dispatch
     assert act(agent, returned, "dispatch", department_id=str(zzb)).status_code == 303
     assert act(agent, returned, "redispatch", department_id=str(tzb)).status_code == 303

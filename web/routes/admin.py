@@ -14,6 +14,7 @@ from hotline.cases.working_days import CHINA
 from hotline.db import unit_of_work
 from hotline.models import Department, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.labels import china_time
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -50,6 +51,7 @@ def _users_page(request: Request, session, **extra):
             "sites": list(session.scalars(select(Site).order_by(Site.name))),
             "department_names": dict(session.execute(select(Department.id, Department.name)).all()),
             "site_names": dict(session.execute(select(Site.id, Site.name)).all()),
+            "now_key": china_time(utcnow(), "%Y%m%d%H%M%S"),
             **extra,
         },
     )

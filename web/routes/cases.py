@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from hotline.cases.coordination import pending_extensions
 from hotline.cases.errors import CaseError
+from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, handler_queue, list_cases, returned_queue, supervision_list
 from hotline.cases.time_limits import deadline_state
 from hotline.cases.working_days import CHINA
-from hotline.models import Case, CaseStatus, Channel, Department, Intent, Role, User, utcnow
+from hotline.models import Case, CaseStatus, Channel, Department, Intent, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
 from web.templating import render
 
@@ -73,6 +74,7 @@ def cases_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGE
     with request.app.state.ctx.session_factory() as session:
         result = list_cases(session, filters=filters, page=page, per_page=PER_PAGE)
         departments = list(session.scalars(select(Department).order_by(Department.name)))
+        towns = sorted(set(session.scalars(select(Site.town).where(Site.town.is_not(None)))))
         query = {k: v for k, v in params.items() if k != "page" and v}
         return render(
             request,
@@ -83,6 +85,7 @@ def cases_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGE
                 "params": params,
                 "query": query,
                 "departments": departments,
+                "towns": towns,
                 "statuses": CaseStatus,
                 "intents": Intent,
                 "channels": Channel,
@@ -103,6 +106,7 @@ def returned_page(request: Request, page: int = 1, _user: CurrentUser = Depends(
                 "page": result,
                 "rows": _with_deadlines(result.items),
                 "show_reason": True,
+                "return_reasons": RETURN_REASON_LABELS,
                 "query": {},
             },
         )
