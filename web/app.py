@@ -32,6 +32,7 @@ from web.templating import make_templates
 STATIC_DIR = Path(__file__).parent / "static"
 PUBLIC_SUBMISSIONS_PER_10_MIN = 5
 KIOSK_CONTACTS_PER_MIN = 30
+TRACKING_LOOKUPS_PER_10_MIN = 20  # guessing the last four phone digits takes thousands of tries
 OPTIONAL_ROUTERS = ("analytics", "callbacks")  # other components' pages, included when present
 
 
@@ -53,6 +54,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.resolve_session = resolve_web_session
     app.state.public_limiter = RateLimiter(PUBLIC_SUBMISSIONS_PER_10_MIN, 600)
     app.state.kiosk_limiter = RateLimiter(KIOSK_CONTACTS_PER_MIN, 60)
+    app.state.track_limiter = RateLimiter(TRACKING_LOOKUPS_PER_10_MIN, 600)
     app.state.kiosk_keys = ctx.kiosk_api_keys or kiosk_keys_from_env()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

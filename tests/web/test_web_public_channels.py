@@ -176,3 +176,16 @@ def test_hostile_text_is_escaped_on_every_page(client, web_engine):
         assert "<script>alert(1)" not in html and "<img src=x" not in html, name
         assert "&lt;script&gt;alert(1)" in html or "&lt;img" in html, name
     assert ESCAPED in pages["case"] and ESCAPED in pages["forum"]
+
+
+def test_guessing_the_phone_digits_is_rate_limited(client, web_engine):
+    with Session(web_engine) as session:
+        code = session.get(Case, new_case(client.app, "咨询低保怎么申请", phone="13500004321")).tracking_code
+    token = form_token_of(client.get("/track").text)
+    guesses = [
+        client.post("/track", data={"code": code, "last4": f"{n:04d}", "form_token": token}).status_code
+        for n in range(20)
+    ]
+    assert guesses == [404] * 20
+    blocked = client.post("/track", data={"code": code, "last4": "4321", "form_token": token})
+    assert blocked.status_code == 429 and "提交过于频繁" in blocked.text

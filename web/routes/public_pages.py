@@ -22,12 +22,11 @@ from hotline.models import Channel, ItemStatus, ServiceItem, Site
 from hotline.seeding import read_seed_csv
 from web.auth import public
 from web.errors import WebError
-from web.public_guard import FORM_FIELD, RateLimiter, check_form_token, client_ip, form_token, set_form_cookie
+from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
 router = APIRouter()
 PHONE = re.compile(r"^\+?\d{7,15}$")
-TRACK_LIMITER = RateLimiter(20, 600)  # guessing the last four digits takes thousands of tries
 GUIDE_HITS = 20
 
 
@@ -139,7 +138,7 @@ def track_form(request: Request):
 def track(request: Request, code: str = Form(""), last4: str = Form(""), form_token: str = Form("")):
     check_form_token(request, form_token)
     try:
-        TRACK_LIMITER.hit(client_ip(request))
+        request.app.state.track_limiter.hit(client_ip(request))
         with unit_of_work(request.app.state.ctx.session_factory) as session:  # the look-up is audited
             view = track_case(session, tracking_code=code, phone_last4=last4, ip=client_ip(request))
     except (CaseError, WebError) as exc:
