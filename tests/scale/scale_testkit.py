@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -222,6 +223,29 @@ def sipp_counts(output: str) -> tuple[int, int]:
         return int(lines[-1].split("|")[2].strip()) if lines else -1
 
     return total("Successful call"), total("Failed call")
+
+
+PASSWORD = "Correct-Horse-42"
+
+
+def signed_in_agent(engine, base_url: str, username: str = "agent_scale") -> httpx.Client:
+    """Commit an agent account and sign it in on ``base_url`` through the login form."""
+    from sqlalchemy.orm import Session
+
+    from hotline.accounts.passwords import hash_password
+    from hotline.models import Role, User
+
+    with Session(engine) as session:
+        session.add(User(username=username, display_name="压力测试坐席", role=Role.agent,
+                         password_hash=hash_password(PASSWORD), must_change_password=False,
+                         failed_logins=0, active=True))
+        session.commit()
+    client = httpx.Client(base_url=base_url, timeout=30)
+    page = client.get("/login")
+    token = re.search(r'name="form_token" value="([0-9a-f]+)"', page.text).group(1)
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "form_token": token})
+    assert response.status_code == 303, response.text[:500]
+    return client
 
 
 def read_sse(client: httpx.Client, kinds: set[str], seen: list[dict], stop) -> None:

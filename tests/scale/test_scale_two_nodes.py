@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 import time
 
-import httpx
-from scale_testkit import needs_kamailio_and_sipp, read_sse, run_sipp, sipp_counts, start_kamailio, start_node
+from scale_testkit import (
+    needs_kamailio_and_sipp,
+    read_sse,
+    run_sipp,
+    signed_in_agent,
+    sipp_counts,
+    start_kamailio,
+    start_node,
+)
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from hotline.accounts.passwords import hash_password
 from hotline.db import make_engine
-from hotline.models import Role, User
-
-PASSWORD = "Correct-Horse-42"
-
-
-def signed_in_agent(engine, base_url: str) -> httpx.Client:
-    with Session(engine) as session:
-        session.add(User(username="agent_b", display_name="乙节点坐席", role=Role.agent,
-                         password_hash=hash_password(PASSWORD), must_change_password=False,
-                         failed_logins=0, active=True))
-        session.commit()
-    client = httpx.Client(base_url=base_url, timeout=30)
-    page = client.get("/login")
-    token = re.search(r'name="form_token" value="([0-9a-f]+)"', page.text).group(1)
-    response = client.post("/login", data={"username": "agent_b", "password": PASSWORD, "form_token": token})
-    assert response.status_code == 303, response.text[:500]
-    return client
 
 
 @needs_kamailio_and_sipp

@@ -10,11 +10,20 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 import uuid
 
 import pytest
-from scale_testkit import needs_kamailio_and_sipp, run_sipp, sipp_counts, start_kamailio, start_node
+from scale_testkit import (
+    needs_kamailio_and_sipp,
+    read_sse,
+    run_sipp,
+    signed_in_agent,
+    sipp_counts,
+    start_kamailio,
+    start_node,
+)
 from sqlalchemy import create_engine, text
 
 pytestmark = needs_kamailio_and_sipp
@@ -80,6 +89,21 @@ def test_every_worker_answers_options_with_200_so_the_dispatcher_keeps_it(pool):
 
 def test_twelve_concurrent_calls_through_kamailio_are_all_answered_and_each_becomes_a_case(pool):
     node, kamailio, engine, directory = pool
+    seen: list[dict] = []
+    stop = threading.Event()
+    client = signed_in_agent(engine, node.url)  # the console's event stream on the main process
+    try:
+        kinds = {"call.started", "case.created", "worker.status"}
+        reader = threading.Thread(target=read_sse, args=(client, kinds, seen, stop), daemon=True)
+        reader.start()
+        time.sleep(1.0)
+        _twelve_calls(node, kamailio, engine, directory, seen)
+    finally:
+        stop.set()
+        client.close()
+
+
+def _twelve_calls(node, kamailio, engine, directory, seen):
     code, out = run_sipp(directory / "sipp-12", kamailio.port, calls=12, hold_ms=4000, rate=20)
     assert sipp_counts(out) == (12, 0), out[-3000:] + kamailio.log()
     assert code == 0
@@ -88,6 +112,14 @@ def test_twelve_concurrent_calls_through_kamailio_are_all_answered_and_each_beco
     per_worker = {w: sum(1 for c in calls if c["worker"] == w) for w in {c["worker"] for c in calls}}
     assert per_worker == {"worker-0": 4, "worker-1": 4, "worker-2": 4}  # 12 at once: every line in use
     assert {c["end_reason"] for c in calls} == {"caller_hangup"}
+    deadline = time.monotonic() + 10
+    while sum(1 for e in seen if "case_id" in e) < 12 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    started = {e["call_id"]: e["worker"] for e in seen if "caller" in e}
+    created = {e["call_id"] for e in seen if "case_id" in e}
+    assert started.keys() == created == {c["id"] for c in calls}  # every worker's events in one stream
+    assert sorted(started.values()).count(1) == 4
+    assert any("asr_max_lag_s" in e and "active_calls" in e for e in seen)  # worker status for the wallboard
 
 
 def test_a_sigkilled_worker_loses_no_new_call_its_cut_calls_become_cases_and_it_comes_back(pool):
