@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import wave
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,3 +138,35 @@ def test_worker_events_cross_the_channel_and_drive_the_main_registry(tmp_path):
     assert snapshot["a"]["finals"] == ["你好"] and snapshot["a"]["suggestion"] == {"intent": "consultation"}
     assert mirror.calls_of(2) == 2
     assert sorted(mirror.drop_worker(2)) == ["a", "b"] and len(registry) == 0
+
+
+def test_case_events_cross_nodes_over_postgresql_once_and_live_call_events_stay_local(new_pg_database):
+    from hotline.events import EventHub
+    from hotline.workers.node_events import PgEventBridge
+
+    url = new_pg_database("hotline_bridge")
+    hub_a, hub_b = EventHub(), EventHub()
+    got_a: list[Event] = []
+    got_b: list[Event] = []
+    hub_a.add_listener(got_a.append)
+    hub_b.add_listener(got_b.append)
+    bridges = [PgEventBridge(url, hub_a, node="a"), PgEventBridge(url, hub_b, node="b")]
+    for bridge in bridges:
+        bridge.start()
+    try:
+        hub_a.publish("call.partial", call_id="x", text="路灯")  # node-local
+        hub_a.publish("case.created", case_id=41, tracking_code="T41", channel="web")
+        hub_b.publish("case.updated", case_id=41, status="assigned")
+        deadline = time.monotonic() + 10
+        while (len(got_b) < 2 or len(got_a) < 3) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # anything echoed back would have arrived by now
+    finally:
+        for bridge in bridges:
+            bridge.stop()
+    assert sorted((e.kind, e.data) for e in got_b) == [  # once each: nothing echoed back
+        ("case.created", {"case_id": 41, "tracking_code": "T41", "channel": "web", "origin_node": "a"}),
+        ("case.updated", {"case_id": 41, "status": "assigned"}),
+    ]
+    assert [(e.kind, e.data.get("origin_node")) for e in got_a] == [
+        ("call.partial", None), ("case.created", None), ("case.updated", "b")]
