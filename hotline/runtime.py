@@ -110,10 +110,14 @@ class Hotline:
         return scheduler
 
     def _install_scheduled_work(self, scheduler) -> None:
-        """Jobs of the domain services go here, e.g. satisfaction callbacks:
-        ``callbacks.install(scheduler, session_factory=self.session_factory, sip=self.sip, hub=self.hub)``.
-        Every node runs its scheduler; jobs must claim their rows with a conditional UPDATE (two nodes never
-        dial the same callback). ``self.sip`` is this process's own endpoint in both shapes."""
+        """Jobs of the domain services go here, e.g. satisfaction callbacks::
+
+            callbacks.service.install(scheduler, session_factory=self.session_factory,
+                                      dialer=SipDialer(self.sip, prompts))
+
+        Every node runs its scheduler; jobs claim their rows with a conditional UPDATE, so two nodes never
+        dial the same callback. ``self.sip`` is this process's own endpoint in both shapes (embedded: the
+        answering endpoint; worker pool: an endpoint on port base+N that Kamailio does not route to)."""
 
     def status(self) -> dict:
         status = dict(self.components)
