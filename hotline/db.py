@@ -16,12 +16,27 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling breaks SAVEPOINT, so SQLAlchemy emits BEGIN itself. IMMEDIATE
-        # takes the write lock up front (waiting up to the busy timeout): a deferred transaction that reads
-        # and then writes fails at once with "database is locked" when another writer got there first.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # pysqlite's own transaction handling breaks SAVEPOINT, so SQLAlchemy emits BEGIN itself.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+WRITE = {"hotline_write": True}  # execution options of a session that will write
+
+
+def _sqlite_begin(conn) -> None:
+    # Readers run concurrently (deferred BEGIN, WAL snapshots). A writing unit of work takes the write lock
+    # up front and waits for it (busy timeout): a deferred transaction that reads and then writes would fail
+    # at once with "database is locked" when another writer committed in between.
+    immediate = conn.get_execution_options().get("hotline_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> Session:
+    """Mark ``session``'s transaction as a writing one (before its first statement). Returns it."""
+    session.connection(execution_options=WRITE)
+    return session
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -39,8 +54,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]):
-    """One transaction: commit on success, roll back on error."""
-    session = factory()
+    """One writing transaction: commit on success, roll back on error."""
+    session = begin_write(factory())
     try:
         yield session
         session.commit()

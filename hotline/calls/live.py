@@ -17,6 +17,7 @@ from hotline.calls.finished import FinishedCall, record_finished_call
 from hotline.calls.registry import LiveCall, LiveCallRegistry
 from hotline.calls.spool import Spool
 from hotline.cases.intake import ContactAnalysis
+from hotline.db import unit_of_work
 from hotline.events import EventHub
 from hotline.models import TranscriptStatus
 from hotline.sip.protocol import AudioSink, CallInfo, CallSummary
@@ -177,9 +178,8 @@ class LiveCallPipeline:
 
     def _write(self, data: dict) -> None:
         record = FinishedCall.from_json(data)
-        with self.session_factory() as session:
+        with unit_of_work(self.session_factory) as session:
             case = record_finished_call(session, record=record)
-            session.commit()
             case_id, code = case.id, case.tracking_code
         self.hub.publish("call.ended", call_id=record.call_id, case_id=case_id, reason=record.end_reason,
                          duration_s=record.duration_s)

@@ -19,6 +19,7 @@ from hotline.cases.appointments import book_window, set_capacity, window_resourc
 from hotline.cases.calendar_admin import seed_holiday_calendar
 from hotline.cases.errors import CaseError
 from hotline.cases.intake import Contact, ContactAnalysis, create_case
+from hotline.db import begin_write
 from hotline.models import (
     Appointment,
     AppointmentCapacity,
@@ -57,12 +58,12 @@ def test_the_last_place_goes_to_exactly_one_booking(engine):
         site_id, agent_id = site.id, agent.id
     outcome: dict[str, object] = {}
     try:
-        first = Session(engine)
+        first = begin_write(Session(engine))  # as every route's unit of work does
         book_window(first, case_id=case_ids[0], site_id=site_id, slot_start=SLOT,
                     actor=first.get(User, agent_id), now=NOW)  # seat 1 taken, not committed yet
 
         def second_agent() -> None:
-            with Session(engine) as s:
+            with begin_write(Session(engine)) as s:
                 try:
                     book_window(s, case_id=case_ids[1], site_id=site_id, slot_start=SLOT,
                                 actor=s.get(User, agent_id), now=NOW)
@@ -84,7 +85,7 @@ def test_the_last_place_goes_to_exactly_one_booking(engine):
             booked = s.scalars(select(Appointment).where(
                 Appointment.case_id.in_(case_ids), Appointment.status == AppointmentStatus.booked)).all()
         assert [a.case_id for a in booked] == [case_ids[0]]
-        assert outcome["second"] == "slot_full", outcome  # SQLite too: BEGIN IMMEDIATE waits for the lock
+        assert outcome["second"] == "slot_full", outcome  # SQLite too: a writing session waits for the lock
     finally:
         with Session(engine) as s:
             s.execute(delete(Appointment).where(Appointment.case_id.in_(case_ids)))
