@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     classifier_model: Path | None = Field(default=None, description="intent model dir; default: shipped")
     intent_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    kiosk_api_keys: str = Field(default="", description="comma-separated API keys, one per kiosk")
 
     @field_validator("database_url")
     @classmethod
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.data_dir / 'hotline.sqlite3').resolve()}"
 
     @property
+    def kiosk_keys(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.kiosk_api_keys.split(",") if k.strip())
+
+    @property
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
 
@@ -75,6 +80,8 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if name == "secret_key":
                 value = "****" + ("(placeholder)" if value in PLACEHOLDER_SECRETS else "")
+            elif name == "kiosk_api_keys":
+                value = f"**** ({len(self.kiosk_keys)} keys)"
             elif name == "database_url" and value and "@" in value and ":" in value.split("@")[0]:
                 head, tail = value.split("@", 1)
                 value = head.rsplit(":", 1)[0] + ":****@" + tail

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
-import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,6 +16,8 @@ from web.public_guard import RateLimiter
 from web.routes import (
     accounts,
     admin,
+    analytics,
+    callbacks,
     case_actions,
     cases,
     console,
@@ -26,6 +26,7 @@ from web.routes import (
     live,
     public_forum,
     public_pages,
+    public_rating,
 )
 from web.templating import make_templates
 
@@ -33,12 +34,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 PUBLIC_SUBMISSIONS_PER_10_MIN = 5
 KIOSK_CONTACTS_PER_MIN = 30
 TRACKING_LOOKUPS_PER_10_MIN = 20  # guessing the last four phone digits takes thousands of tries
-OPTIONAL_ROUTERS = ("analytics", "callbacks")  # other components' pages, included when present
-
-
-def kiosk_keys_from_env() -> frozenset[str]:
-    """HOTLINE_KIOSK_API_KEYS: comma-separated keys, one per kiosk (used when the context names none)."""
-    return frozenset(k.strip() for k in os.environ.get("HOTLINE_KIOSK_API_KEYS", "").split(",") if k.strip())
 
 
 def create_app(ctx: WebContext) -> FastAPI:
@@ -55,7 +50,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.public_limiter = RateLimiter(PUBLIC_SUBMISSIONS_PER_10_MIN, 600)
     app.state.kiosk_limiter = RateLimiter(KIOSK_CONTACTS_PER_MIN, 60)
     app.state.track_limiter = RateLimiter(TRACKING_LOOKUPS_PER_10_MIN, 600)
-    app.state.kiosk_keys = ctx.kiosk_api_keys or kiosk_keys_from_env()
+    app.state.kiosk_keys = ctx.kiosk_api_keys or ctx.settings.kiosk_keys
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
@@ -67,14 +62,11 @@ def create_app(ctx: WebContext) -> FastAPI:
         cases,
         case_actions,
         public_pages,
+        public_rating,
         public_forum,
         kiosk,
+        analytics,
+        callbacks,
     ):
-        app.include_router(module.router)
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(f"web.routes.{name}")
-        except ModuleNotFoundError:  # pages of a component that is not installed
-            continue
         app.include_router(module.router)
     return app

@@ -21,4 +21,4 @@ class WebContext:
     live_calls: LiveCallRegistry
     analyze: Callable[[str], ContactAnalysis]
     status: Callable[[], dict] = field(default=lambda: {})  # SIP/ASR/scheduler health for the status bar
-    kiosk_api_keys: frozenset[str] = frozenset()  # empty: HOTLINE_KIOSK_API_KEYS from the environment
+    kiosk_api_keys: frozenset[str] = frozenset()  # empty: settings.kiosk_api_keys

@@ -28,6 +28,7 @@ from hotline.models import (
 
 TITLE_CHARS = 40
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_CHANNEL_NAMES = {"phone": "电话", "web": "网站", "forum": "百姓论坛", "kiosk": "自助终端"}  # timeline notes
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def create_case(
         created_at=now,
     )
     case.events.append(CaseEvent(at=now, actor=actor, action="accept", to_status=CaseStatus.accepted.value,
-                                 note=f"{contact.channel.value} 渠道受理"))
+                                 note=f"{_CHANNEL_NAMES[contact.channel.value]}渠道受理"))
     session.add(case)
     session.flush()
     return case

@@ -30,6 +30,7 @@ PUBLIC = {
     ("POST", "/public/submit"),
     ("GET", "/track"),
     ("POST", "/track"),
+    ("POST", "/track/rate"),
     ("GET", "/forum"),
     ("POST", "/forum"),
     ("GET", "/guide"),

@@ -5,7 +5,7 @@
 - ``POST /api/kiosk/v1/contacts``       ``{request_id, text, phone, name?, town?}`` → ``{tracking_code}``
 
 Every request carries ``X-API-Key``: one key per kiosk, from ``WebContext.kiosk_api_keys`` or the
-``HOTLINE_KIOSK_API_KEYS`` environment variable (comma-separated). ``request_id`` makes a retried post
+``HOTLINE_KIOSK_API_KEYS`` setting (comma-separated). ``request_id`` makes a retried post
 return the same case. Errors are ``{code, message}`` with the status from web.errors.
 """
 
