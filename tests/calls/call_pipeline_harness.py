@@ -2,6 +2,7 @@
 
     python call_pipeline_harness.py --sip-conf SIP_CONF --db-url URL --data-dir DIR --events EVENTS_JSONL
                                     [--model VOSK_MODEL_DIR] [--flush-every 1.0] [--warm-up WAV]
+                                    [--pool-size 8]
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
 LiveCallPipeline, spool flushing on a timer) and writes every hub event as one JSON line (with the
@@ -96,7 +97,7 @@ class EventWriter:
             self._file.close()
 
 
-def start_asr(model_dir: str | None, warm_up: str | None):
+def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int):
     """(TranscriptionService, None) or (None, why not), like the runtime."""
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
@@ -111,7 +112,11 @@ def start_asr(model_dir: str | None, warm_up: str | None):
 
         source = open_audio(warm_up)
         pcm = (b"".join(source.blocks), source.sample_rate)
-    return TranscriptionService(model, warm_up=pcm), None
+    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm)
+    deadline = time.monotonic() + 120
+    while pcm is not None and service.warmed_up < pool_size and time.monotonic() < deadline:
+        time.sleep(0.1)  # answer calls only once every pooled recognizer has decoded the warm-up audio
+    return service, None
 
 
 def main() -> int:
@@ -123,6 +128,7 @@ def main() -> int:
     parser.add_argument("--model")
     parser.add_argument("--warm-up")
     parser.add_argument("--flush-every", type=float, default=1.0)
+    parser.add_argument("--pool-size", type=int, default=8, help="pooled recognizers (asr default 8)")
     parser.add_argument("--close-timeout", type=float, default=30.0)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -132,7 +138,7 @@ def main() -> int:
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         analyzer = ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
-    transcriber, asr_problem = start_asr(args.model, args.warm_up)
+    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size)
     hub = EventHub()
     pipeline_ref: list = []
     writer = EventWriter(args.events, pipeline_ref)
