@@ -27,14 +27,19 @@ class CallServices:
     sip_config: SipConfig
 
     @classmethod
-    def build(cls, settings: Settings, *, with_asr: bool = True) -> CallServices:
+    def build(cls, settings: Settings, *, with_asr: bool = True, decode_threads: int | None = None,
+              recognizers: int = 8) -> CallServices:
+        """``decode_threads``: ASR threads of this process (default one per core; with N workers on one
+        machine give each cores // N, so that the machine runs one decoding thread per core in all);
+        ``recognizers``: warm recognizers kept (a worker needs one per call line)."""
         engine = make_engine(settings.effective_database_url)
         session_factory = make_session_factory(engine)
         with session_factory() as session:
             analyzer = ContactAnalyzer.load(session, model_dir=settings.classifier_model,
                                             registry_root=settings.data_dir / "classifier",
                                             threshold=settings.intent_threshold)
-        transcriber, problem, status = _start_asr(settings) if with_asr else (None, "本进程不转写", "off")
+        transcriber, problem, status = (_start_asr(settings, decode_threads, recognizers) if with_asr
+                                        else (None, "本进程不转写", "off"))
         return cls(engine, session_factory, analyzer, transcriber, problem, status, sip_config_for(settings))
 
     def close(self) -> None:
@@ -43,7 +48,7 @@ class CallServices:
         self.engine.dispose()
 
 
-def _start_asr(settings: Settings):
+def _start_asr(settings: Settings, decode_threads: int | None, recognizers: int):
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
     path = settings.effective_vosk_model
@@ -53,7 +58,8 @@ def _start_asr(settings: Settings):
         log.warning("live transcription is OFF: %s. Calls are still answered and recorded, and cases are "
                     "created with 'transcript unavailable'.", exc)
         return None, "未配置语音识别模型", f"off: {exc}"
-    return TranscriptionService(model), None, f"on: {path}"
+    service = TranscriptionService(model, decode_threads=decode_threads, pool_size=recognizers)
+    return service, None, f"on: {path}"
 
 
 def sip_config_for(settings: Settings) -> SipConfig:

@@ -72,6 +72,8 @@ class WorkerSupervisor:
         self.env = worker_environment(settings)
         self.log_dir = log_dir
         self.workers = [WorkerState(i) for i in range(count)]
+        # one ASR decoding thread per core on the machine in all (more only adds contention)
+        self.decode_threads = max(1, (os.cpu_count() or 1) // count)
         self._stopping = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
@@ -110,7 +112,8 @@ class WorkerSupervisor:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             stderr = open(self.log_dir / f"worker-{worker.index}.log", "a", encoding="utf-8")  # noqa: SIM115
         args = [self.python, "-m", "hotline.workers.worker", "--index", str(worker.index),
-                "--events-fd", str(write_fd), "--node", self.node]
+                "--events-fd", str(write_fd), "--node", self.node,
+                "--decode-threads", str(self.decode_threads)]
         try:
             proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
                                     pass_fds=(write_fd,), env=self.env, text=True)

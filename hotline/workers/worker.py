@@ -26,12 +26,14 @@ STATUS_EVERY_S = 2.0
 FLUSH_EVERY_S = 5.0
 
 
-def run_worker(index: int, events: EventWriter, *, node: str = "", stop: threading.Event) -> int:
+def run_worker(index: int, events: EventWriter, *, node: str = "", decode_threads: int | None = None,
+               stop: threading.Event) -> int:
     from hotline.calls.live import LiveCallPipeline
     from hotline.calls.registry import LiveCallRegistry
     from hotline.calls.spool import Spool
     from hotline.events import EventHub
     from hotline.settings import load_settings
+    from hotline.sip.config import WHEEL_MAX_CALLS
     from hotline.sip.pjsua_adapter import PjsuaEndpoint
     from hotline.sip.protocol import SipStartError
     from hotline.workers.journal import CallJournal, JournalingObserver
@@ -40,7 +42,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", stop: threadi
 
     settings = load_settings()
     name = f"{node}/{worker_name(index)}" if node else worker_name(index)
-    services = CallServices.build(settings)
+    services = CallServices.build(settings, decode_threads=decode_threads, recognizers=WHEEL_MAX_CALLS)
     config = worker_sip_config(services.sip_config, index)
     hub = EventHub()
     hub.add_listener(events.forward)
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=int, required=True)
     parser.add_argument("--events-fd", type=int, required=True)
     parser.add_argument("--node", default="")
+    parser.add_argument("--decode-threads", type=int, default=None, help="ASR threads (default: 1 per core)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), stream=sys.stderr,
                         format=f"%(asctime)s %(levelname)s worker-{args.index} %(name)s: %(message)s")
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True, name="parent-watch").start()
     try:
-        code = run_worker(args.index, events, node=args.node, stop=stop)
+        code = run_worker(args.index, events, node=args.node, decode_threads=args.decode_threads, stop=stop)
     except Exception:
         log.exception("worker %d failed", args.index)
         code = 1
