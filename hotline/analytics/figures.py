@@ -13,7 +13,7 @@ from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics import rollups
-from hotline.analytics.filters import DIMENSION_COLUMNS, NONE, CaseFilter
+from hotline.analytics.filters import NONE, CaseFilter, group_key
 from hotline.analytics.measures import MEASURES, RATES, cases_with_facts, context, count_columns
 from hotline.analytics.sql_time import SqlTime
 from hotline.models import Call, Case, Department, ServiceItem
@@ -102,14 +102,14 @@ def _key(value) -> str:
 def breakdown(session: Session, flt: CaseFilter, dimension: str, *, now: datetime | None = None,
               names: tuple[str, ...] = ("all",), use_rollups: bool = True) -> list[dict]:
     """Counts of ``names`` per value of ``dimension``, largest 受理量 first: [{key, name, counts, rates}]."""
-    column = DIMENSION_COLUMNS[dimension]
     plan = _rollup(session, flt, dimension, use_rollups)
     if plan:
         rows = rollups.grouped(session, flt, plan[0], dimension, names)
     else:
         ctx = context(session, flt, now)
-        query = cases_with_facts(select(column.label("k"), *count_columns(ctx, names)), ctx, names)
-        rows = session.execute(query.where(flt.where()).group_by(column)).all()
+        key = group_key(dimension).label("k")
+        query = cases_with_facts(select(key, *count_columns(ctx, names)), ctx, names)
+        rows = session.execute(query.where(flt.where()).group_by(key)).all()
     names_by_id = dimension_names(session, dimension, [r[0] for r in rows])
     result = []
     for row in rows:
@@ -157,15 +157,13 @@ def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | Non
             rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label)).all()
         values = _fold(buckets, ((b, None, n) for b, n in rows), grain, [None])
         return {"buckets": buckets, "series": [{"key": "all", "name": "受理量", "values": values[None]}]}
-    column = DIMENSION_COLUMNS[dimension]
     ranked = breakdown(session, flt, dimension, now=now, use_rollups=use_rollups)
     leaders = [item["key"] for item in ranked[:top]]
     if plan and grain != "hour":
         rows = daily
     else:
-        rows = session.execute(
-            select(label, column.label("k"), func.count()).where(flt.where()).group_by(label, column)
-        ).all()
+        key = group_key(dimension).label("k")
+        rows = session.execute(select(label, key, func.count()).where(flt.where()).group_by(label, key)).all()
     keyed = ((b, _key(k) if _key(k) in leaders else "other", n) for b, k, n in rows)
     values = _fold(buckets, keyed, grain, [*leaders, "other"])
     names = dimension_names(session, dimension, [int(k) for k in leaders if k.isdigit()])

@@ -36,6 +36,15 @@ DIMENSION_COLUMNS = {
     "handler_level": Case.handler_level,
 }
 _ENUMS = {"intent": Intent, "channel": Channel, "status": CaseStatus}
+
+
+def group_key(dimension: str):
+    """The dimension's column as an expression for GROUP BY: the same values, but SQLite's planner no
+    longer walks the dimension's own index (visiting every case) instead of the created_at range."""
+    column = DIMENSION_COLUMNS[dimension]
+    if dimension in ("department", "service_item"):
+        return column + 0
+    return column.concat("")
 _INTEGER_DIMENSIONS = {"department", "service_item"}
 
 

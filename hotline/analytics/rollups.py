@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Float, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.analytics.filters import CaseFilter
+from hotline.analytics.filters import CaseFilter, group_key
 from hotline.analytics.measures import (
     MEASURES,
     RESPONSE_LIMIT_HOURS,
@@ -136,7 +136,7 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
     ]
     written = 0
     for grouping, dims in GROUPINGS.items():
-        columns = [getattr(Case, COLUMNS[d]) for d in dims]
+        columns = [group_key(d).label(COLUMNS[d]) for d in dims]
         query = cases_with_facts(select(day, *columns, *count_columns(ctx, ROLLUP_MEASURES), *sums), ctx,
                                  ROLLUP_MEASURES)
         query = query.outerjoin(Call, Call.id == Case.call_id).where(flt.where()).group_by(day, *columns)

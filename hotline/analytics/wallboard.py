@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.analytics.filters import china_midnight_utc, china_today
+from hotline.analytics.filters import china_midnight_utc, china_today, group_key
 from hotline.models import Call, CallDirection, Case, Role, User, WebSession
 
 ONLINE_MINUTES = 15
@@ -29,10 +29,11 @@ def agents_online(session: Session, *, now: datetime, online_minutes: int = ONLI
 
 def today_counts(session: Session, *, now: datetime) -> dict:
     since = china_midnight_utc(china_today(now))
-    by_intent = {(k.value if k else "none"): int(n) for k, n in session.execute(
-        select(Case.intent, func.count()).where(Case.created_at >= since).group_by(Case.intent))}
-    by_channel = {k.value: int(n) for k, n in session.execute(
-        select(Case.channel, func.count()).where(Case.created_at >= since).group_by(Case.channel))}
+    intent, channel = group_key("intent").label("k"), group_key("channel").label("k")
+    by_intent = {(k or "none"): int(n) for k, n in session.execute(
+        select(intent, func.count()).where(Case.created_at >= since).group_by(intent))}
+    by_channel = {k: int(n) for k, n in session.execute(
+        select(channel, func.count()).where(Case.created_at >= since).group_by(channel))}
     calls = session.scalar(select(func.count()).select_from(Call).where(
         Call.started_at >= since, Call.direction == CallDirection.inbound)) or 0
     return {"since": since.isoformat(), "cases": sum(by_intent.values()), "by_intent": by_intent,
