@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics.figures import bucket_condition
@@ -73,11 +73,14 @@ def count_cases(session: Session, selection: Selection, *, now: datetime | None 
 
 def page_of_cases(session: Session, selection: Selection, *, before_id: int | None = None,
                   limit: int = PAGE_SIZE, now: datetime | None = None) -> list[dict]:
-    """Newest first; pass the last row's id as ``before_id`` for the next page (no OFFSET scans)."""
+    """Newest accepted first; pass the last row's id as ``before_id`` for the next page (keyset on
+    (created_at, id): no OFFSET scans, and the created_at index serves long ranges without a sort)."""
     query = _rows_query(session, selection, now)
     if before_id is not None:
-        query = query.where(Case.id < before_id)
-    rows = session.execute(query.order_by(Case.id.desc()).limit(limit))
+        at = session.scalar(select(Case.created_at).where(Case.id == before_id))
+        if at is not None:
+            query = query.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < before_id)))
+    rows = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
     return [dict(row._mapping) for row in rows]
 
 
