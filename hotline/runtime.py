@@ -55,6 +55,7 @@ class Hotline:
         self.node_events = self._start_node_events()
         self.workers = self._start_workers() if pool else None
         self.sip = self._start_sip(port_offset=self.sip_workers if pool else 0)
+        self.callback_runner = None
         self.scheduler = self._start_scheduler()
 
     def _start_node_events(self):
@@ -110,14 +111,28 @@ class Hotline:
         return scheduler
 
     def _install_scheduled_work(self, scheduler) -> None:
-        """Jobs of the domain services go here, e.g. satisfaction callbacks::
+        """Satisfaction callbacks. Every node runs its scheduler; jobs claim their rows with a conditional
+        UPDATE, so two nodes never dial the same callback. ``self.sip`` is this process's own endpoint in
+        both shapes (embedded: the answering endpoint; worker pool: an endpoint on port base+N that Kamailio
+        does not route to)."""
+        from callbacks.service import CallbackRunner, install
 
-            callbacks.service.install(scheduler, session_factory=self.session_factory,
-                                      dialer=SipDialer(self.sip, prompts))
+        template = "" if self.fake_sip else callback_uri_template(self.settings, self.services.sip_config)
+        if not template:
+            log.warning("satisfaction callbacks are scheduled but not dialled: set "
+                        "HOTLINE_CALLBACK_URI_TEMPLATE (e.g. sip:{number}@pbx.example) or a trunk "
+                        "registrar in sip.conf; agents can still make them by hand on /callbacks/manual")
+            self.components["callbacks"] = "manual only (no outbound route)"
+            runner = CallbackRunner(self.session_factory, dialer=None)
+            scheduler.add_job(runner.schedule, "interval", seconds=30, id="callback-rows", max_instances=1,
+                              coalesce=True)
+            return
+        from callbacks.prompts import CallbackPrompts
+        from callbacks.sip_dialer import SipDialer
 
-        Every node runs its scheduler; jobs claim their rows with a conditional UPDATE, so two nodes never
-        dial the same callback. ``self.sip`` is this process's own endpoint in both shapes (embedded: the
-        answering endpoint; worker pool: an endpoint on port base+N that Kamailio does not route to)."""
+        dialer = SipDialer(self.sip, CallbackPrompts(self.sip.sample_rate), uri_template=template)
+        self.callback_runner = install(scheduler, session_factory=self.session_factory, dialer=dialer)
+        self.components["callbacks"] = f"dialling via {template}"
 
     def status(self) -> dict:
         status = dict(self.components)
@@ -129,6 +144,7 @@ class Hotline:
 
     def stop(self) -> None:
         for name, stop in (("scheduler", lambda: self.scheduler.shutdown(wait=False)),
+                           ("callbacks", lambda: self.callback_runner and self.callback_runner.close()),
                            ("workers", lambda: self.workers and self.workers.stop()),
                            ("sip", self.sip.stop), ("pipeline", self.pipeline.close),
                            ("node events", lambda: self.node_events and self.node_events.stop()),
@@ -143,6 +159,14 @@ class Hotline:
 
         return WebContext(settings=self.settings, session_factory=self.session_factory, hub=self.hub,
                           live_calls=self.live_calls, analyze=self.analyzer, status=self.status)
+
+
+def callback_uri_template(settings: Settings, sip_config) -> str:
+    """Where callbacks are dialled: the setting, else the trunk the endpoint registers with."""
+    if settings.callback_uri_template:
+        return settings.callback_uri_template
+    registrar = sip_config.account.registrar
+    return f"sip:{{number}}@{registrar.removeprefix('sip:')}" if registrar else ""
 
 
 def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = False, sip_workers: int = 1,

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     intent_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     kiosk_api_keys: str = Field(default="", description="comma-separated API keys, one per kiosk")
+    callback_uri_template: str = Field(default="", description="SIP URI for callbacks, with {number}")
+
+    @field_validator("callback_uri_template")
+    @classmethod
+    def _has_number_slot(cls, value: str) -> str:
+        if value and "{number}" not in value:
+            raise ValueError("needs {number}, e.g. sip:{number}@pbx.example")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -89,6 +89,7 @@ def test_serve_answers_a_call_and_the_case_appears_on_the_console(served):
     proc, base, sip_port, tmp_path = served
     health = httpx.get(base + "/healthz").json()
     assert health["asr"].startswith("on") and health["sip"].startswith("on")
+    assert health["callbacks"].startswith("manual only")  # no trunk configured: nothing to dial through
     audio = korean_speech(tmp_path / "caller.wav")
     call = subprocess.run(
         [sys.executable, "-m", "hotline", "call", f"sip:7812345@127.0.0.1:{sip_port}", "--play", str(audio),
