@@ -1,1 +1,1 @@
-"""Analytics queries: figures, rollups, hot topics, exports and the wallboard (read by web/routes/analytics)."""
+"""Analytics queries: figures, rollups, hot topics, exports, wallboard (read by web/routes/analytics)."""
