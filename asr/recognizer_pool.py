@@ -21,6 +21,7 @@ class RecognizerPool:
         self._lock = threading.Lock()
         self._idle = [model.new_recognizer(model_rate) for _ in range(size)]
         self.created = size
+        self.dropped = 0  # extra recognizers made when the pool ran dry, dropped on release
         self.size = size
 
     def acquire(self, phrases: list[str] | None = None) -> VoskRecognizer:
@@ -47,8 +48,14 @@ class RecognizerPool:
             return list(self._idle)
 
     def release(self, recognizer: VoskRecognizer, *, healthy: bool = True) -> None:
+        """Return a recognizer; beyond the pool's size it is dropped, so a burst does not keep ~60 MB per
+        extra recognizer for the life of the process."""
         if recognizer.has_grammar or not healthy:
             return
+        with self._lock:
+            if len(self._idle) >= self.size:
+                self.dropped += 1
+                return
         recognizer.reset()
         with self._lock:
             self._idle.append(recognizer)
