@@ -23,6 +23,8 @@ from hotline.workers.services import CallServices
 
 log = logging.getLogger("hotline")
 SPOOL_FLUSH_SECONDS = 5
+ROLLUP_REFRESH_SECONDS = 60
+ROLLUP_BUILD_IN_BACKGROUND_MAX = 50_000  # cases; a first build of this many takes seconds
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Hotline:
         self.workers = self._start_workers() if pool else None
         self.sip = self._start_sip(port_offset=self.sip_workers if pool else 0)
         self.callback_runner = None
+        self._rollup_warned = False
         self.scheduler = self._start_scheduler()
 
     def _start_node_events(self):
@@ -106,9 +109,35 @@ class Hotline:
         scheduler = BackgroundScheduler(timezone=self.settings.timezone)
         scheduler.add_job(self.pipeline.flush_spool, "interval", seconds=SPOOL_FLUSH_SECONDS,
                           id="flush-spool", max_instances=1, coalesce=True)
+        scheduler.add_job(self._refresh_rollups, "interval", seconds=ROLLUP_REFRESH_SECONDS,
+                          id="analytics-rollups", max_instances=1, coalesce=True)
         self._install_scheduled_work(scheduler)
         scheduler.start()
         return scheduler
+
+    def _refresh_rollups(self) -> None:
+        """Keep the analytics rollups current. A small database gets its first build here; a large one (an
+        upgrade) needs `hotline demo refresh-rollups --full` once, since the build holds the write lock."""
+        from sqlalchemy import func, select
+
+        from hotline.analytics.rollups import refresh, refresh_if_stale, state
+        from hotline.db import unit_of_work
+        from hotline.models import Case, utcnow
+
+        try:
+            with unit_of_work(self.session_factory) as session:
+                if state(session).computed_at is None:
+                    cases = session.scalar(select(func.count()).select_from(Case))
+                    if cases <= ROLLUP_BUILD_IN_BACKGROUND_MAX:
+                        refresh(session, now=utcnow(), full=True)
+                    elif not self._rollup_warned:
+                        self._rollup_warned = True
+                        log.warning("analytics rollups are not built (%d cases): dashboards count directly "
+                                    "and are slow; run `hotline demo refresh-rollups --full` once", cases)
+                    return
+            refresh_if_stale(self.session_factory, now=utcnow())
+        except Exception:
+            log.exception("analytics rollup refresh failed; figures are counted directly until the next one")
 
     def _install_scheduled_work(self, scheduler) -> None:
         """Satisfaction callbacks. Every node runs its scheduler; jobs claim their rows with a conditional

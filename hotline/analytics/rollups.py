@@ -27,6 +27,7 @@ from hotline.analytics.measures import (
     count_columns,
 )
 from hotline.analytics.sql_time import SqlTime
+from hotline.db import begin_write
 from hotline.models import Call, Callback, Case, CaseEvent, CaseRollup
 from hotline.models.analytics import ROLLUP_MEASURES
 
@@ -92,6 +93,7 @@ def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = tim
         return False
     try:
         with session_factory() as session:
+            begin_write(session)  # reads the state, then writes: take the SQLite write lock up front
             at = state(session).computed_at
             if at is None or _aware(at) >= now - max_age:
                 return False
