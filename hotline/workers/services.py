@@ -48,6 +48,10 @@ class CallServices:
         self.engine.dispose()
 
 
+WARM_UP_RATE = 8000
+WARM_UP_SECONDS = 4  # of the greeting, decoded once by each pooled recognizer at start
+
+
 def _start_asr(settings: Settings, decode_threads: int | None, recognizers: int):
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
@@ -58,8 +62,22 @@ def _start_asr(settings: Settings, decode_threads: int | None, recognizers: int)
         log.warning("live transcription is OFF: %s. Calls are still answered and recorded, and cases are "
                     "created with 'transcript unavailable'.", exc)
         return None, "未配置语音识别模型", f"off: {exc}"
-    service = TranscriptionService(model, decode_threads=decode_threads, pool_size=recognizers)
+    service = TranscriptionService(model, decode_threads=decode_threads, pool_size=recognizers,
+                                   warm_up=_warm_up_speech())
     return service, None, f"on: {path}"
+
+
+def _warm_up_speech() -> tuple[bytes, int] | None:
+    """The Mandarin greeting: speech (not noise) is what fills a recognizer's caches before the first call."""
+    from hotline.sip.config import PROMPTS_DIR
+    from hotline.sip.pcm import load_wav_pcm
+
+    try:
+        pcm = load_wav_pcm(PROMPTS_DIR / "greeting_zh.wav", WARM_UP_RATE)
+    except (OSError, ValueError):
+        log.warning("no greeting prompt to warm the recognizers with; the first calls decode cold")
+        return None
+    return pcm[: WARM_UP_SECONDS * WARM_UP_RATE * 2], WARM_UP_RATE
 
 
 def sip_config_for(settings: Settings) -> SipConfig:
