@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,19 +15,6 @@ from tests.calls.call_testkit import (
     write_rtp_pcap,
     write_speech,
 )
-
-RUN_SLOW = os.environ.get("HOTLINE_SLOW_TESTS") == "1"
-
-
-def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "slow: minutes long; runs only with HOTLINE_SLOW_TESTS=1")
-
-
-def pytest_collection_modifyitems(config, items) -> None:
-    skip = pytest.mark.skip(reason="slow test: set HOTLINE_SLOW_TESTS=1 to run it")
-    for item in items:
-        if "slow" in item.keywords and not RUN_SLOW:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Memory stays flat over many calls: 200 short sipp calls (3 at a time) with live Vosk transcription.
 
-The slow one (7-9 minutes on a shared CPU): runs with HOTLINE_SLOW_TESTS=1. Prints the RSS curve of the
+The slow one (7-9 minutes on a shared CPU; `-m 'not slow'` skips it). Prints the RSS curve of the
 endpoint process (sampled as each case is written). A prototype grew ~14 MB per call; the bound is 50 MB
 between the 20th and the 200th call. Calls go in batches of 20 and each batch waits for its cases.
 
