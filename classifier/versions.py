@@ -33,8 +33,8 @@ class ModelRegistry:
         self.directory = Path(root) / task
 
     def publish(self, model: TextModel, *, make_current: bool = True) -> VersionInfo:
-        """Save ``model`` as a new version (name: UTC time + data-hash prefix) and mark it current."""
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        """Save ``model`` as a new version (name: UTC time to the microsecond + data-hash prefix), current."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")  # fixed width: names sort by time
         version = f"{stamp}-{model.meta.data_hash[:8]}"
         n = 1
         while (self.directory / version).exists():

@@ -5,17 +5,31 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from hotline import migrate
 from hotline.calls.analyzer import ContactAnalyzer
-from hotline.db import make_session_factory
+from hotline.db import make_engine, make_session_factory
 from hotline.models import RoutingRule
+from hotline.seeding import seed_organisation, seed_routing_rules
 from knowledge_base.catalog_io import load_seed_catalogue
 
 
 @pytest.fixture(scope="module")
-def analyzer(sqlite_engine):
-    with make_session_factory(sqlite_engine)() as session:
+def engine(tmp_path_factory):
+    """A database of this module's own: it commits the catalogue and rules (the shared one stays clean)."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('analyzer') / 'hotline.sqlite3'}")
+    migrate.upgrade(engine)
+    with make_session_factory(engine)() as session:
+        seed_organisation(session)
+        seed_routing_rules(session)
         load_seed_catalogue(session)
         session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def analyzer(engine):
+    with make_session_factory(engine)() as session:
         return ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
 
 
@@ -56,10 +70,10 @@ def test_odd_input_gets_a_sane_answer(analyzer, text):
     assert result.needs_triage or result.intent is not None
 
 
-def test_refresh_picks_up_an_admins_new_rule(analyzer, sqlite_engine):
+def test_refresh_picks_up_an_admins_new_rule(analyzer, engine):
     text = "风力发电项目的补偿款什么时候给"
     before = analyzer(text).routing
-    factory = make_session_factory(sqlite_engine)
+    factory = make_session_factory(engine)
     with factory() as session:
         session.add(RoutingRule(keyword="风力发电", department_code="zrzyj", priority=50))
         session.commit()
