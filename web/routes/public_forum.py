@@ -8,18 +8,14 @@ Every post is a case (channel ``forum``) created through the same analysis as ph
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 
-from hotline.calls.text_contacts import submit_text_contact
-from hotline.cases.intake import Contact
 from hotline.models import Case, CaseStatus, Channel
 from web.auth import public
 from web.errors import WebError
-from web.public_guard import check_form_token, client_ip
-from web.routes.public_pages import citizen_text, clean_phone, form_page, require_text
+from web.public_guard import check_form_token
+from web.routes.public_pages import form_page, submit_public_contact
 from web.templating import render
 
 router = APIRouter()
@@ -73,22 +69,8 @@ def new_post(
     check_form_token(request, form_token)
     values = {"title": title, "name": name, "phone": phone, "town": town, "text": text}
     try:
-        if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
-            raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
-        if not title.strip():
-            raise WebError("invalid_input", "请填写帖子标题。")
-        contact = Contact(
-            channel=Channel.forum,
-            source_ref=f"forum:{submission_id}",
-            text=citizen_text(town, text),
-            title=title.strip()[:100],
-            citizen_phone=clean_phone(phone),
-            citizen_name=name.strip()[:64] or None,
-        )
-        require_text(text)
-        request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
-        ctx = request.app.state.ctx
-        case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
+        case = submit_public_contact(request, channel=Channel.forum, submission_id=submission_id, name=name,
+                                     phone=phone, town=town, text=text, title=title)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
         return form_page(

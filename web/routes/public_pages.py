@@ -83,6 +83,28 @@ def form_page(request: Request, template: str, context: dict, status_code: int =
     return set_form_cookie(request, render(request, template, context, status_code), fresh)
 
 
+def submit_public_contact(request: Request, *, channel: Channel, submission_id: str, name: str, phone: str,
+                          town: str, text: str, title: str | None = None):  # title: forum posts
+    """Check a citizen's form, count it against the IP's limit and create the case (web form and forum).
+    Raises WebError/ValueError with a message for the citizen."""
+    if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
+        raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
+    if title is not None and not title.strip():
+        raise WebError("invalid_input", "请填写帖子标题。")
+    contact = Contact(
+        channel=channel,
+        source_ref=f"{channel.value}:{submission_id}",
+        text=citizen_text(town, text),
+        title=title.strip()[:100] if title is not None else None,
+        citizen_phone=clean_phone(phone),
+        citizen_name=name.strip()[:64] or None,
+    )
+    require_text(text)
+    request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
+    ctx = request.app.state.ctx
+    return submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
+
+
 @router.get("/public/submit")
 @public
 def submit_form(request: Request):
@@ -103,19 +125,8 @@ def submit(
     check_form_token(request, form_token)
     values = {"name": name, "phone": phone, "town": town, "text": text}
     try:
-        if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
-            raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
-        contact = Contact(
-            channel=Channel.web,
-            source_ref=f"web:{submission_id}",
-            text=citizen_text(town, text),
-            citizen_phone=clean_phone(phone),
-            citizen_name=name.strip()[:64] or None,
-        )
-        require_text(text)
-        request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
-        ctx = request.app.state.ctx
-        case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
+        case = submit_public_contact(request, channel=Channel.web, submission_id=submission_id, name=name,
+                                     phone=phone, town=town, text=text)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
         return form_page(
