@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -18,6 +11,7 @@ from hotline.db import make_session_factory
 from hotline.events import EventHub
 from hotline.models import Role
 from hotline.settings import load_settings
+from tests.web.web_testkit import serve  # noqa: F401  (re-exported for the analytics tests)
 from web import auth
 from web.app import create_app
 from web.context import WebContext
@@ -44,25 +38,3 @@ def analytics_app(engine: Engine, tmp_path, *, role: Role = Role.analyst, userna
 def act_as(app: FastAPI, role: Role, username: str = "user") -> None:
     user = auth.CurrentUser(id=1, username=username, display_name=username, role=role)
     app.dependency_overrides[auth.current_user] = lambda: user
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
