@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import vosk
@@ -70,6 +71,7 @@ class VoskRecognizer:
         self.sample_rate = sample_rate
         self.has_grammar = has_grammar
         self._samples = 0  # fed since creation; Vosk's timestamps keep counting across Reset()
+        self.vosk_cpu_s = 0.0  # CPU time of the calling threads inside Vosk (what decoding itself costs)
 
     @property
     def elapsed_seconds(self) -> float:
@@ -78,19 +80,26 @@ class VoskRecognizer:
     def accept(self, pcm: bytes) -> bool:
         """Feed 16-bit mono PCM at the recognizer's rate; True when an utterance just ended."""
         self._samples += len(pcm) // 2
-        return bool(self._rec.AcceptWaveform(pcm))
+        return bool(self._timed(self._rec.AcceptWaveform, pcm))
 
     def result(self) -> dict:
-        return json.loads(self._rec.Result())
+        return json.loads(self._timed(self._rec.Result))
 
     def partial(self) -> str:
-        return json.loads(self._rec.PartialResult()).get("partial", "")
+        return json.loads(self._timed(self._rec.PartialResult)).get("partial", "")
 
     def final(self) -> dict:
-        return json.loads(self._rec.FinalResult())
+        return json.loads(self._timed(self._rec.FinalResult))
 
     def reset(self) -> None:
-        self._rec.Reset()
+        self._timed(self._rec.Reset)
+
+    def _timed(self, call, *args):
+        started = time.thread_time()
+        try:
+            return call(*args)
+        finally:
+            self.vosk_cpu_s += time.thread_time() - started
 
 
 def _model_sample_rate(path: Path) -> int:

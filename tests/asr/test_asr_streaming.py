@@ -106,6 +106,8 @@ def test_pooled_recognizers_are_reused_and_times_restart_per_stream(ko_model, ko
         assert abs(second.utterances[0].start - first.utterances[0].start) < 0.5
         assert second.utterances[-1].end <= len(ko16) / 2 / 16000 + 0.01
         assert svc.stats()["recognizers_created"] == 1 and svc.stats()["pool_idle"] == 1
+        (recognizer,) = svc.pool.idle_recognizers()
+        assert recognizer.vosk_cpu_s > 0.1  # decoding CPU is accounted to the recognizer (bench/asr.py)
     finally:
         svc.shutdown()
 
