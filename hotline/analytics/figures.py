@@ -37,7 +37,7 @@ def rates_of(counts: dict[str, int]) -> dict[str, float | None]:
             for r in RATES}
 
 
-def _rollup(session: Session, flt: CaseFilter, dimension: str | None, use_rollups: bool):
+def rollup_plan(session: Session, flt: CaseFilter, dimension: str | None, use_rollups: bool = True):
     """(grouping, computed_at) when the rollups are built and cover this view, else None."""
     if not use_rollups:
         return None
@@ -50,10 +50,10 @@ def _rollup(session: Session, flt: CaseFilter, dimension: str | None, use_rollup
 
 def measure_counts(session: Session, flt: CaseFilter, *, now: datetime | None = None,
                    names: tuple[str, ...] = SUMMARY_MEASURES, use_rollups: bool = True) -> dict[str, int]:
-    plan = _rollup(session, flt, None, use_rollups)
+    plan = rollup_plan(session, flt, None, use_rollups)
     if plan:
         return rollups.counts(session, flt, plan[0], names)
-    ctx = context(session, flt, now)
+    ctx = context(session, flt, now, names)
     query = cases_with_facts(select(*count_columns(ctx, names)), ctx, names)
     row = session.execute(query.where(flt.where())).one()
     return {n: int(row._mapping[n]) for n in names}
@@ -61,7 +61,7 @@ def measure_counts(session: Session, flt: CaseFilter, *, now: datetime | None = 
 
 def summary(session: Session, flt: CaseFilter, *, now: datetime | None = None,
             use_rollups: bool = True) -> Summary:
-    plan = _rollup(session, flt, None, use_rollups)
+    plan = rollup_plan(session, flt, None, use_rollups)
     if plan:
         counts = rollups.counts(session, flt, plan[0])
         handling, talk = rollups.averages(session, flt, plan[0])
@@ -70,7 +70,7 @@ def summary(session: Session, flt: CaseFilter, *, now: datetime | None = None,
                        avg_handling_hours=None if handling is None else handling / 3600,
                        avg_call_minutes=None if talk is None else talk / 60, previous_total=previous,
                        as_of=plan[1])
-    ctx = context(session, flt, now)
+    ctx = context(session, flt, now, ("closed",))
     counts = measure_counts(session, flt, now=ctx.now, use_rollups=False)
     closed = MEASURES["closed"].where(ctx)
     handling = session.scalar(
@@ -102,11 +102,11 @@ def _key(value) -> str:
 def breakdown(session: Session, flt: CaseFilter, dimension: str, *, now: datetime | None = None,
               names: tuple[str, ...] = ("all",), use_rollups: bool = True) -> list[dict]:
     """Counts of ``names`` per value of ``dimension``, largest 受理量 first: [{key, name, counts, rates}]."""
-    plan = _rollup(session, flt, dimension, use_rollups)
+    plan = rollup_plan(session, flt, dimension, use_rollups)
     if plan:
         rows = rollups.grouped(session, flt, plan[0], dimension, names)
     else:
-        ctx = context(session, flt, now)
+        ctx = context(session, flt, now, names)
         key = group_key(dimension).label("k")
         query = cases_with_facts(select(key, *count_columns(ctx, names)), ctx, names)
         rows = session.execute(query.where(flt.where()).group_by(key)).all()
@@ -145,22 +145,26 @@ def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | Non
     sql = SqlTime.of(session)
     label = sql.local_label(Case.created_at, "day" if grain == "week" else grain).label("b")
     buckets = bucket_labels(flt.start, flt.end, grain)
-    plan = _rollup(session, flt, dimension, use_rollups and grain != "hour")
-    if grain != "hour" and plan:
-        daily = rollups.daily(session, flt, plan[0], dimension)
+    plan = rollup_plan(session, flt, dimension, use_rollups)
+    if plan and grain == "hour" and plan[0] != "h":
+        plan = None  # only the hourly grouping knows hours, and it has no dimension
+    if plan and grain == "hour":
+        rolled = [(f"{d} {h:02d}", None, n) for d, h, n in rollups.hourly(session, flt)]
+    elif plan:
+        rolled = rollups.daily(session, flt, plan[0], dimension)
         if grain == "month":
-            daily = [(d[:7], k, n) for d, k, n in daily]
+            rolled = [(d[:7], k, n) for d, k, n in rolled]
     if dimension is None:
-        if plan and grain != "hour":
-            rows = [(b, n) for b, _k, n in daily]
+        if plan:
+            rows = [(b, n) for b, _k, n in rolled]
         else:
             rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label)).all()
         values = _fold(buckets, ((b, None, n) for b, n in rows), grain, [None])
         return {"buckets": buckets, "series": [{"key": "all", "name": "受理量", "values": values[None]}]}
     ranked = breakdown(session, flt, dimension, now=now, use_rollups=use_rollups)
     leaders = [item["key"] for item in ranked[:top]]
-    if plan and grain != "hour":
-        rows = daily
+    if plan:
+        rows = rolled
     else:
         key = group_key(dimension).label("k")
         rows = session.execute(select(label, key, func.count()).where(flt.where()).group_by(label, key)).all()
@@ -183,12 +187,16 @@ def _fold(buckets: list[str], rows, grain: str, keys: list) -> dict:
     return values
 
 
-def hour_profile(session: Session, flt: CaseFilter) -> list[int]:
+def hour_profile(session: Session, flt: CaseFilter, *, use_rollups: bool = True) -> list[int]:
     """受理量 per China hour of day (0–23) over the range."""
-    label = SqlTime.of(session).local_label(Case.created_at, "hour_of_day").label("h")
     counts = [0] * 24
-    for hour, n in session.execute(select(label, func.count()).where(flt.where()).group_by(label)):
-        counts[int(hour)] = int(n)
+    if rollup_plan(session, flt, "hour", use_rollups):
+        rows = ((hour, n) for _day, hour, n in rollups.hourly(session, flt))
+    else:
+        label = SqlTime.of(session).local_label(Case.created_at, "hour_of_day").label("h")
+        rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label))
+    for hour, n in rows:
+        counts[int(hour)] += int(n)
     return counts
 
 

@@ -1,8 +1,9 @@
 """Daily rollups: the figures of each China day per grouping, rebuilt for the days whose cases changed.
 
-Three groupings cover the dashboard: (intent, town, channel), (department, intent) and (service item). A
-figure whose filter and breakdown fit in one grouping reads the rollup; anything else (a status or keyword
-filter, hour grain, mixed dimensions) is counted from the cases directly. Rollup rows are computed with
+Four groupings cover the dashboard: China hour of day (for unfiltered views: 24 rows a day), (intent,
+town, channel), (department, intent) and (service item). A figure whose filter and breakdown fit in one
+grouping reads the smallest such rollup; anything else (a status or keyword filter, an hourly view by a
+dimension, mixed dimensions) is counted from the cases directly. Rollup rows are computed with
 the same measure definitions as the direct queries, at the refresh time (``computed_at``), and a refresh
 rebuilds every day that may have changed since the last one:
 - days of cases with new timeline events (event id above the watermark), an updated row or callback,
@@ -28,12 +29,13 @@ from hotline.analytics.measures import (
 )
 from hotline.analytics.sql_time import SqlTime
 from hotline.db import begin_write
-from hotline.models import Call, Callback, Case, CaseEvent, CaseRollup
+from hotline.models import Call, Callback, Case, CaseEvent, CaseRollup, RollupWatermark
 from hotline.models.analytics import ROLLUP_MEASURES
 
-GROUPINGS = {"itc": ("intent", "town", "channel"), "di": ("department", "intent"), "s": ("service_item",)}
+GROUPINGS = {"h": ("hour",), "itc": ("intent", "town", "channel"), "di": ("department", "intent"),
+             "s": ("service_item",)}  # smallest first: the first covering grouping is read
 COLUMNS = {"intent": "intent", "town": "town", "channel": "channel", "department": "department_id",
-           "service_item": "service_item_id"}
+           "service_item": "service_item_id", "hour": "hour"}
 CHUNK_DAYS = 31
 _refresh_lock = threading.Lock()
 
@@ -45,9 +47,8 @@ class RollupState:
 
 
 def state(session: Session) -> RollupState:
-    at, mark = session.execute(
-        select(func.max(CaseRollup.computed_at), func.max(CaseRollup.event_watermark))).one()
-    return RollupState(at, mark or 0)
+    row = session.get(RollupWatermark, 1, populate_existing=True)
+    return RollupState(row.computed_at, row.event_watermark) if row else RollupState(None, 0)
 
 
 def covering_grouping(flt: CaseFilter, dimension: str | None = None) -> str | None:
@@ -81,6 +82,7 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
     written = 0
     for start, end in _ranges(sorted(date.fromisoformat(d) for d in days if d)):
         written += _rebuild(session, CaseFilter(start=start, end=end), now=now, watermark=watermark)
+    session.merge(RollupWatermark(id=1, computed_at=now, event_watermark=watermark))
     return written
 
 
@@ -127,7 +129,7 @@ def _ranges(days: list[date]):
 
 def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int) -> int:
     session.execute(delete(CaseRollup).where(CaseRollup.day >= flt.start, CaseRollup.day <= flt.end))
-    ctx = context(session, flt, now)
+    ctx = context(session, flt, now, ROLLUP_MEASURES)
     day = ctx.sql.local_label(Case.created_at, "day").label("day")
     closed = MEASURES["closed"].where(ctx)
     sums = [
@@ -138,7 +140,7 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
     ]
     written = 0
     for grouping, dims in GROUPINGS.items():
-        columns = [group_key(d).label(COLUMNS[d]) for d in dims]
+        columns = [_key_column(ctx.sql, d).label(COLUMNS[d]) for d in dims]
         query = cases_with_facts(select(day, *columns, *count_columns(ctx, ROLLUP_MEASURES), *sums), ctx,
                                  ROLLUP_MEASURES)
         query = query.outerjoin(Call, Call.id == Case.call_id).where(flt.where()).group_by(day, *columns)
@@ -148,8 +150,10 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
             item = {"day": date.fromisoformat(m["day"]), "grouping": grouping, "computed_at": now,
                     "event_watermark": watermark, "handling_seconds": float(m["handling_seconds"]),
                     "call_seconds": float(m["call_seconds"]), "calls": int(m["calls"])}
-            for d in ("intent", "town", "channel", "department", "service_item"):
+            for d in COLUMNS:
                 value = m[COLUMNS[d]] if d in dims else None
+                if d == "hour" and value is not None:
+                    value = int(value)  # '00'..'23' from strftime / to_char
                 item[COLUMNS[d]] = getattr(value, "value", value)
             item.update({f"n_{n}": int(m[n]) for n in ROLLUP_MEASURES})
             rows.append(item)
@@ -157,6 +161,12 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
             session.execute(insert(CaseRollup), rows)
         written += len(rows)
     return written
+
+
+def _key_column(sql: SqlTime, dimension: str):
+    if dimension == "hour":
+        return sql.local_label(Case.created_at, "hour_of_day")
+    return group_key(dimension)
 
 
 # ---- reading -------------------------------------------------------------------------------------------
@@ -194,6 +204,13 @@ def averages(session: Session, flt: CaseFilter, grouping: str) -> tuple[float | 
 def grouped(session: Session, flt: CaseFilter, grouping: str, dimension: str, names) -> list[tuple]:
     column = getattr(CaseRollup, COLUMNS[dimension])
     return session.execute(select(column, *_sums(names)).where(_where(flt, grouping)).group_by(column)).all()
+
+
+def hourly(session: Session, flt: CaseFilter) -> list[tuple[str, int, int]]:
+    """[(day 'YYYY-MM-DD', China hour 0-23, 受理量)] from the hourly grouping."""
+    query = (select(CaseRollup.day, CaseRollup.hour, func.sum(CaseRollup.n_all)).where(_where(flt, "h"))
+             .group_by(CaseRollup.day, CaseRollup.hour))
+    return [(d.isoformat(), int(h), int(n)) for d, h, n in session.execute(query)]
 
 
 def daily(session: Session, flt: CaseFilter, grouping: str, dimension: str | None = None) -> list[tuple]:

@@ -1,7 +1,7 @@
 """All ORM models. Import from here so Alembic and services see one metadata."""
 
 from hotline.models.accounts import Role, User
-from hotline.models.analytics import CaseRollup
+from hotline.models.analytics import CaseRollup, RollupWatermark
 from hotline.models.appointments import Appointment, AppointmentCapacity, AppointmentKind, AppointmentStatus
 from hotline.models.audit import AuditRecord
 from hotline.models.base import Base, utcnow
@@ -40,6 +40,7 @@ __all__ = [
     "CaseCoHandler",
     "CaseExtension",
     "CaseRollup",
+    "RollupWatermark",
     "DayKind",
     "ExtensionStatus",
     "WebSession",

@@ -32,6 +32,7 @@ class CaseRollup(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     department_id: Mapped[int | None]
     service_item_id: Mapped[int | None]
+    hour: Mapped[int | None]  # China hour of day (0-23), grouping "h"
     n_all: Mapped[int] = mapped_column(Integer, default=0)
     n_response_due: Mapped[int] = mapped_column(Integer, default=0)
     n_responded_in_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -52,3 +53,14 @@ class CaseRollup(Base):
     calls: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime]  # the "now" the time-dependent figures were evaluated at
     event_watermark: Mapped[int] = mapped_column(Integer, default=0)  # max case_events.id seen
+
+
+class RollupWatermark(Base):
+    """One row: when the rollups were last refreshed and the case_events id they had seen. Figures read it
+    on every request, so it is not a max() over the rollup rows."""
+
+    __tablename__ = "rollup_watermark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    computed_at: Mapped[datetime]
+    event_watermark: Mapped[int] = mapped_column(Integer, default=0)

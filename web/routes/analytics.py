@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from hotline.analytics import rollups
-from hotline.analytics.case_list import Selection, count_cases, iter_cases, page_of_cases
+from hotline.analytics.case_list import Selection, figure_count, iter_cases, page_of_cases
 from hotline.analytics.exports import csv_chunks, xlsx_chunks
 from hotline.analytics.figures import GRAINS
 from hotline.analytics.filters import FilterError, parse_filter
@@ -145,13 +145,14 @@ def drill_down(request: Request, before: int | None = None, user: CurrentUser = 
     unmask = _unmask(request, user, object_type="case_list", object_id=None,
                      details={"selection": selection.query_params(), "before": before})
     with request.app.state.ctx.session_factory() as session:
-        total = count_cases(session, selection)
+        counted = figure_count(session, selection)
         rows = page_of_cases(session, selection, before_id=before)
     if not unmask:
         rows = [masked_row(r) for r in rows]
     query = selection.query_params()
     return _render(request, "analytics/cases.html", {
-        "selection": selection, "measure": MEASURES[selection.measure], "rows": rows, "total": total,
+        "selection": selection, "measure": MEASURES[selection.measure], "rows": rows, "total": counted.total,
+        "total_as_of": counted.as_of,
         "query": query, "next_before": rows[-1]["id"] if len(rows) == 50 else None, "unmasked": unmask,
         "may_unmask": may_unmask(user.role), "user": user,
         "export_query": presenting.drill_url(selection, ""), "dimensions": presenting.DIMENSIONS,
