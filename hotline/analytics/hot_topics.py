@@ -9,13 +9,12 @@ are cached by case id.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics.filters import CaseFilter
@@ -79,12 +78,15 @@ def _places(session: Session) -> frozenset[str]:
 
 def _period_terms(session: Session, flt: CaseFilter, limit: int, places) -> tuple[int, list[frozenset[str]]]:
     """(cases in the period, the term sets of an evenly spread sample of at most ``limit`` of them)."""
-    # one pass over the range's ids (from the index on PostgreSQL and SQLite alike), sampled here
-    ids = sorted(session.scalars(select(Case.id).where(flt.where())))
-    total = len(ids)
-    if total == 0:
+    # every k-th case by id, k = ceil(cases / limit), numbered in one pass over the range's index
+    numbered = select(Case.id.label("id"), func.row_number().over(order_by=Case.id).label("n"),
+                      func.count().over().label("total")).where(flt.where()).subquery()
+    step = (numbered.c.total + (limit - 1)) // limit
+    rows = session.execute(select(numbered.c.id, numbered.c.total)
+                           .where((numbered.c.n - 1) % step == 0).order_by(numbered.c.id)).all()
+    if not rows:
         return 0, []
-    id_list = ids[:: max(1, math.ceil(total / limit))][:limit]
+    total, id_list = rows[0].total, [r.id for r in rows]
     cached = _cache.get_many(id_list)
     missing = [i for i in id_list if i not in cached]
     for start in range(0, len(missing), 1000):

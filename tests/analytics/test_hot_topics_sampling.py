@@ -1,0 +1,33 @@
+"""Hot topics read a busy week as an evenly spread sample of its cases and scale the counts back up."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hotline.analytics.filters import CaseFilter
+from hotline.analytics.hot_topics import weekly_topics
+from hotline.models import Case, CaseStatus, Channel
+
+WEEK = date(2026, 3, 2)  # a Monday
+
+
+def test_a_sampled_week_counts_every_case_and_scales_the_terms(db_session):
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    for n in range(60):  # 60 cases: every one mentions 停电, every third also 路灯
+        text = "小区停电，路灯也不亮" if n % 3 == 0 else "小区停电了"
+        db_session.add(Case(tracking_code=f"T-HS{n}", source_ref=f"t:hs{n}", channel=Channel.web,
+                            status=CaseStatus.accepted, title="反映", content=text, town="城川镇",
+                            created_at=start + timedelta(hours=2 * n)))
+    db_session.add(Case(tracking_code="T-HS-NEXT", source_ref="t:hs-next", channel=Channel.web,
+                        status=CaseStatus.accepted, title="反映", content="停电", town="城川镇",
+                        created_at=start + timedelta(days=8)))  # the next week: not counted
+    db_session.flush()
+
+    whole = weekly_topics(db_session, CaseFilter(start=WEEK, end=WEEK), week=WEEK)
+    sampled = weekly_topics(db_session, CaseFilter(start=WEEK, end=WEEK), week=WEEK, sample_per_period=7)
+
+    assert whole.documents == whole.sampled == 60
+    assert sampled.documents == 60 and sampled.sampled == 7  # every 9th of 60 by id
+    terms = {k["term"]: k["cases"] for k in sampled.keywords}
+    assert terms["停电"] == 60  # in every sampled case: scaled to all 60
+    assert {k["term"]: k["cases"] for k in whole.keywords}["路灯"] == 20
