@@ -22,7 +22,7 @@ from asr.errors import AsrError, AudioFormatError, ModelDownloadError, ModelNotF
 from asr.model_files import load_model, model_problems
 from asr.quality import character_error_rate
 from asr.transcript import Transcript, Utterance, Word
-from asr.zh_text import normalize_zh
+from asr.zh_text import join_texts, normalize_zh
 
 if TYPE_CHECKING:
     from asr.file_transcription import transcribe_file
@@ -41,6 +41,7 @@ __all__ = [
     "VoskModel",
     "Word",
     "character_error_rate",
+    "join_texts",
     "load_model",
     "model_problems",
     "normalize_zh",

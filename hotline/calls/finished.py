@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from asr import join_texts
 from hotline.cases.intake import Contact, ContactAnalysis, create_case
 from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus, Utterance
 
@@ -41,7 +42,7 @@ class FinishedCall:
 
     @property
     def text(self) -> str:
-        return "".join(u["text"] for u in self.utterances).strip()
+        return join_texts(u["text"] for u in self.utterances)
 
     def case_text(self) -> str:
         if self.transcript_status == TranscriptStatus.unavailable:

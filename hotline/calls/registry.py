@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from asr import join_texts
+
 
 @dataclass
 class LiveCall:
@@ -57,7 +59,7 @@ class LiveCallRegistry:
                 return None
             call.finals.append(text)
             call.partial = ""
-            return "".join(call.finals)
+            return join_texts(call.finals)
 
     def snapshots(self) -> list[dict]:
         with self._lock:
