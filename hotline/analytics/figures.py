@@ -13,7 +13,7 @@ from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics import rollups
-from hotline.analytics.filters import NONE, CaseFilter, group_key
+from hotline.analytics.filters import NONE, CaseFilter, FilterError, group_key
 from hotline.analytics.measures import MEASURES, RATES, cases_with_facts, context, count_columns
 from hotline.analytics.sql_time import SqlTime
 from hotline.models import Call, Case, Department, ServiceItem
@@ -214,6 +214,26 @@ def bucket_labels(start: date, end: date, grain: str) -> list[str]:
         return [d.isoformat() for d in days]
     fold = week_label if grain == "week" else (lambda d: d.isoformat()[:7])
     return list(dict.fromkeys(fold(d) for d in days))
+
+
+_BUCKET_FORMATS = {  # grain -> (strptime format, label, example)
+    "hour": ("%Y-%m-%d %H", "按小时", "2026-03-02 09"), "day": ("%Y-%m-%d", "按日", "2026-03-02"),
+    "week": ("%Y-%m-%d", "按周", "2026-03-02（该周的周一）"), "month": ("%Y-%m", "按月", "2026-03"),
+    "hour_of_day": ("%H", "按一天中的小时", "09"),
+}
+
+
+def check_bucket(grain: str, bucket: str) -> None:
+    """Raise FilterError (saying what to send) unless ``bucket`` is a label of ``grain``."""
+    if grain not in _BUCKET_FORMATS:
+        raise FilterError(f"未知的时间粒度 {grain!r}；可用：{'、'.join(_BUCKET_FORMATS)}")
+    fmt, label, example = _BUCKET_FORMATS[grain]
+    try:
+        parsed = datetime.strptime(bucket, fmt)
+    except ValueError:
+        raise FilterError(f"时段 {bucket!r} 不是{label}统计的时段，应形如 {example}") from None
+    if grain == "week" and parsed.weekday() != 0:
+        raise FilterError(f"按周的时段应为该周的周一，例如 {example}")
 
 
 def bucket_condition(session: Session, grain: str, bucket: str):

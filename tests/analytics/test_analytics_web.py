@@ -57,6 +57,13 @@ def test_dashboard_shows_figures_with_definitions_and_drill_links(client):
     assert counts["satisfied"] > 0
     assert client.get("/analytics", params={"start": "2026-13-01"}).status_code == 400
     assert "应为日期" in client.get("/analytics", params={"start": "bad"}).text
+    for grain, bucket, says in (("day", "x'; drop", "应形如 2026-03-02"), ("week", "2026-03-03", "周一"),
+                                ("month", "2026-13", "应形如 2026-03"),
+                                ("hour", "2026-03-02", "2026-03-02 09")):
+        bad = client.get("/analytics/cases", params={"grain": grain, "bucket": bucket})
+        assert bad.status_code == 400 and says in bad.text, (grain, bucket, bad.text)
+    week = client.get("/analytics/cases", params={"grain": "week", "bucket": "2026-03-02"})
+    assert week.status_code == 200 and '<span id="total">' in week.text
 
 
 def test_api_breakdown_totals_and_bad_dimension(client):

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from hotline.analytics import rollups
 from hotline.analytics.case_list import Selection, figure_count, iter_cases, page_of_cases
 from hotline.analytics.exports import csv_chunks, xlsx_chunks
-from hotline.analytics.figures import GRAINS
+from hotline.analytics.figures import GRAINS, check_bucket
 from hotline.analytics.filters import FilterError, parse_filter
 from hotline.analytics.measures import MEASURES, RATES
 from hotline.db import unit_of_work
@@ -46,6 +46,11 @@ def _selection(request: Request) -> Selection:
     grain, bucket = params.get("grain"), params.get("bucket")
     if grain and grain not in (*GRAINS, "hour_of_day"):
         raise HTTPException(400, f"未知的时间粒度 {grain!r}")
+    if grain and bucket:
+        try:
+            check_bucket(grain, bucket)
+        except FilterError as exc:
+            raise HTTPException(400, str(exc)) from None
     return Selection(_filter(request), measure, grain or None, bucket or None)
 
 
