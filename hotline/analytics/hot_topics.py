@@ -39,18 +39,21 @@ class TopicTable:
 
 
 class _TokenCache:
+    """Term sets by (case id, updated_at): an edited case is segmented again, and another database's case
+    with the same id is not mistaken for it."""
+
     def __init__(self, size: int) -> None:
-        self._items: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._items: OrderedDict[tuple, frozenset[str]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get_many(self, ids) -> dict[int, frozenset[str]]:
+    def get_many(self, keys) -> dict[tuple, frozenset[str]]:
         with self._lock:
-            return {i: self._items[i] for i in ids if i in self._items}
+            return {k: self._items[k] for k in keys if k in self._items}
 
-    def put(self, case_id: int, terms: frozenset[str]) -> None:
+    def put(self, key: tuple, terms: frozenset[str]) -> None:
         with self._lock:
-            self._items[case_id] = terms
+            self._items[key] = terms
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
 
@@ -82,20 +85,22 @@ def _period_terms(session: Session, flt: CaseFilter, limit: int, places) -> tupl
     numbered = select(Case.id.label("id"), func.row_number().over(order_by=Case.id).label("n"),
                       func.count().over().label("total")).where(flt.where()).subquery()
     step = (numbered.c.total + (limit - 1)) // limit
-    rows = session.execute(select(numbered.c.id, numbered.c.total)
+    rows = session.execute(select(numbered.c.id, Case.updated_at, numbered.c.total)
+                           .join(Case, Case.id == numbered.c.id)  # updated_at of the sampled cases only
                            .where((numbered.c.n - 1) % step == 0).order_by(numbered.c.id)).all()
     if not rows:
         return 0, []
-    total, id_list = rows[0].total, [r.id for r in rows]
-    cached = _cache.get_many(id_list)
-    missing = [i for i in id_list if i not in cached]
+    total, keys = rows[0].total, [(r.id, r.updated_at) for r in rows]
+    cached = _cache.get_many(keys)
+    missing = [k for k in keys if k not in cached]
     for start in range(0, len(missing), 1000):
-        chunk = missing[start:start + 1000]
+        chunk = dict(missing[start:start + 1000])
         for case_id, title, content in session.execute(
                 select(Case.id, Case.title, Case.content).where(Case.id.in_(chunk))):
-            cached[case_id] = terms_of(f"{title} {content}", places)
-            _cache.put(case_id, cached[case_id])
-    return total, [cached[i] for i in id_list if i in cached]
+            key = (case_id, chunk[case_id])
+            cached[key] = terms_of(f"{title} {content}", places)
+            _cache.put(key, cached[key])
+    return total, [cached[k] for k in keys if k in cached]
 
 
 def _frequencies(total: int, docs: list[frozenset[str]]) -> Counter:

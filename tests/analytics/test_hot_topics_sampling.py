@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from hotline.analytics.filters import CaseFilter
 from hotline.analytics.hot_topics import weekly_topics
 from hotline.models import Case, CaseStatus, Channel
@@ -31,3 +33,19 @@ def test_a_sampled_week_counts_every_case_and_scales_the_terms(db_session):
     terms = {k["term"]: k["cases"] for k in sampled.keywords}
     assert terms["停电"] == 60  # in every sampled case: scaled to all 60
     assert {k["term"]: k["cases"] for k in whole.keywords}["路灯"] == 20
+
+
+def test_an_edited_case_is_segmented_again(db_session):
+    case = Case(tracking_code="T-HE1", source_ref="t:he1", channel=Channel.web, status=CaseStatus.accepted,
+                title="反映", content="小区停电了", town="城川镇",
+                created_at=datetime(2026, 3, 3, 2, tzinfo=UTC))
+    db_session.add(case)
+    db_session.flush()
+    flt = CaseFilter(start=WEEK, end=WEEK)
+    assert "停电" in {k["term"] for k in weekly_topics(db_session, flt, week=WEEK).keywords}
+
+    case = db_session.scalar(select(Case).where(Case.tracking_code == "T-HE1"))
+    case.content = "路灯坏了"  # corrected after the call; updated_at moves on
+    db_session.flush()
+    terms = {k["term"] for k in weekly_topics(db_session, flt, week=WEEK).keywords}
+    assert "路灯" in terms and "停电" not in terms
