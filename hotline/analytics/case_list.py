@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -91,22 +91,15 @@ def figure_count(session: Session, selection: Selection, *, now: datetime | None
     return FigureCount(count_cases(session, selection, now=now), None)
 
 
-def _bucket_days(selection: Selection):
+def _bucket_days(selection: Selection) -> CaseFilter | None:
     """The selection's filter narrowed to its trend bucket when that bucket is whole China days, or the
     filter itself without a bucket; None for an hourly bucket."""
     if not (selection.grain and selection.bucket):
         return selection.flt
-    if selection.grain == "day":
-        first = last = date.fromisoformat(selection.bucket)
-    elif selection.grain == "week":
-        first = date.fromisoformat(selection.bucket)
-        last = first + timedelta(days=6)
-    elif selection.grain == "month":
-        first = date.fromisoformat(selection.bucket + "-01")
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    else:
+    days = figures.bucket_days(selection.grain, selection.bucket)
+    if days is None:
         return None
-    start, end = max(first, selection.flt.start), min(last, selection.flt.end)
+    start, end = max(days[0], selection.flt.start), min(days[1], selection.flt.end)
     return replace(selection.flt, start=start, end=end) if start <= end else None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline.analytics import rollups
 from hotline.analytics.filters import NONE, CaseFilter, FilterError, group_key
 from hotline.analytics.measures import MEASURES, RATES, cases_with_facts, context, count_columns
-from hotline.analytics.sql_time import SqlTime
+from hotline.analytics.sql_time import SqlTime, label_format
 from hotline.models import Call, Case, Department, ServiceItem
 
 GRAINS = ("hour", "day", "week", "month")
@@ -37,11 +37,12 @@ def rates_of(counts: dict[str, int]) -> dict[str, float | None]:
             for r in RATES}
 
 
-def rollup_plan(session: Session, flt: CaseFilter, dimension: str | None, use_rollups: bool = True):
+def rollup_plan(session: Session, flt: CaseFilter, dimension: str | None, use_rollups: bool = True, *,
+                hourly: bool = False):
     """(grouping, computed_at) when the rollups are built and cover this view, else None."""
     if not use_rollups:
         return None
-    grouping = rollups.covering_grouping(flt, dimension)
+    grouping = rollups.covering_grouping(flt, dimension, hourly=hourly)
     if grouping is None:
         return None
     at = rollups.state(session).computed_at
@@ -145,9 +146,7 @@ def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | Non
     sql = SqlTime.of(session)
     label = sql.local_label(Case.created_at, "day" if grain == "week" else grain).label("b")
     buckets = bucket_labels(flt.start, flt.end, grain)
-    plan = rollup_plan(session, flt, dimension, use_rollups)
-    if plan and grain == "hour" and plan[0] != "h":
-        plan = None  # only the hourly grouping knows hours, and it has no dimension
+    plan = rollup_plan(session, flt, dimension, use_rollups, hourly=grain == "hour")
     if plan and grain == "hour":
         rolled = [(f"{d} {h:02d}", None, n) for d, h, n in rollups.hourly(session, flt)]
     elif plan:
@@ -190,7 +189,7 @@ def _fold(buckets: list[str], rows, grain: str, keys: list) -> dict:
 def hour_profile(session: Session, flt: CaseFilter, *, use_rollups: bool = True) -> list[int]:
     """受理量 per China hour of day (0–23) over the range."""
     counts = [0] * 24
-    if rollup_plan(session, flt, "hour", use_rollups):
+    if rollup_plan(session, flt, None, use_rollups, hourly=True):
         rows = ((hour, n) for _day, hour, n in rollups.hourly(session, flt))
     else:
         label = SqlTime.of(session).local_label(Case.created_at, "hour_of_day").label("h")
@@ -216,33 +215,48 @@ def bucket_labels(start: date, end: date, grain: str) -> list[str]:
     return list(dict.fromkeys(fold(d) for d in days))
 
 
-_BUCKET_FORMATS = {  # grain -> (strptime format, label, example)
-    "hour": ("%Y-%m-%d %H", "按小时", "2026-03-02 09"), "day": ("%Y-%m-%d", "按日", "2026-03-02"),
-    "week": ("%Y-%m-%d", "按周", "2026-03-02（该周的周一）"), "month": ("%Y-%m", "按月", "2026-03"),
-    "hour_of_day": ("%H", "按一天中的小时", "09"),
+_BUCKET_EXAMPLES = {  # grain -> (label, example)
+    "hour": ("按小时", "2026-03-02 09"), "day": ("按日", "2026-03-02"),
+    "week": ("按周", "2026-03-02（该周的周一）"), "month": ("按月", "2026-03"),
+    "hour_of_day": ("按一天中的小时", "09"),
 }
 
 
 def check_bucket(grain: str, bucket: str) -> None:
     """Raise FilterError (saying what to send) unless ``bucket`` is a label of ``grain``."""
-    if grain not in _BUCKET_FORMATS:
-        raise FilterError(f"未知的时间粒度 {grain!r}；可用：{'、'.join(_BUCKET_FORMATS)}")
-    fmt, label, example = _BUCKET_FORMATS[grain]
+    if grain not in _BUCKET_EXAMPLES:
+        raise FilterError(f"未知的时间粒度 {grain!r}；可用：{'、'.join(_BUCKET_EXAMPLES)}")
+    label, example = _BUCKET_EXAMPLES[grain]
     try:
-        parsed = datetime.strptime(bucket, fmt)
+        parsed = datetime.strptime(bucket, label_format("day" if grain == "week" else grain))
     except ValueError:
         raise FilterError(f"时段 {bucket!r} 不是{label}统计的时段，应形如 {example}") from None
     if grain == "week" and parsed.weekday() != 0:
         raise FilterError(f"按周的时段应为该周的周一，例如 {example}")
 
 
+def bucket_days(grain: str, bucket: str) -> tuple[date, date] | None:
+    """The first and last China day of a day, week or month bucket; None for hourly buckets."""
+    if grain == "day":
+        first = last = date.fromisoformat(bucket)
+    elif grain == "week":
+        first = date.fromisoformat(bucket)
+        last = first + timedelta(days=6)
+    elif grain == "month":
+        first = date.fromisoformat(bucket + "-01")
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    else:
+        return None
+    return first, last
+
+
 def bucket_condition(session: Session, grain: str, bucket: str):
     """The WHERE clause selecting the cases of one trend bucket (for drill-down)."""
     sql = SqlTime.of(session)
     if grain == "week":
-        monday = date.fromisoformat(bucket)
+        first, last = bucket_days(grain, bucket)
         day = sql.local_label(Case.created_at, "day")
-        return and_(day >= monday.isoformat(), day <= (monday + timedelta(days=6)).isoformat())
+        return and_(day >= first.isoformat(), day <= last.isoformat())
     if grain not in ("hour", "day", "month", "hour_of_day"):
         raise ValueError(f"unknown grain {grain!r}")
     return sql.local_label(Case.created_at, grain) == bucket

@@ -4,7 +4,7 @@ general corpus), spikes against the previous weeks, and problems that recur mont
 Texts are segmented with classifier.segment (jieba). A busy week at a million cases a year holds ~20,000
 cases; to answer in seconds each period is read as an evenly spread sample of at most ``sample_per_period``
 cases (every k-th by id) and counts are scaled back up; the page says so when it samples. Segmented texts
-are cached by case id.
+are cached by (case id, updated_at).
 """
 
 from __future__ import annotations

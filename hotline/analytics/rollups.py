@@ -51,11 +51,12 @@ def state(session: Session) -> RollupState:
     return RollupState(row.computed_at, row.event_watermark) if row else RollupState(None, 0)
 
 
-def covering_grouping(flt: CaseFilter, dimension: str | None = None) -> str | None:
-    """The grouping that holds every dimension the filter and breakdown use, or None."""
+def covering_grouping(flt: CaseFilter, dimension: str | None = None, *, hourly: bool = False) -> str | None:
+    """The grouping that holds every dimension the filter and breakdown use (and the hour, for an hourly
+    view), or None."""
     if flt.keyword or flt.status or flt.handler_level:
         return None
-    wanted = set(flt.dimension_values()) | ({dimension} if dimension else set())
+    wanted = set(flt.dimension_values()) | {d for d in (dimension, "hour" if hourly else None) if d}
     for name, dims in GROUPINGS.items():
         if wanted <= set(dims):
             return name

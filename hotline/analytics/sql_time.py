@@ -17,6 +17,11 @@ _FORMATS = {
 }
 
 
+def label_format(grain: str) -> str:
+    """The strftime format of ``grain``'s labels, e.g. '%Y-%m-%d' for 'day' (for parsing them back)."""
+    return _FORMATS[grain][0]
+
+
 class SqlTime:
     def __init__(self, dialect_name: str) -> None:
         if dialect_name not in ("sqlite", "postgresql"):
