@@ -39,7 +39,7 @@ CALLBACK_STATUSES = (CaseStatus.closed, CaseStatus.answered)
 
 def parse_result(value: str | CallbackResult | None) -> CallbackResult:
     try:
-        return CallbackResult(value)
+        return CallbackResult(value or "")
     except ValueError:
         raise CaseError("invalid_input", "请选择评价：满意、基本满意或不满意。") from None
 
@@ -70,7 +70,8 @@ def apply_answer(session: Session, callback: Callback, *, result: CallbackResult
     return callback
 
 
-def _reopen(session: Session, callback: Callback, case: Case, *, now: datetime, ip: str | None, who: str):
+def _reopen(session: Session, callback: Callback, case: Case, *, now: datetime, ip: str | None, who: str
+            ) -> None:
     try:
         with session.begin_nested():
             lifecycle.reopen_case(session, case_id=case.id, actor=None, now=now, ip=ip,
@@ -92,8 +93,8 @@ def record_manual_callback(session: Session, *, callback_id: int, actor: User, r
     """An agent called the citizen from the console and records the answer by hand."""
     callback = lock_callback(session, callback_id)
     if callback.state == CallbackState.done:
-        raise CaseError("invalid_transition",
-                        f"该回访已有结果（{RESULT_LABELS[callback.result]}），不能重复登记。")
+        done = RESULT_LABELS[callback.result] if callback.result else "已登记"
+        raise CaseError("invalid_transition", f"该回访已有结果（{done}），不能重复登记。")
     if callback.claimed_by and callback.claimed_until and as_utc(callback.claimed_until) > as_utc(now):
         raise CaseError("invalid_transition", "系统正在拨打这通回访电话，请稍后再登记。")
     return apply_answer(session, callback, result=parse_result(result), via=AnswerSource.agent, actor=actor,
@@ -117,9 +118,10 @@ def record_web_rating(session: Session, *, tracking_code: str, result: str, comm
         raise CaseError("not_found", f"查询编号 {code or '（空）'} 不存在，请核对后重新输入。")
     if case.status not in CALLBACK_STATUSES or case.closed_at is None:
         raise CaseError("invalid_transition", "工单办结后才能评价；已评价或正在重新办理的工单不能再次评价。")
-    callback = on_case_closed(session, case=case, now=now,
-                              policy=CallbackPolicy(statuses=tuple(s.value for s in CALLBACK_STATUSES)))
-    callback = lock_callback(session, callback.id)
+    scheduled = on_case_closed(session, case=case, now=now,
+                               policy=CallbackPolicy(statuses=tuple(s.value for s in CALLBACK_STATUSES)))
+    assert scheduled is not None  # a closed case always has its callback row
+    callback = lock_callback(session, scheduled.id)
     if callback.state == CallbackState.done:
         raise CaseError("invalid_transition", "该工单已经评价过了，感谢您的反馈。")
     callback.skip_reason = "web_rated" if callback.attempts == 0 else None

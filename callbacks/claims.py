@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.answers import apply_answer, lock_callback
@@ -44,7 +44,7 @@ class Claim:
     worker: str
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (Callback.state == CallbackState.due, Callback.due_at <= now,
             or_(Callback.claimed_until.is_(None), Callback.claimed_until < now))
 
@@ -73,7 +73,7 @@ def try_claim(session: Session, *, callback_id: int, worker: str, now: datetime,
         _mark_interrupted(session, callback_id, now)
     reason = _reason_not_to_dial(session, case_id, phone)
     if reason is not None or attempts > policy.max_attempts:
-        row = session.get(Callback, callback_id, populate_existing=True)
+        row = session.get_one(Callback, callback_id, populate_existing=True)
         row.attempts -= 1  # this claim places no call
         row.claimed_by = row.claimed_until = None
         if reason is not None:
@@ -122,7 +122,7 @@ def finish_dial(session: Session, *, claim: Claim, outcome: DialOutcome, now: da
     """Store the attempt's outcome; then, if this process still holds the claim, settle the callback."""
     now = as_utc(now)
     row = lock_callback(session, claim.request.callback_id)
-    attempt = session.get(CallbackAttempt, claim.attempt_id)
+    attempt = session.get_one(CallbackAttempt, claim.attempt_id)
     attempt.ended_at, attempt.outcome = now, outcome.kind
     attempt.sip_status, attempt.digits = outcome.sip_status, outcome.digits[:32]
     attempt.call_id = outcome.call_id

@@ -84,7 +84,7 @@ class ScriptedDialer:
         return outcome
 
 
-def outcome_to_json(outcome: DialOutcome) -> dict:
+def outcome_to_json(outcome: DialOutcome) -> dict[str, object]:
     data = asdict(outcome)
     data["result"] = outcome.result.value if outcome.result else None
     return data

@@ -46,7 +46,7 @@ def add_opt_out(session: Session, *, actor: User | str | None, phone: str | None
         if number is None:
             raise CaseError("invalid_input", f"电话号码“{phone}”无效：请填写数字号码，如 13912345678。")
         existing = session.scalar(select(DoNotCall).where(DoNotCall.phone == number))
-        target = {"phone": number}
+        target: dict[str, str | int] = {"phone": number}
     elif case_id is not None:
         if session.get(Case, case_id) is None:
             raise CaseError("not_found", f"工单 {case_id} 不存在。")

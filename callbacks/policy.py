@@ -7,7 +7,7 @@ All instants are aware UTC; windows are judged in China time on the working-day 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.working_days import CHINA, WorkCalendar
@@ -48,7 +48,7 @@ class CallbackPolicy:
         if self.concurrent_calls < 1:
             raise PolicyError("concurrent_calls must be at least 1")
 
-    def day_allowed(self, day, calendar: WorkCalendar) -> bool:
+    def day_allowed(self, day: date, calendar: WorkCalendar) -> bool:
         return self.call_on_rest_days or calendar.is_working_day(day)
 
     def may_call_at(self, at: datetime, calendar: WorkCalendar) -> bool:

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from callbacks.answers import lock_callback
@@ -19,6 +19,7 @@ from hotline.accounts.audit import record_audit
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.errors import CaseError
 from hotline.cases.working_days import CHINA, china_date
+from hotline.db import AnySelect
 from hotline.models import AuditVerdict, Callback, CallbackResult, CallbackState, Case, Department, User
 
 NOT_COUNTED = ("opted_out", "case_changed")  # skip reasons that are not a missed callback
@@ -41,7 +42,7 @@ def _day_start(day: date) -> datetime:
     return as_utc(datetime.combine(day, time(), CHINA))
 
 
-def _filtered(query: Select, f: CallbackFilter) -> Select:
+def _filtered(query: AnySelect, f: CallbackFilter) -> AnySelect:
     if f.result == "none":
         query = query.where(Callback.result.is_(None))
     elif f.result:
@@ -79,7 +80,7 @@ def list_callbacks(session: Session, *, filters: CallbackFilter = CallbackFilter
                       .outerjoin(Department, Department.id == Callback.department_id), filters)
     query = query.order_by(Callback.case_closed_at.desc(), Callback.id.desc())
     query = query.limit(per_page).offset((max(page, 1) - 1) * per_page)
-    return [tuple(row) for row in session.execute(query)], total
+    return [tuple(row) for row in session.execute(query)], total or 0
 
 
 def set_verdict(session: Session, *, callback_id: int, actor: User, verdict: str, note: str = "",
@@ -156,13 +157,13 @@ def satisfaction_rates(session: Session, *, by: str, date_from: date | None = No
         func.sum(case((Callback.result == CallbackResult.basically_satisfied, 1), else_=0)).label("b"),
         func.sum(case((Callback.result == CallbackResult.unsatisfied, 1), else_=0)).label("u"),
     )
+    query: AnySelect
     if by == "department":
-        key = Callback.department_id
-        query = select(key, Department.name, *measures).outerjoin(Department, Department.id == key) \
-            .group_by(key, Department.name)
+        query = select(Callback.department_id, Department.name, *measures) \
+            .outerjoin(Department, Department.id == Callback.department_id) \
+            .group_by(Callback.department_id, Department.name)
     else:
-        key = Callback.agent
-        query = select(key, key, *measures).group_by(key)
+        query = select(Callback.agent, Callback.agent, *measures).group_by(Callback.agent)
     query = _filtered(query.where(counted), CallbackFilter(date_from=date_from, date_to=date_to))
     rows = [RateRow(str(k or ""), label or "（未指定）", n, a, s or 0, b or 0, u or 0)
             for k, label, n, a, s, b, u in session.execute(query)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,7 +55,7 @@ def build_callback(session: Session, case: Case, *, policy: CallbackPolicy, cale
     return row
 
 
-def _pending_cases(policy: CallbackPolicy, now: datetime, limit: int):
+def _pending_cases(policy: CallbackPolicy, now: datetime, limit: int) -> Select[Case]:
     current = exists().where(and_(Callback.case_id == Case.id, Callback.case_closed_at == Case.closed_at))
     return (select(Case).where(Case.status.in_([CaseStatus(s) for s in policy.statuses]),
                                Case.closed_at.is_not(None),

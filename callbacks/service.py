@@ -14,8 +14,9 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,9 @@ from hotline.accounts.timestamps import as_utc
 from hotline.cases.working_days import WorkCalendar, load_work_calendar
 from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, utcnow
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
@@ -110,16 +114,17 @@ class CallbackRunner:
         ``max_calls`` were made); returns the number of dials."""
         calendar = self.calendar()
         self._candidates = []
-        made, running, exhausted = 0, set(), False
+        made, exhausted = 0, False
+        running: set[Future[DialOutcome]] = set()
         while True:
             while not exhausted and len(running) < self.policy.concurrent_calls and (
                     max_calls is None or made < max_calls):
                 claim = self.claim_one(calendar)
-                if claim is False:
-                    continue
                 if claim is None:
                     exhausted = True
                     break
+                if not isinstance(claim, Claim):  # False: lost or settled, try again
+                    continue
                 running.add(self.pool.submit(self.run_claim, claim, calendar))
                 made += 1
             if not running:
@@ -134,7 +139,7 @@ class CallbackRunner:
         """Callbacks still to be dialled (due later, due now, or being dialled)."""
         with unit_of_work(self.session_factory) as session:
             return session.scalar(select(func.count()).select_from(Callback)
-                                  .where(Callback.state == CallbackState.due))
+                                  .where(Callback.state == CallbackState.due)) or 0
 
     def run_until_idle(self, *, poll_seconds: float = 0.5, timeout: float | None = None) -> int:
         """Tick until no callback is left to dial (batch runs, drills, tests); the number of dials."""
@@ -169,7 +174,7 @@ class CallbackRunner:
         self.pool.shutdown(wait=True)
 
 
-def install(scheduler, *, session_factory: sessionmaker[Session], dialer: Dialer,
+def install(scheduler: BaseScheduler, *, session_factory: sessionmaker[Session], dialer: Dialer,
             policy: CallbackPolicy | None = None, clock: Callable[[], datetime] = utcnow,
             seconds: float = TICK_SECONDS) -> CallbackRunner:
     """Add the callback job to an APScheduler 3.x scheduler (call from the composition root)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from callbacks.answers import RESULT_BY_KEY
 from callbacks.dialing import DialOutcome, DialRequest
@@ -164,15 +164,16 @@ class SipDialer:
                       self.max_call_s)
         return self._outcome(handle, survey, summary, answered)
 
-    def _outcome(self, handle, survey: _Survey, summary: CallSummary | None, answered: bool) -> DialOutcome:
+    def _outcome(self, handle: OutboundCall, survey: _Survey, summary: CallSummary | None,
+                 answered: bool) -> DialOutcome:
         recording = summary.recording_path if summary else None
-        common = {"digits": survey.digits, "call_id": handle.call_id,
-                  "sip_status": summary.status_code if summary else None,
-                  "recording_path": str(recording) if recording else None,
-                  "duration_s": summary.duration_s if summary else None}
+        common = DialOutcome("hung_up", digits=survey.digits, call_id=handle.call_id,
+                             sip_status=summary.status_code if summary else None,
+                             recording_path=str(recording) if recording else None,
+                             duration_s=summary.duration_s if summary else None)
         if survey.result is not None:
-            return DialOutcome("answered", survey.result, **common)
+            return replace(common, kind="answered", result=survey.result)
         if not answered:
-            return DialOutcome(classify_unanswered(summary), **common,
-                               detail=f"{summary.status_code} {summary.status_text}" if summary else "")
-        return DialOutcome(survey.outcome if survey.closing else "hung_up", **common)
+            return replace(common, kind=classify_unanswered(summary),
+                           detail=f"{summary.status_code} {summary.status_text}" if summary else "")
+        return replace(common, kind=survey.outcome if survey.closing else "hung_up")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -64,3 +65,7 @@ def unit_of_work(factory: sessionmaker[Session]):
         raise
     finally:
         session.close()
+
+
+# A SELECT of any columns (SQLAlchemy 2.1 types a Select by its row's column types).
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]

@@ -20,6 +20,7 @@ from hotline.models import (
     AppointmentCapacity,
     AppointmentKind,
     AppointmentStatus,
+    Case,
     CaseStatus,
     Role,
     Site,
@@ -131,7 +132,7 @@ def home_visit_slot(session: Session, *, kind: AppointmentKind, town: str, day: 
                 booked)
 
 
-def _check_booking(session: Session, case_id: int, actor: User | None):
+def _check_booking(session: Session, case_id: int, actor: User | None) -> Case:
     if actor is not None and (actor.role not in BOOKERS or not actor.active):
         raise CaseError("forbidden", "您的角色不能办理预约。")
     case = load_case(session, case_id)

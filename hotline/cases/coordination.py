@@ -32,6 +32,8 @@ def co_reply_case(session: Session, *, case_id: int, actor: User, reply: str, no
     text = require_text(reply, "协办答复内容")
     row = session.scalar(select(CaseCoHandler).where(CaseCoHandler.case_id == case.id,
                                                      CaseCoHandler.department_id == actor.department_id))
+    if row is None:  # authorise() admits only a co-handling department's users
+        raise CaseError("forbidden", "您的单位不是该工单的协办单位。")
     row.reply, row.replied_at, row.replied_by = text, now, actor_name(actor)
     record(session, case, rule, actor=actor, now=now, note=text, ip=ip,
            details={"department_id": actor.department_id})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from hotline.models import (
     utcnow,
 )
 
+CodedT = TypeVar("CodedT", Department, Site, ServiceItem)
 TITLE_CHARS = 40
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _CHANNEL_NAMES = {"phone": "电话", "web": "网站", "forum": "百姓论坛", "kiosk": "自助终端"}  # timeline notes
@@ -51,11 +53,12 @@ class ContactAnalysis:
     intent: str | None = None  # Intent value, None when unknown
     intent_confidence: float | None = None
     needs_triage: bool = True
-    routing: list[dict] = field(default_factory=list)  # [{department, level, town, site, score, reasons}]
-    kb_matches: list[dict] = field(default_factory=list)  # [{code, name, score, department}]
+    # ranked handler candidates: [{department, level, town, site, score, reasons}]
+    routing: list[dict[str, Any]] = field(default_factory=list)
+    kb_matches: list[dict[str, Any]] = field(default_factory=list)  # [{code, name, score, department}]
 
     @property
-    def top_route(self) -> dict | None:
+    def top_route(self) -> dict[str, Any] | None:
         return self.routing[0] if self.routing else None
 
 
@@ -108,7 +111,7 @@ def create_case(
     return case
 
 
-def _by_code(session: Session, model, code: str | None):
+def _by_code(session: Session, model: type[CodedT], code: str | None) -> CodedT | None:
     if not code:
         return None
     return session.scalar(select(model).where(model.code == code))

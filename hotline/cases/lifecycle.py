@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from hotline.cases import time_limits as clock
 from hotline.cases.errors import CaseError
 from hotline.cases.time_limits import DEFAULT_POLICY, TimeLimitPolicy
 from hotline.cases.timeline import authorise, load_case, moment, pending_co_departments, record, require_text
+from hotline.cases.transitions import Rule
 from hotline.cases.working_days import WorkCalendar, load_work_calendar
 from hotline.models import Case, CaseCoHandler, CaseEvent, CaseStatus, Department, Role, Site, User
 
@@ -103,16 +105,16 @@ def dispatch_case(
             session.add(CaseCoHandler(case_id=case.id, department_id=dep_id, added_at=now))
     case.return_reason = None
     calendar = calendar or load_work_calendar(session)
-    clock.start_clock(case, now=now, days=days, calendar=calendar, policy=policy)
+    due_at = clock.start_clock(case, now=now, days=days, calendar=calendar, policy=policy)
     details = {"department_id": case.department_id, "site_id": case.site_id, "time_limit_days": days,
-               "due_at": case.due_at.isoformat(), "co_department_ids": co_ids,
+               "due_at": due_at.isoformat(), "co_department_ids": co_ids,
                "coordinator_id": coordinator_id}
     record(session, case, rule, actor=actor, now=now, note=note or f"派往 {target_name}", details=details,
            ip=ip)
     return case
 
 
-def redispatch_case(session: Session, **kwargs) -> Case:
+def redispatch_case(session: Session, **kwargs: Any) -> Case:
     """改派: same arguments as :func:`dispatch_case`; the time limit restarts for the new handler."""
     return dispatch_case(session, action="redispatch", **kwargs)
 
@@ -172,7 +174,7 @@ def close_case(session: Session, *, case_id: int, actor: User, now: datetime | N
     rule = authorise(session, case, "close", actor)
     pending = pending_co_departments(session, case)
     if pending and case.coordinator_id != actor.id:
-        names = [session.get(Department, d).name for d in sorted(pending)]
+        names = [session.get_one(Department, d).name for d in sorted(pending)]
         raise CaseError("co_handlers_pending", "以下协办单位尚未答复，暂不能办结：" + "、".join(names) + "。",
                         pending_department_ids=sorted(pending))
     return _finish(session, case, rule, actor=actor, now=now, note=note, ip=ip, pending=pending)
@@ -189,7 +191,8 @@ def coordinator_close(session: Session, *, case_id: int, actor: User, note: str,
                    pending=pending_co_departments(session, case))
 
 
-def _finish(session, case, rule, *, actor, now, note, ip, pending) -> Case:
+def _finish(session: Session, case: Case, rule: Rule, *, actor: User, now: datetime, note: str,
+            ip: str | None, pending: frozenset[int]) -> Case:
     case.closed_at = now
     clock.clear_clock(case)
     record(session, case, rule, actor=actor, now=now, note=note, ip=ip,
@@ -254,7 +257,7 @@ def resume_case(session: Session, *, case_id: int, actor: User, now: datetime | 
     suspended: CaseEvent = next(e for e in reversed(case.events) if e.action == "suspend")
     clock.shift_clock(case, paused_from=suspended.at, paused_to=now,
                       calendar=calendar or load_work_calendar(session))
-    previous = CaseStatus(suspended.from_status)
+    previous = CaseStatus(suspended.from_status or "")
     record(session, case, rule, actor=actor, now=now, note=note, ip=ip, to_status=previous,
            details={"due_at": case.due_at.isoformat() if case.due_at else None})
     return case
@@ -279,10 +282,10 @@ def reopen_case(session: Session, *, case_id: int, actor: User | None, note: str
     days = time_limit_days or clock.base_limit_days(case, policy)
     case.closed_at = None
     calendar = calendar or load_work_calendar(session)
-    clock.start_clock(case, now=now, days=days, calendar=calendar, policy=policy)
+    due_at = clock.start_clock(case, now=now, days=days, calendar=calendar, policy=policy)
     record(session, case, rule, actor=actor, now=now, note=note, ip=ip,
            details={"department_id": case.department_id, "site_id": case.site_id, "time_limit_days": days,
-                    "due_at": case.due_at.isoformat()})
+                    "due_at": due_at.isoformat()})
     return case
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.audit import record_audit
@@ -16,6 +16,7 @@ from hotline.cases.errors import CaseError
 from hotline.cases.time_limits import CLOCK_RUNNING, deadline_state
 from hotline.cases.timeline import moment, pending_co_departments
 from hotline.cases.transitions import RULES, handler_owns, may
+from hotline.db import AnySelect
 from hotline.models import (
     Appointment,
     Case,
@@ -77,7 +78,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(query: Select, filters: CaseFilter, now: datetime) -> Select:
+def _filtered(query: AnySelect, filters: CaseFilter, now: datetime) -> AnySelect:
     if filters.statuses:
         query = query.where(Case.status.in_(list(filters.statuses)))
     for column, value in ((Case.intent, filters.intent), (Case.department_id, filters.department_id),
@@ -99,7 +100,7 @@ def _filtered(query: Select, filters: CaseFilter, now: datetime) -> Select:
     return query
 
 
-def _page(session: Session, query: Select, page: int, per_page: int) -> CasePage:
+def _page(session: Session, query: AnySelect, page: int, per_page: int) -> CasePage:
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -137,7 +138,7 @@ def returned_queue(session: Session, *, page: int = 1, per_page: int = 50) -> Ca
 
 
 def supervision_list(session: Session, *, now: datetime | None = None, department_id: int | None = None
-                     ) -> list[tuple[Case, str]]:
+                     ) -> list[tuple[Case, str | None]]:
     """督办: (case, 'overdue' | 'warning') for running clocks past their warning point, overdue first."""
     now = moment(now)
     query = select(Case).where(Case.status.in_(list(CLOCK_RUNNING)), Case.warn_at <= now)

@@ -41,23 +41,27 @@ def base_limit_days(case: Case, policy: TimeLimitPolicy = DEFAULT_POLICY) -> int
 
 
 def start_clock(case: Case, *, now: datetime, days: int, calendar: WorkCalendar,
-                policy: TimeLimitPolicy = DEFAULT_POLICY) -> None:
-    """A new time limit of ``days`` working days from ``now`` (dispatch, re-dispatch, reopen)."""
+                policy: TimeLimitPolicy = DEFAULT_POLICY) -> datetime:
+    """A new time limit of ``days`` working days from ``now`` (dispatch, re-dispatch, reopen); returns the
+    due time."""
     if days < 1:
         raise ValueError("a time limit is at least one working day")
     now = as_utc(now)
     case.dispatched_at = now
     case.time_limit_days = days
-    case.due_at = calendar.add_working_days(now, days)
-    case.warn_at = warning_point(case.due_at, days, calendar, policy)
+    case.due_at = due_at = calendar.add_working_days(now, days)
+    case.warn_at = warning_point(due_at, days, calendar, policy)
+    return due_at
 
 
 def extend_clock(case: Case, *, days: int, calendar: WorkCalendar, policy: TimeLimitPolicy = DEFAULT_POLICY
                  ) -> None:
     """An approved extension: the due date moves by ``days`` working days."""
+    if case.due_at is None:
+        raise ValueError("only a running time limit can be extended")
     case.time_limit_days = (case.time_limit_days or 0) + days
-    case.due_at = calendar.add_working_days(as_utc(case.due_at), days)
-    case.warn_at = warning_point(case.due_at, case.time_limit_days, calendar, policy)
+    case.due_at = due_at = calendar.add_working_days(as_utc(case.due_at), days)
+    case.warn_at = warning_point(due_at, case.time_limit_days, calendar, policy)
 
 
 def shift_clock(case: Case, *, paused_from: datetime, paused_to: datetime, calendar: WorkCalendar) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ def record(
     actor: User | str | None,
     now: datetime,
     note: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
     to_status: CaseStatus | None = None,
     ip: str | None = None,
 ) -> CaseEvent:

@@ -6,6 +6,7 @@ users only co-reply; the case's coordinator (中转办) may close it. ``actor=No
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hotline.cases.errors import CaseError
@@ -32,7 +33,8 @@ class Rule:
     system: bool = False  # the scheduler may do it (actor None)
 
 
-def _r(action, label, sources, target, roles=frozenset(), **flags) -> Rule:
+def _r(action: str, label: str, sources: Iterable[CaseStatus], target: CaseStatus | None,
+       roles: Iterable[Role] = frozenset(), **flags: bool) -> Rule:
     return Rule(action, label, frozenset(sources), target, frozenset(roles), **flags)
 
 

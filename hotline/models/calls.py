@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,6 +62,6 @@ class Utterance(Base):
     end_s: Mapped[float] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float)
-    words: Mapped[list] = mapped_column(JSON, default=list)
+    words: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     call: Mapped[Call] = relationship(back_populates="utterances")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,8 +70,8 @@ class Case(TimestampMixin, Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     town: Mapped[str | None] = mapped_column(String(32), index=True)
     service_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"), index=True)
-    routing: Mapped[list] = mapped_column(JSON, default=list)  # ranked handler candidates with reasons
-    kb_matches: Mapped[list] = mapped_column(JSON, default=list)  # [{code, name, score}]
+    routing: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ranked handler candidates with reasons
+    kb_matches: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{code, name, score}]
     time_limit_days: Mapped[int | None]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
@@ -104,6 +105,7 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
-    details: Mapped[dict | None] = mapped_column(JSON, default=dict)  # handler ids, reason codes, due dates
+    # handler ids, reason codes, due dates
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
     case: Mapped[Case] = relationship(back_populates="events")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -60,6 +61,6 @@ class ServiceItemRevision(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))  # created / updated / retired
-    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field -> [old, new]
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> [old, new]
 
     item: Mapped[ServiceItem] = relationship(back_populates="revisions")
