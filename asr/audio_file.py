@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import wave
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 import numpy as np
 
@@ -20,7 +21,7 @@ BLOCK_SECONDS = 1.0
 @dataclass
 class AudioSource:
     sample_rate: int
-    blocks: Iterator[bytes]  # 16-bit little-endian mono PCM
+    blocks: Generator[bytes, None, None]  # 16-bit little-endian mono PCM
     channels: int
     reader: str  # "wav" or "sox"
 
@@ -52,7 +53,7 @@ def _open_wav(path: Path) -> AudioSource:
         reader.close()
         raise wave.Error(f"unsupported WAV layout: {width * 8}-bit, {channels} channels, {rate} Hz")
 
-    def blocks() -> Iterator[bytes]:
+    def blocks() -> Generator[bytes, None, None]:
         with reader:
             frames = max(1, int(rate * BLOCK_SECONDS))
             while data := reader.readframes(frames):
@@ -75,36 +76,38 @@ def _to_mono_int16(data: bytes, width: int, channels: int) -> np.ndarray:
         samples = np.frombuffer(data, "<i4").astype(np.int64) >> 16
     if channels > 1:
         samples = samples.reshape(-1, channels).mean(axis=1)
-    return np.clip(samples, -32768, 32767).astype("<i2")
+    clipped: np.ndarray = np.clip(samples, -32768, 32767).astype("<i2")
+    return clipped
 
 
 def _open_with_sox(sox: str, path: Path) -> AudioSource:
     cmd = [sox, "-V1", str(path), "-t", "raw", "-e", "signed", "-b", "16", "-L", "-c", "1"]
     cmd += ["-r", str(SOX_RATE), "-"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = cast(IO[bytes], proc.stdout), cast(IO[bytes], proc.stderr)  # both piped above
     block = SOX_RATE * 2
-    first = proc.stdout.read(block)
+    first = stdout.read(block)
     if not first and proc.wait() != 0:
-        message = proc.stderr.read().decode("utf-8", "replace").strip()
-        proc.stderr.close()
-        proc.stdout.close()
+        message = stderr.read().decode("utf-8", "replace").strip()
+        stderr.close()
+        stdout.close()
         raise AudioFormatError(f"{path}: not an audio file sox can read ({message or 'no details'})")
 
-    def blocks() -> Iterator[bytes]:
+    def blocks() -> Generator[bytes, None, None]:
         try:
             data = first
             while data:
                 usable = len(data) - len(data) % 2
                 yield data[:usable]
-                data = proc.stdout.read(block)
+                data = stdout.read(block)
             if proc.wait() != 0:
-                message = proc.stderr.read().decode("utf-8", "replace").strip()
+                message = stderr.read().decode("utf-8", "replace").strip()
                 raise AudioFormatError(f"{path}: sox failed while reading ({message})")
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
+            stdout.close()
+            stderr.close()
 
     return AudioSource(SOX_RATE, blocks(), 1, "sox")

@@ -90,7 +90,8 @@ def import_catalog(
             change = _planned_change(session, record)
         else:
             item, action = upsert_item(session, record=record, actor=actor, departments=departments)
-            change = action and ItemChange(record.code, action, sorted(item.revisions[-1].changes), item)
+            changes = sorted(item.revisions[-1].changes) if action else []
+            change = ItemChange(record.code, action, changes, item) if action else None
         if change:
             result.changes.append(change)
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from knowledge_base.catalog_schema import (
@@ -219,7 +219,8 @@ def _validate_row(
     ), []
 
 
-def _check_choice(cells: dict[str, str], column: str, allowed: Collection[str], bad) -> None:
+def _check_choice(cells: dict[str, str], column: str, allowed: Collection[str],
+                  bad: Callable[[str, str], None]) -> None:
     value = cells.get(column, "")
     if value and value not in allowed:
         bad(column, f"unknown value {value!r}; allowed: {', '.join(allowed)}")

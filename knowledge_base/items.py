@@ -6,6 +6,7 @@ Functions take the session first and keyword-only arguments, return ORM objects 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -50,9 +51,9 @@ def record_of(item: ServiceItem) -> ItemRecord:
     )
 
 
-def changed_fields(old: ItemRecord | None, new: ItemRecord) -> dict[str, list]:
+def changed_fields(old: ItemRecord | None, new: ItemRecord) -> dict[str, list[Any]]:
     """field -> [old, new] for every field that differs (lists as JSON lists)."""
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for name in RECORD_FIELDS:
         before = getattr(old, name) if old is not None else None
         after = getattr(new, name)
@@ -61,7 +62,7 @@ def changed_fields(old: ItemRecord | None, new: ItemRecord) -> dict[str, list]:
     return out
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -73,10 +74,10 @@ def upsert_item(
     item = get_item(session, code=record.code)
     old = record_of(item) if item is not None else None
     changes = changed_fields(old, record)
-    if not changes:
+    if not changes and item is not None:
         return item, None
     action = revision_action(old, record, changes)
-    department = session.get(Department, departments[record.department])
+    department = session.get_one(Department, departments[record.department])
     if item is None:
         item = ServiceItem(code=record.code)
     _apply(item, record, department)
@@ -86,7 +87,7 @@ def upsert_item(
     return item, action
 
 
-def revision_action(old: ItemRecord | None, new: ItemRecord, changes: dict[str, list]) -> str:
+def revision_action(old: ItemRecord | None, new: ItemRecord, changes: dict[str, list[Any]]) -> str:
     if old is None:
         return "created"
     if set(changes) == {"status"}:
@@ -108,7 +109,7 @@ def _apply(item: ServiceItem, record: ItemRecord, department: Department) -> Non
             setattr(item, name, getattr(record, name))
 
 
-def update_item(session: Session, *, code: str, actor: str, **changes) -> ServiceItem:
+def update_item(session: Session, *, code: str, actor: str, **changes: Any) -> ServiceItem:
     """Change some fields of an item (catalogue vocabulary: ``department`` by code, lists as sequences)."""
     item = get_item(session, code=code)
     if item is None:
@@ -116,7 +117,7 @@ def update_item(session: Session, *, code: str, actor: str, **changes) -> Servic
     unknown = set(changes) - set(RECORD_FIELDS) | ({"code"} & set(changes))
     if unknown:
         raise ValueError(f"cannot change field(s): {', '.join(sorted(unknown))}")
-    fixed = {k: tuple(v) if k in LIST_FIELDS else v for k, v in changes.items()}
+    fixed: dict[str, Any] = {k: tuple(v) if k in LIST_FIELDS else v for k, v in changes.items()}
     record = dataclasses.replace(record_of(item), **fixed)
     item, _ = upsert_item(session, record=record, actor=actor)
     return item

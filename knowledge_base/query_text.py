@@ -84,7 +84,8 @@ def content_chars(run: str) -> list[str]:
 
 def content_runs(text: str) -> list[str]:
     """Runs of Chinese characters left after dropping fillers (pinyin bigrams never span a filler)."""
-    runs, current = [], []
+    runs: list[str] = []
+    current: list[str] = []
     for word in segment.cut(normalize(text), hmm=False):
         if word in STOPWORDS or not CJK.search(word):
             if current:
@@ -129,7 +130,7 @@ def _run_syllables(run: str) -> tuple[str, ...]:
     """Syllables in context (pypinyin's phrase dictionary picks 银行 hang, 行政 xing)."""
     from pypinyin import Style, lazy_pinyin
 
-    sounds = lazy_pinyin(run, style=Style.NORMAL, errors=lambda chars: ["?"] * len(chars))
+    sounds: list[str] = lazy_pinyin(run, style=Style.NORMAL, errors=lambda chars: ["?"] * len(chars))  # type: ignore[arg-type,return-value]  # pypinyin accepts a list
     if len(sounds) != len(run):  # unexpected split: fall back to one character at a time
         sounds = [syllable(c) for c in run]
     return tuple(sounds)

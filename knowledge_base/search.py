@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -55,17 +56,20 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class _Posting:
-    docs: np.ndarray  # document numbers holding the term
-    weights: np.ndarray  # their precomputed BM25 weights (field weight × idf × saturated tf)
+    docs: np.ndarray[Any, Any]  # document numbers holding the term
+    weights: np.ndarray[Any, Any]  # their precomputed BM25 weights (field weight × idf × saturated tf)
     doc_set: frozenset[int]
 
 
 @dataclass(frozen=True)
 class _Built:
     items: tuple[ItemRecord, ...]
-    retired: np.ndarray  # boolean mask
+    retired: np.ndarray[Any, Any]  # boolean mask
     postings: dict[str, dict[str, _Posting]]  # field -> term -> posting
     pinyin_chars: dict[tuple[str, int], str]  # (pinyin bigram, doc) -> the item's characters for it
+
+
+_MatchedTerm = tuple[str, str, str, _Posting]  # field, term, label, posting
 
 
 class SearchIndex:
@@ -96,7 +100,7 @@ class SearchIndex:
         if not built.items or not query.strip():
             return []
         scores = np.zeros(len(built.items))
-        terms = []
+        terms: list[_MatchedTerm] = []
         for field, term, label, weight in _query_terms(query):
             posting = built.postings[field].get(term)
             if posting is not None:
@@ -109,7 +113,7 @@ class SearchIndex:
                           matched=_reasons(built, d, terms)) for d in top]
 
 
-def _reasons(built: _Built, doc: int, terms) -> tuple[str, ...]:
+def _reasons(built: _Built, doc: int, terms: list[_MatchedTerm]) -> tuple[str, ...]:
     """The query terms that matched ``doc``; a pinyin match shows the item's characters (设保≈社保)."""
     out: list[str] = []
     for field, term, label, posting in terms:
@@ -129,7 +133,7 @@ def load_records(session: Session) -> list[ItemRecord]:
     return [record_of(item) for item in list_items(session, include_retired=True)]
 
 
-def _query_terms(query: str):
+def _query_terms(query: str) -> Iterator[tuple[str, str, str, float]]:
     """(field, term, label, weight) for each distinct query term; synonyms weigh less."""
     seen: set[tuple[str, str]] = set()
     word_list = query_text.words(query)

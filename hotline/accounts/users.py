@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -98,18 +99,19 @@ def update_user(
     """Change only the given fields (pass ``department_id=None`` to clear it). Records old and new values."""
     _require_admin(actor)
     user = get_user(session, user_id=user_id)
-    changes: dict[str, list] = {}
-    new = {
+    changes: dict[str, list[Any]] = {}
+    new_role = Role(role) if role is not None else user.role
+    new_department = user.department_id if department_id is _UNSET else cast(int | None, department_id)
+    new_site = user.site_id if site_id is _UNSET else cast(int | None, site_id)
+    new: dict[str, Any] = {
         "display_name": display_name.strip() if display_name is not None else user.display_name,
-        "role": Role(role) if role is not None else user.role,
-        "department_id": user.department_id if department_id is _UNSET else department_id,
-        "site_id": user.site_id if site_id is _UNSET else site_id,
+        "role": new_role, "department_id": new_department, "site_id": new_site,
     }
     if not new["display_name"]:
         raise AccountError("invalid_input", "请填写姓名。")
-    if user.id == actor.id and new["role"] != Role.admin:
+    if user.id == actor.id and new_role != Role.admin:
         raise AccountError("forbidden", "不能取消自己的管理员角色。")
-    _check_assignment(session, new["role"], new["department_id"], new["site_id"])
+    _check_assignment(session, new_role, new_department, new_site)
     for field, value in new.items():
         old = getattr(user, field)
         if old != value:

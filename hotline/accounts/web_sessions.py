@@ -7,8 +7,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.timestamps import as_utc
@@ -71,7 +72,7 @@ def revoke_web_session(session: Session, *, token: str, now: datetime) -> bool:
     """Logout. True when a live session was ended."""
     query = update(WebSession).where(WebSession.token_hash == token_hash(token),
                                      WebSession.revoked_at.is_(None))
-    result = session.execute(query.values(revoked_at=as_utc(now)))
+    result = cast(CursorResult[Any], session.execute(query.values(revoked_at=as_utc(now))))
     return bool(result.rowcount)
 
 
@@ -83,7 +84,7 @@ def revoke_user_sessions(
     if except_session_id is not None:
         query = query.where(WebSession.id != except_session_id)
     query = query.values(revoked_at=as_utc(now)).execution_options(synchronize_session="fetch")
-    result = session.execute(query)
+    result = cast(CursorResult[Any], session.execute(query))
     return result.rowcount
 
 
@@ -93,4 +94,4 @@ def csrf_token(secret_key: str, session_token: str) -> str:
 
 
 def csrf_token_valid(secret_key: str, session_token: str, candidate: str | None) -> bool:
-    return bool(candidate) and hmac.compare_digest(csrf_token(secret_key, session_token), candidate)
+    return candidate is not None and hmac.compare_digest(csrf_token(secret_key, session_token), candidate)

@@ -12,6 +12,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -32,7 +33,7 @@ LABEL_COL = typer.Option("label", "--label-col", help="CSV column holding the la
 MODEL_OPT = typer.Option(None, "--model", help="model directory (default: current trained, else shipped)")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
@@ -242,6 +243,7 @@ def predict(
             alts = "  ".join(f"{label} {p:.2f}" for label, p in result.alternatives[1:4])
             typer.echo(f"{result.label} ({result.display}) {result.confidence:.2f}{triage}   others: {alts}")
         return
+    assert data is not None  # exactly one of text and data, checked above
     try:
         columns, rows = read_table(data, text_col)
     except DataError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -112,7 +113,7 @@ class _ProgressBar:
     """typer's progress bar, created once the total size is known."""
 
     def __init__(self) -> None:
-        self._bar = None
+        self._bar: Any = None  # click.progressbar once the size is known
         self._shown = 0
 
     def update(self, done: int, total: int | None) -> None:

@@ -7,8 +7,12 @@ import logging
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from hotline.sip.config import SipConfig
 
 app = typer.Typer(help="SIP endpoint commands", no_args_is_help=True)
 
@@ -23,7 +27,7 @@ def _config_path(path: Path | None) -> Path:
     return settings_or_exit().sip_config
 
 
-def _load(path: Path | None):  # type: ignore[no-untyped-def]
+def _load(path: Path | None) -> SipConfig:
     from hotline.sip.config import SipConfigError, load_sip_config
 
     resolved = _config_path(path)
