@@ -85,7 +85,7 @@ def figure_count(session: Session, selection: Selection, *, now: datetime | None
     same figure, as of their last refresh, in milliseconds), else counted live like :func:`count_cases`."""
     flt = _bucket_days(selection)
     plan = figures.rollup_plan(session, flt, None) if flt is not None else None
-    if plan is not None and selection.measure in ROLLUP_MEASURES:
+    if flt is not None and plan is not None and selection.measure in ROLLUP_MEASURES:
         return FigureCount(rollups.counts(session, flt, plan[0], (selection.measure,))[selection.measure],
                            plan[1])
     return FigureCount(count_cases(session, selection, now=now), None)

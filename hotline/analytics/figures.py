@@ -6,8 +6,10 @@ WHERE clause the drill-down list uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session
@@ -104,6 +106,7 @@ def breakdown(session: Session, flt: CaseFilter, dimension: str, *, now: datetim
               names: tuple[str, ...] = ("all",), use_rollups: bool = True) -> list[dict]:
     """Counts of ``names`` per value of ``dimension``, largest 受理量 first: [{key, name, counts, rates}]."""
     plan = rollup_plan(session, flt, dimension, use_rollups)
+    rows: Sequence[Any]
     if plan:
         rows = rollups.grouped(session, flt, plan[0], dimension, names)
     else:
@@ -112,10 +115,10 @@ def breakdown(session: Session, flt: CaseFilter, dimension: str, *, now: datetim
         query = cases_with_facts(select(key, *count_columns(ctx, names)), ctx, names)
         rows = session.execute(query.where(flt.where()).group_by(key)).all()
     names_by_id = dimension_names(session, dimension, [r[0] for r in rows])
-    result = []
+    result: list[dict[str, Any]] = []
     for row in rows:
         counts = {n: int(row._mapping[n]) for n in names}
-        item = {"key": _key(row[0]), "name": names_by_id.get(row[0]), "counts": counts}
+        item: dict[str, Any] = {"key": _key(row[0]), "name": names_by_id.get(row[0]), "counts": counts}
         if all(r.numerator in counts and r.denominator in counts for r in RATES):
             item["rates"] = rates_of(counts)
         result.append(item)
@@ -153,6 +156,7 @@ def trend(session: Session, flt: CaseFilter, grain: str, *, dimension: str | Non
         rolled = rollups.daily(session, flt, plan[0], dimension)
         if grain == "month":
             rolled = [(d[:7], k, n) for d, k, n in rolled]
+    rows: Sequence[Any]
     if dimension is None:
         if plan:
             rows = [(b, n) for b, _k, n in rolled]
@@ -190,7 +194,7 @@ def hour_profile(session: Session, flt: CaseFilter, *, use_rollups: bool = True)
     """受理量 per China hour of day (0–23) over the range."""
     counts = [0] * 24
     if rollup_plan(session, flt, None, use_rollups, hourly=True):
-        rows = ((hour, n) for _day, hour, n in rollups.hourly(session, flt))
+        rows: Iterable[Any] = ((hour, n) for _day, hour, n in rollups.hourly(session, flt))
     else:
         label = SqlTime.of(session).local_label(Case.created_at, "hour_of_day").label("h")
         rows = session.execute(select(label, func.count()).where(flt.where()).group_by(label))
@@ -254,7 +258,7 @@ def bucket_condition(session: Session, grain: str, bucket: str):
     """The WHERE clause selecting the cases of one trend bucket (for drill-down)."""
     sql = SqlTime.of(session)
     if grain == "week":
-        first, last = bucket_days(grain, bucket)
+        first, last = bucket_days(grain, bucket) or (date.min, date.min)  # never None for a week
         day = sql.local_label(Case.created_at, "day")
         return and_(day >= first.isoformat(), day <= last.isoformat())
     if grain not in ("hour", "day", "month", "hour_of_day"):

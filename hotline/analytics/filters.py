@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -88,7 +89,8 @@ class CaseFilter:
         return {name: getattr(self, name) for name in DIMENSION_COLUMNS if getattr(self, name) is not None}
 
     def with_dimension(self, name: str, value: str | None) -> CaseFilter:
-        return replace(self, **{name: value})
+        changed: dict[str, Any] = {name: value}
+        return replace(self, **changed)
 
     def query_params(self) -> dict[str, str]:
         """The filter as URL query parameters (for drill-down links and export links)."""

@@ -13,8 +13,10 @@ rebuilds every day that may have changed since the last one:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -113,9 +115,10 @@ def _aware(value: datetime) -> datetime:
     return as_utc(value)
 
 
-def _ranges(days: list[date]):
+def _ranges(days: list[date]) -> Iterator[tuple[date, date]]:
     """Consecutive runs of ``days``, at most CHUNK_DAYS long."""
-    start = prev = None
+    start: date | None = None
+    prev = date.min
     for d in days:
         if start is None:
             start = prev = d
@@ -202,7 +205,8 @@ def averages(session: Session, flt: CaseFilter, grouping: str) -> tuple[float | 
     return (handling / closed if closed else None), (talk / calls if calls else None)
 
 
-def grouped(session: Session, flt: CaseFilter, grouping: str, dimension: str, names) -> list[tuple]:
+def grouped(session: Session, flt: CaseFilter, grouping: str, dimension: str, names: Sequence[str]
+            ) -> Sequence[Any]:
     column = getattr(CaseRollup, COLUMNS[dimension])
     return session.execute(select(column, *_sums(names)).where(_where(flt, grouping)).group_by(column)).all()
 
@@ -211,15 +215,16 @@ def hourly(session: Session, flt: CaseFilter) -> list[tuple[str, int, int]]:
     """[(day 'YYYY-MM-DD', China hour 0-23, 受理量)] from the hourly grouping."""
     query = (select(CaseRollup.day, CaseRollup.hour, func.sum(CaseRollup.n_all)).where(_where(flt, "h"))
              .group_by(CaseRollup.day, CaseRollup.hour))
-    return [(d.isoformat(), int(h), int(n)) for d, h, n in session.execute(query)]
+    return [(d.isoformat(), int(h or 0), int(n)) for d, h, n in session.execute(query)]
 
 
-def daily(session: Session, flt: CaseFilter, grouping: str, dimension: str | None = None) -> list[tuple]:
+def daily(session: Session, flt: CaseFilter, grouping: str, dimension: str | None = None
+          ) -> list[tuple[str, Any, int]]:
     """[(day 'YYYY-MM-DD', dimension value or None, 受理量)]."""
     column = getattr(CaseRollup, COLUMNS[dimension]) if dimension else None
     cols = [CaseRollup.day] + ([column] if column is not None else [])
     query = select(*cols, func.sum(CaseRollup.n_all)).where(_where(flt, grouping)).group_by(*cols)
-    rows = session.execute(query)
+    rows: Iterable[Any] = session.execute(query)
     if dimension:
         return [(d.isoformat(), k, int(n)) for d, k, n in rows]
     return [(d.isoformat(), None, int(n)) for d, n in rows]

@@ -62,7 +62,7 @@ class _Reference:
 def _reference(engine: Engine) -> _Reference:
     with engine.connect() as conn:
         departments = list(conn.scalars(select(Department.id).where(Department.active.is_(True))))
-        items = [tuple(r) for r in conn.execute(
+        items = [(r.id, r.department_id, r.name, r.time_limit_days) for r in conn.execute(
             select(ServiceItem.id, ServiceItem.department_id, ServiceItem.name, ServiceItem.time_limit_days))]
         places = [(r.town, r.place or r.town) for r in conn.execute(
             select(Site.town, Site.place).where(Site.level != SiteLevel.banner, Site.town.is_not(None)))]

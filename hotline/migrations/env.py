@@ -13,7 +13,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from hotline.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("no database URL: run migrations through `hotline db upgrade` (hotline.migrate)")
+        engine = make_engine(url)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
