@@ -45,7 +45,7 @@ def worker_name() -> str:
 
 
 class CallbackRunner:
-    def __init__(self, session_factory: sessionmaker[Session], dialer: Dialer, *,
+    def __init__(self, session_factory: sessionmaker[Session], dialer: Dialer | None, *,
                  policy: CallbackPolicy | None = None, clock: Callable[[], datetime] = utcnow,
                  worker: str | None = None) -> None:
         self.session_factory = session_factory
@@ -98,6 +98,8 @@ class CallbackRunner:
 
     def run_claim(self, claim: Claim, calendar: WorkCalendar) -> DialOutcome:
         try:
+            if self.dialer is None:
+                raise RuntimeError("no outbound route for callbacks (this runner only schedules)")
             outcome = self.dialer.dial(claim.request)
         except Exception as exc:  # a dialer bug must not leave the claim hanging until it times out
             log.exception("callback %s: dial failed", claim.request.callback_id)

@@ -12,7 +12,9 @@ On PostgreSQL, case and callback events are also exchanged with the other nodes 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.registry import LiveCallRegistry
@@ -20,6 +22,10 @@ from hotline.calls.spool import Spool
 from hotline.events import EventHub
 from hotline.settings import Settings
 from hotline.workers.services import CallServices
+
+if TYPE_CHECKING:
+    from callbacks.service import CallbackRunner
+    from hotline.sip.protocol import SipEndpoint
 
 log = logging.getLogger("hotline")
 SPOOL_FLUSH_SECONDS = 5
@@ -57,7 +63,7 @@ class Hotline:
         self.node_events = self._start_node_events()
         self.workers = self._start_workers() if pool else None
         self.sip = self._start_sip(port_offset=self.sip_workers if pool else 0)
-        self.callback_runner = None
+        self.callback_runner: CallbackRunner | None = None
         self._rollup_warned = False
         self.scheduler = self._start_scheduler()
 
@@ -83,10 +89,11 @@ class Hotline:
             log.error("not every SIP worker is up after 60 s: %s", supervisor.summary())
         return supervisor
 
-    def _start_sip(self, port_offset: int = 0):
+    def _start_sip(self, port_offset: int = 0) -> SipEndpoint:
         from hotline.workers.layout import worker_sip_config
 
         config = worker_sip_config(self.services.sip_config, port_offset)
+        endpoint: SipEndpoint
         if self.fake_sip:
             from hotline.sip.fake import FakeSipEndpoint
 
@@ -172,12 +179,17 @@ class Hotline:
         return status
 
     def stop(self) -> None:
-        for name, stop in (("scheduler", lambda: self.scheduler.shutdown(wait=False)),
-                           ("callbacks", lambda: self.callback_runner and self.callback_runner.close()),
-                           ("workers", lambda: self.workers and self.workers.stop()),
-                           ("sip", self.sip.stop), ("pipeline", self.pipeline.close),
-                           ("node events", lambda: self.node_events and self.node_events.stop()),
-                           ("services", self.services.close)):
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("scheduler", lambda: self.scheduler.shutdown(wait=False))]
+        if self.callback_runner is not None:
+            steps.append(("callbacks", self.callback_runner.close))
+        if self.workers is not None:
+            steps.append(("workers", self.workers.stop))
+        steps += [("sip", self.sip.stop), ("pipeline", self.pipeline.close)]
+        if self.node_events is not None:
+            steps.append(("node events", self.node_events.stop))
+        steps.append(("services", self.services.close))
+        for name, stop in steps:
             try:
                 stop()
             except Exception:

@@ -15,7 +15,7 @@ def run_migrations_online() -> None:
 
         url = config.get_main_option("sqlalchemy.url")
         if not url:
-            raise RuntimeError("no database URL: run migrations through `hotline db upgrade` (hotline.migrate)")
+            raise RuntimeError("no database URL: run migrations with `hotline db upgrade`")
         engine = make_engine(url)
         with engine.connect() as connection:
             _run(connection)

@@ -27,6 +27,7 @@ from hotline.sip.protocol import (
     CallSummary,
     Direction,
     EndReason,
+    Language,
     NullObserver,
 )
 from hotline.sip.recording import RecordingWriter, VoiceActivity, recording_path
@@ -54,7 +55,7 @@ class LiveCall:
     end_reason: EndReason | None = None
     disconnected: bool = False
     dtmf: list[str] = field(default_factory=list)
-    language: str | None = None
+    language: Language | None = None
     language_source: str | None = None
     answer_timeout: float = 45.0
     record: bool = True
@@ -296,9 +297,9 @@ class CallControl:
             ):
                 log.warning(
                     "call %s: no audio stream %.0f s after answer, hanging up",
-                    live.info.call_id,
+                    live.info.call_id if live.info else "?",
                     now - live.created_at,
-                )  # type: ignore[union-attr]
+                )
                 live.error = "no audio stream after answer (SDP/RTP problem)"
                 self._hangup(live, EndReason.ERROR)
             elif live.flow is not None and live.media_up:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
+from typing import cast
 
 import pjsua2 as pj
 
@@ -366,7 +367,7 @@ class PjsuaEndpoint(CallControl):
             raise SipCallError(
                 f"no free line: {self.active_calls()} calls up (limit {self.config.limits.max_calls})"
             )
-        call = _Call(self, self._account)  # type: ignore[arg-type]
+        call = _Call(self, self._account)
         call.live = live = self._new_call(
             call,
             direction="outbound",
@@ -424,12 +425,12 @@ class PjsuaEndpoint(CallControl):
         op = pj.CallOpParam()
         op.statusCode = status_code
         try:
-            live.call.hangup(op)  # type: ignore[union-attr]
+            cast(_Call, live.call).hangup(op)
         except pj.Error as exc:
             log.warning("hangup failed: %s", exc.reason)
 
     def _signal_dtmf(self, live: LiveCall, digits: str) -> None:
-        live.call.dialDtmf(digits)  # type: ignore[union-attr]
+        cast(_Call, live.call).dialDtmf(digits)
 
     def _shutdown_calls(self) -> None:
         for live in list(self._calls.values()):

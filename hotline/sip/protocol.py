@@ -175,6 +175,8 @@ class OutboundCall(Protocol):
 class SipEndpoint(Protocol):
     """What `hotline serve` and the call pipeline use; implemented by PjsuaEndpoint and FakeSipEndpoint."""
 
+    sample_rate: int  # the conference bridge's clock rate (Hz)
+
     def start(self) -> None:
         """Bind transports and begin answering; raises SipStartError with a readable message."""
         ...

@@ -121,7 +121,9 @@ class RecordingWriter:
 
     def _handle(self, item: tuple) -> None:
         try:
-            {"open": self._open_call, "frame": self._frame, "close": self._close}[item[0]](*item[1:])
+            handlers: dict[str, Callable[..., None]] = {"open": self._open_call, "frame": self._frame,
+                                                        "close": self._close}
+            handlers[item[0]](*item[1:])
         except BaseException:
             log.exception("recording writer: %s failed", item[0])
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.analyzer import ContactAnalyzer
 from hotline.db import make_engine, make_session_factory
 from hotline.settings import Settings
 from hotline.sip.config import RecordingConfig, SipConfig, load_sip_config
+
+if TYPE_CHECKING:
+    from asr import TranscriptionService
 
 log = logging.getLogger("hotline")
 
@@ -18,10 +25,10 @@ log = logging.getLogger("hotline")
 class CallServices:
     """What answering calls needs, in the main process (embedded) or a worker: DB, analyzer, ASR, sip.conf."""
 
-    engine: object
-    session_factory: object
+    engine: Engine
+    session_factory: sessionmaker[Session]
     analyzer: ContactAnalyzer
-    transcriber: object | None  # asr.TranscriptionService
+    transcriber: TranscriptionService | None
     asr_problem: str | None  # why transcription is off (None: on)
     asr_status: str
     sip_config: SipConfig

@@ -102,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True, name="parent-watch").start()
+    def watch_parent() -> None:  # the parent closes our stdin when it wants us to stop (or dies)
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=watch_parent, daemon=True, name="parent-watch").start()
     try:
         code = run_worker(args.index, events, node=args.node, decode_threads=args.decode_threads, stop=stop)
     except Exception:
