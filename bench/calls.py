@@ -32,15 +32,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test kit
 
 from sqlalchemy import select  # noqa: E402
+from testkit.databases import migrated_engine  # noqa: E402
 
 from hotline.db import make_session_factory  # noqa: E402
 from hotline.models import Call  # noqa: E402
 from tests.calls.call_testkit import (  # noqa: E402
     KO_SHORT,
     ko_model_dir,
-    migrated_engine,
     sipp_call,
     start_pipeline,
     wav_seconds,

@@ -17,8 +17,6 @@ import importlib.util
 import json
 import os
 import platform
-import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +27,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test kit
+
+from testkit.ports import free_port_block, free_udp_range  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "workers.json"
 PCAP = Path("/usr/share/sip-tester/g711a.pcap")
 PCAP_SECONDS = 7.05
@@ -98,24 +100,6 @@ Content-Length: 0
 """
 
 
-def free_block(count: int, low: int, high: int, step: int = 1) -> int:
-    for _ in range(500):
-        start = random.randrange(low, high - count * step) // 2 * 2
-        socks = []
-        try:
-            for port in range(start, start + count * step, step):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return start
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free ports")
-
-
 def proc_sample(pid: int) -> tuple[float, float]:
     """(CPU seconds used so far, RSS in MB) of a process."""
     try:
@@ -145,8 +129,8 @@ class Pool:
         from hotline.settings import load_settings
         from hotline.workers.supervisor import WorkerSupervisor
 
-        self.first_port = free_block(workers, 21000, 29000)
-        rtp = free_block(40 * workers // 2, 30000, 60000, 2)
+        self.first_port = free_port_block(workers)
+        rtp = free_udp_range(40 * workers)
         sip_conf = directory / "sip.conf"
         sip_conf.write_text(f"[transport]\nbind_address = 127.0.0.1\nudp_port = {self.first_port}\n"
                             f"tcp_port = {self.first_port}\nrtp_port_start = {rtp}\nrtp_port_count = 40\n"
@@ -203,8 +187,8 @@ def run_load(pool: Pool, workdir: Path, per_worker: int, plays: int) -> dict:
     sipps = []
     for i in range(pool.count):
         args = ["sipp", "-sf", str(scenario), "-s", "7812345", f"127.0.0.1:{pool.first_port + i}",
-                "-i", "127.0.0.1", "-p", str(free_block(1, 29000, 30000)),
-                "-mp", str(free_block(4 * per_worker, 30000, 60000)), "-m", str(per_worker),
+                "-i", "127.0.0.1", "-p", str(free_port_block(1, 29000, 30000)),
+                "-mp", str(free_udp_range(4 * per_worker, step=1)), "-m", str(per_worker),
                 "-l", str(per_worker), "-r", "20", "-timeout", "300s", "-timeout_error", "-nostdin"]
         sipps.append(subprocess.Popen(args, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True))

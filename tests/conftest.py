@@ -9,11 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from testkit.databases import migrated_engine
 
-from hotline import migrate
-from hotline.cases.calendar_admin import seed_holiday_calendar
 from hotline.db import make_engine
-from hotline.seeding import seed_organisation, seed_routing_rules
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -48,27 +46,16 @@ def pg_url(new_pg_database) -> str:
     return new_pg_database()
 
 
-def _migrated(url: str) -> Engine:
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        seed_organisation(session)
-        seed_routing_rules(session)
-        seed_holiday_calendar(session)
-        session.commit()
-    return engine
-
-
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory) -> Iterator[Engine]:
-    engine = _migrated(f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.sqlite3'}")
+    engine = migrated_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.sqlite3'}")
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def pg_engine(pg_url) -> Iterator[Engine]:
-    engine = _migrated(pg_url)
+    engine = migrated_engine(pg_url)
     yield engine
     engine.dispose()
 
@@ -103,6 +90,6 @@ def fresh_engine(request, tmp_path) -> Iterator[Engine]:
         url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     else:
         url = request.getfixturevalue("new_pg_database")("hotline_fresh")
-    engine = _migrated(url)
+    engine = migrated_engine(url)
     yield engine
     engine.dispose()

@@ -14,6 +14,7 @@ import pytest
 from callback_testkit import closed_case, cn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from testkit.sipp import sipp_argv
 
 from hotline import migrate
 from hotline.cases.calendar_admin import seed_holiday_calendar
@@ -26,7 +27,6 @@ SIP_TESTS = HERE.parent / "sip"
 sys.path.insert(0, str(SIP_TESTS))
 from sip_testkit import (  # noqa: E402
     SIPP_FILES,
-    free_rtp_start,
     free_sip_port,
     rewrite_rtp_payload_type,
     subprocess_env,
@@ -71,24 +71,7 @@ def start_callee(workdir: Path, phone: str) -> tuple[subprocess.Popen, int]:
         scenario = HERE / "sipp" / f"uas_{kind}.xml"
     port = free_sip_port()
     proc = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(scenario),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-mp",
-            str(free_rtp_start()),
-            "-m",
-            str(calls),
-            "-timeout",
-            "120s",
-            "-timeout_error",
-            "-nostdin",
-            "-trace_err",
-        ],
+        sipp_argv(scenario, port=port, calls=calls, timeout_s=120, extra=["-trace_err"]),
         cwd=directory,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,

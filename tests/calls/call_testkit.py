@@ -19,15 +19,12 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from testkit.processes import stop_child
 
 from asr.g711 import alaw_encode
 from asr.resample import Resampler
-from hotline import migrate
-from hotline.cases.calendar_admin import seed_holiday_calendar
-from hotline.db import make_engine, make_session_factory
+from hotline.db import make_session_factory
 from hotline.models import Call, Case
-from hotline.seeding import seed_organisation, seed_routing_rules
 from tests.sip.sip_testkit import (
     free_rtp_start,
     free_sip_port,
@@ -211,14 +208,7 @@ class PipelineProcess:
 
     def stop(self, timeout: float = 60) -> int:
         if self.returncode is None:
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            try:
-                self.returncode = self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.returncode = self.proc.wait()
-            self.proc.stdout.close()  # type: ignore[union-attr]
-            self.log_file.close()  # type: ignore[attr-defined]
+            self.returncode = stop_child(self.proc, self.log_file, timeout)
         return self.returncode
 
 
@@ -265,17 +255,6 @@ def sipp_call(port: int, workdir: Path, pcap: Path, audio_seconds: float, *, cal
             "-nostdin", "-trace_err", "-error_file", str(workdir / "errors.log"), "-trace_stat",
             "-stf", str(workdir / "stats.csv")]
     return subprocess.run(argv, cwd=workdir, capture_output=True, text=True, timeout=timeout + 30)
-
-
-def migrated_engine(url: str):
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        seed_organisation(session)
-        seed_routing_rules(session)
-        seed_holiday_calendar(session)
-        session.commit()
-    return engine
 
 
 def call_and_case(line: PipelineProcess, caller: str, timeout: float = 60.0) -> tuple[Call, Case | None]:

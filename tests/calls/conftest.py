@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from testkit.databases import migrated_engine
 
 from tests.calls.call_testkit import (
     KO_SHORT,
     ToolMissing,
     ko_model_dir,
-    migrated_engine,
     start_pipeline,
     write_rtp_pcap,
     write_speech,

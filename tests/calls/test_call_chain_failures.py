@@ -9,6 +9,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select, text
+from testkit.databases import migrated_engine
 
 import asr
 from hotline.db import make_engine, make_session_factory
@@ -17,7 +18,6 @@ from tests.calls.call_testkit import (
     MAX_CER,
     assert_case_carries_the_analysis,
     call_and_case,
-    migrated_engine,
     start_pipeline,
     wav_seconds,
 )

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from sqlalchemy import select
+from testkit.sipp import sipp_argv
 
 import asr
 from hotline.calls.finished import EMPTY_TEXT
@@ -151,9 +152,7 @@ def test_caller_hanging_up_during_the_greeting_still_gets_a_case(sqlite_line, sp
 def test_caller_sending_no_audio_is_timed_out_and_the_case_says_no_speech(sqlite_line, tmp_path):
     silent = HERE.parent / "sip" / "sipp_uac_silent.xml"  # From 13912345678, no RTP, waits for our BYE
     result = subprocess.run(
-        ["sipp", "-sf", str(silent), "-s", "7812345", f"127.0.0.1:{sqlite_line.port}", "-i", "127.0.0.1",
-         "-p", str(free_sip_port()), "-mp", str(free_rtp_start()), "-m", "1", "-timeout", "40s",
-         "-timeout_error", "-nostdin"],
+        sipp_argv(silent, target=f"127.0.0.1:{sqlite_line.port}", timeout_s=40),
         cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, "sipp did not receive our BYE"
     call, case = call_and_case(sqlite_line, "13912345678")

@@ -19,12 +19,12 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from testkit.databases import migrated_engine
 
 from hotline.db import make_session_factory
 from hotline.models import Call, Case
 from tests.calls.call_pipeline_harness import rss_kb
 from tests.calls.call_testkit import (
-    migrated_engine,
     sipp_call,
     start_pipeline,
     wav_seconds,

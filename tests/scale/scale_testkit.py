@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from testkit.ports import free_port_block, free_tcp_port, free_udp_range
 
 REPO = Path(__file__).resolve().parents[2]
 SIPP_SCENARIO = Path(__file__).with_name("sipp_uac_via_proxy.xml")
@@ -28,54 +27,11 @@ needs_kamailio_and_sipp = pytest.mark.skipif(
 )
 
 
-def _udp_tcp_free(port: int) -> bool:
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
-            udp.bind(("127.0.0.1", port))
-            tcp.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-
-
-def free_port_block(count: int, low: int = 21000, high: int = 29000) -> int:
-    """First of ``count`` consecutive ports free for UDP and TCP on 127.0.0.1."""
-    for _ in range(200):
-        start = random.randrange(low, high - count)
-        if all(_udp_tcp_free(start + i) for i in range(count)):
-            return start
-    raise RuntimeError("no free port block")
-
-
-def free_rtp_block(size: int) -> int:
-    for _ in range(200):
-        start = random.randrange(30000, 60000 - size) // 2 * 2
-        socks = []
-        try:
-            for port in range(start, start + size, 2):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return start
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free RTP block")
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def write_sip_conf(directory: Path, first_port: int, workers: int) -> Path:
     """sip.conf for a node whose N workers (and its own callback endpoint) sit on consecutive ports."""
     rtp_count = 40
     text = (f"[transport]\nbind_address = 127.0.0.1\nudp_port = {first_port}\ntcp_port = {first_port}\n"
-            f"rtp_port_start = {free_rtp_block(rtp_count * (workers + 1))}\nrtp_port_count = {rtp_count}\n"
+            f"rtp_port_start = {free_udp_range(rtp_count * (workers + 1))}\nrtp_port_count = {rtp_count}\n"
             "[recording]\ndirectory = recordings\nretention_days = 0\n"
             "[limits]\nsilence_timeout = 60\nmax_call_length = 120\n")
     path = directory / "sip.conf"
@@ -206,7 +162,7 @@ def run_sipp(workdir: Path, kamailio_port: int, *, calls: int, hold_ms: int, rat
         (workdir / "pcap" / G711A_PCAP.name).symlink_to(G711A_PCAP)
     args = ["sipp", "-sf", str(SIPP_SCENARIO), "-s", "7812345", f"127.0.0.1:{kamailio_port}",
             "-i", "127.0.0.1", "-p", str(free_port_block(1, 29000, 30000)),
-            "-mp", str(free_rtp_block(4 * calls)), "-m", str(calls), "-l", str(calls), "-r", str(rate),
+            "-mp", str(free_udp_range(4 * calls)), "-m", str(calls), "-l", str(calls), "-r", str(rate),
             "-d", str(hold_ms), "-timeout", f"{timeout:.0f}s",
             "-timeout_error", "-nostdin", "-trace_stat", "-stf", str(workdir / "stats.csv")]
     proc = subprocess.Popen(args, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

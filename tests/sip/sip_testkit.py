@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from testkit.ports import free_sip_port, free_udp_range
+from testkit.processes import stop_child
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "sip_endpoint_harness.py"
@@ -28,20 +28,6 @@ def subprocess_env() -> dict[str, str]:
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-def free_sip_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(100):
-        port = random.randrange(21000, 29000)
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
-                udp.bind(("127.0.0.1", port))
-                tcp.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free SIP port")
 
 
 def rewrite_rtp_payload_type(source: Path, target: Path, payload_type: int) -> Path:
@@ -60,21 +46,7 @@ def rewrite_rtp_payload_type(source: Path, target: Path, payload_type: int) -> P
 
 def free_rtp_start() -> int:
     """An even port starting a free block of 40 UDP ports (RTP + RTCP pairs)."""
-    for _ in range(100):
-        start = random.randrange(30000, 60000) // 2 * 2
-        try:
-            socks = []
-            for port in range(start, start + 40, 2):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return start
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free RTP range")
+    return free_udp_range(40)
 
 
 def write_tone(path: Path, seconds: float, freq: float = 440.0, rate: int = 8000, level: float = 0.3) -> Path:
@@ -143,14 +115,7 @@ class RunningEndpoint:
 
     def stop(self) -> int:
         if self.returncode is None:
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            try:
-                self.returncode = self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.returncode = self.proc.wait()
-            self.proc.stdout.close()  # type: ignore[union-attr]
-            self.log_file.close()  # type: ignore[attr-defined]
+            self.returncode = stop_child(self.proc, self.log_file, 20)
         return self.returncode
 
 

@@ -17,6 +17,7 @@ from sip_testkit import (
     wav_seconds,
     write_tone,
 )
+from testkit.sipp import sipp_argv
 
 pytestmark = pytest.mark.sip
 SCENARIO = Path(__file__).with_name("sipp_uac_pcap_dtmf.xml")
@@ -31,29 +32,8 @@ def test_sipp_call_with_pcap_audio_and_rfc2833_dtmf(endpoint_factory, tmp_path):
     for name in ("g711a.pcap", "dtmf_2833_2.pcap"):
         (workdir / "pcap" / name).symlink_to(SIPP_FILES / name)
     result = subprocess.run(
-        [
-            "sipp",
-            "-sf",
-            str(SCENARIO),
-            "-s",
-            "7812345",
-            f"127.0.0.1:{endpoint.port}",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(free_sip_port()),
-            "-mp",
-            str(free_rtp_start()),
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-            "-nostdin",
-            "-trace_err",
-            "-error_file",
-            str(workdir / "errors.log"),
-        ],
+        sipp_argv(SCENARIO, target=f"127.0.0.1:{endpoint.port}",
+                  extra=["-trace_err", "-error_file", str(workdir / "errors.log")]),
         cwd=workdir,
         capture_output=True,
         text=True,
@@ -127,24 +107,7 @@ def test_outbound_call_plays_collects_rfc2833_dtmf_and_records(endpoint_factory,
     rewrite_rtp_payload_type(SIPP_FILES / "dtmf_2833_1.pcap", workdir / "pcap" / "dtmf_1_pt120.pcap", 120)
     port = free_sip_port()
     callee = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(Path(__file__).with_name("sipp_uas_dtmf.xml")),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-mp",
-            str(free_rtp_start()),
-            "-m",
-            "1",
-            "-timeout",
-            "40s",
-            "-timeout_error",
-            "-nostdin",
-            "-bg",
-        ],
+        sipp_argv(Path(__file__).with_name("sipp_uas_dtmf.xml"), port=port, timeout_s=40, extra=["-bg"]),
         cwd=workdir,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -167,21 +130,7 @@ def test_outbound_call_plays_collects_rfc2833_dtmf_and_records(endpoint_factory,
 def test_registration_with_digest_auth(endpoint_factory, tmp_path, monkeypatch, password, accepted):  # noqa: F811
     port = free_sip_port()
     registrar = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(Path(__file__).with_name("sipp_registrar.xml")),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-m",
-            "1",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-            "-nostdin",
-        ],
+        sipp_argv(Path(__file__).with_name("sipp_registrar.xml"), port=port, timeout_s=20, media=False),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -206,26 +155,7 @@ def test_registration_with_digest_auth(endpoint_factory, tmp_path, monkeypatch, 
 def test_caller_sending_no_rtp_at_all_is_ended_by_the_silence_timeout(endpoint_factory, tmp_path):  # noqa: F811
     endpoint = endpoint_factory(limits={"silence_timeout": 2})
     result = subprocess.run(
-        [
-            "sipp",
-            "-sf",
-            str(Path(__file__).with_name("sipp_uac_silent.xml")),
-            "-s",
-            "7812345",
-            f"127.0.0.1:{endpoint.port}",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(free_sip_port()),
-            "-mp",
-            str(free_rtp_start()),
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-            "-nostdin",
-        ],
+        sipp_argv(Path(__file__).with_name("sipp_uac_silent.xml"), target=f"127.0.0.1:{endpoint.port}"),
         cwd=tmp_path,
         capture_output=True,
         text=True,

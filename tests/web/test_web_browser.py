@@ -6,11 +6,11 @@ follows the case by its tracking code. Screenshots go to test-artifacts/screensh
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from testkit.browser import launch_chromium, screenshot
 from web_testkit import PASSWORD, build_app, make_user, serve
 
 from asr.transcript import Transcript, Utterance
@@ -22,17 +22,6 @@ from hotline.models import Case, Department, Role
 from hotline.sip.protocol import CallInfo, CallSummary, EndReason
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
 
@@ -108,8 +97,7 @@ def summary(call_id: str) -> CallSummary:
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, name)
 
 
 def sign_in(page, base: str, username: str) -> None:
@@ -144,7 +132,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
     agent = make_user(web_engine, Role.agent)
     dialogs = []
     with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="zh-CN")
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

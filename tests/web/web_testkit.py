@@ -17,18 +17,16 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from testkit.databases import migrated_engine
 
-from hotline import migrate
 from hotline.accounts.passwords import hash_password
 from hotline.accounts.web_sessions import csrf_token
 from hotline.calls.registry import LiveCallRegistry
 from hotline.calls.text_contacts import submit_text_contact
-from hotline.cases.calendar_admin import seed_holiday_calendar
 from hotline.cases.intake import Contact
-from hotline.db import make_engine, make_session_factory
+from hotline.db import make_session_factory
 from hotline.events import EventHub
 from hotline.models import Channel, Department, Role, Site, User
-from hotline.seeding import seed_organisation, seed_routing_rules
 from hotline.settings import load_settings
 from web.app import create_app
 from web.auth import SESSION_COOKIE
@@ -40,17 +38,7 @@ _names = itertools.count(1)
 
 
 def migrated_with_catalogue(url: str) -> Engine:
-    from knowledge_base.catalog_io import load_seed_catalogue
-
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        seed_organisation(session)
-        seed_routing_rules(session)
-        seed_holiday_calendar(session)
-        load_seed_catalogue(session)
-        session.commit()
-    return engine
+    return migrated_engine(url, catalogue=True)
 
 
 def build_app(
