@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.accounts.audit import record_audit
 from hotline.accounts.timestamps import as_utc
@@ -104,7 +104,9 @@ def _page(session: Session, query: AnySelect, page: int, per_page: int) -> CaseP
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    # what list pages show of each row, loaded for the whole page at once (one query each, not one per row)
+    shown = (selectinload(Case.department), selectinload(Case.site), selectinload(Case.service_item))
+    items = list(session.scalars(query.options(*shown).limit(per_page).offset((page - 1) * per_page)))
     return CasePage(items, total or 0, page, per_page)
 
 

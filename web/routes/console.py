@@ -50,10 +50,8 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
         return RedirectResponse("/analytics", status_code=303)
     ctx = request.app.state.ctx
     with ctx.session_factory() as session:
-        recent = list_cases(session, per_page=RECENT_CASES)
+        recent = list_cases(session, per_page=RECENT_CASES)  # departments loaded with the page
         returned = returned_queue(session, per_page=1).total
-        for case in recent.items:
-            _ = case.department
         return render(
             request,
             "console.html",
