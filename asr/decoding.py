@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from asr.recognizer import Recognizer
 from asr.resample import Resampler
 from asr.transcript import Utterance, Word
-from asr.vosk_backend import VoskRecognizer
 from asr.zh_text import normalize_zh
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ OnFinal = Callable[[Utterance], None]
 class UtteranceDecoder:
     def __init__(
         self,
-        recognizer: VoskRecognizer,
+        recognizer: Recognizer,
         sample_rate: int,
         *,
         on_partial: OnPartial | None = None,

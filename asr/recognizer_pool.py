@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 
-from asr.vosk_backend import VoskModel, VoskRecognizer
+from asr.recognizer import Recognizer, SpeechModel
 
 log = logging.getLogger(__name__)
 
 
 class RecognizerPool:
-    def __init__(self, model: VoskModel, size: int, model_rate: int) -> None:
+    def __init__(self, model: SpeechModel, size: int, model_rate: int) -> None:
         self._model, self._rate = model, model_rate
         self._lock = threading.Lock()
         self._idle = [model.new_recognizer(model_rate) for _ in range(size)]
@@ -24,7 +24,7 @@ class RecognizerPool:
         self.dropped = 0  # extra recognizers made when the pool ran dry, dropped on release
         self.size = size
 
-    def acquire(self, phrases: list[str] | None = None) -> VoskRecognizer:
+    def acquire(self, phrases: list[str] | None = None) -> Recognizer:
         """Take an idle recognizer (or make one); the caller owns it until :meth:`release`."""
         if phrases:
             return self._model.new_recognizer(self._rate, phrases)
@@ -35,7 +35,7 @@ class RecognizerPool:
         log.warning("asr recognizer pool exhausted (%d in use); creating another (cold)", self.created - 1)
         return self._model.new_recognizer(self._rate)
 
-    def take(self, recognizer: VoskRecognizer) -> bool:
+    def take(self, recognizer: Recognizer) -> bool:
         """Take this particular recognizer if it is idle (used for warm-up)."""
         with self._lock:
             if recognizer in self._idle:
@@ -43,11 +43,11 @@ class RecognizerPool:
                 return True
             return False
 
-    def idle_recognizers(self) -> list[VoskRecognizer]:
+    def idle_recognizers(self) -> list[Recognizer]:
         with self._lock:
             return list(self._idle)
 
-    def release(self, recognizer: VoskRecognizer, *, healthy: bool = True) -> None:
+    def release(self, recognizer: Recognizer, *, healthy: bool = True) -> None:
         """Return a recognizer; beyond the pool's size it is dropped, so a burst does not keep ~60 MB per
         extra recognizer for the life of the process."""
         if recognizer.has_grammar or not healthy:
@@ -70,7 +70,7 @@ class RecognizerPool:
             self._idle.clear()
 
 
-def usable_phrases(model: VoskModel, phrases: list[str]) -> tuple[list[str], list[str]]:
+def usable_phrases(model: SpeechModel, phrases: list[str]) -> tuple[list[str], list[str]]:
     """Split a phrase list into a Vosk grammar and the phrases it cannot use.
 
     Trade-off: a grammar does not boost the phrases inside free speech, it *restricts* recognition to them

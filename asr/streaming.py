@@ -22,9 +22,9 @@ from collections import deque
 from itertools import count
 
 from asr.decoding import OnFinal, OnPartial, UtteranceDecoder
+from asr.recognizer import SpeechModel
 from asr.recognizer_pool import RecognizerPool, usable_phrases
 from asr.transcript import Transcript
-from asr.vosk_backend import VoskModel
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class TranscriptionService:
 
     def __init__(
         self,
-        model: VoskModel,
+        model: SpeechModel,
         *,
         decode_threads: int | None = None,
         pool_size: int = 8,

@@ -176,6 +176,10 @@ class Hotline:
             status.update(self.workers.health())
         elif self.transcriber is not None:
             status["asr_max_lag_s"] = self.transcriber.stats().get("max_lag_s", 0.0)
+            from asr.remote import RemoteServers
+
+            if isinstance(self.transcriber.model, RemoteServers):
+                status["asr_servers"] = self.transcriber.model.status()
         return status
 
     def stop(self) -> None:

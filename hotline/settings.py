@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8000, ge=1, le=65535)
     sip_config: Path = Path("sip.conf")
     vosk_model: Path | None = Field(default=None, description="Vosk model directory")
+    asr_servers: str = Field(default="", description="comma-separated ws:// speech servers; empty: local")
     classifier_model: Path | None = Field(default=None, description="intent model dir; default: shipped")
     intent_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -43,6 +44,15 @@ class Settings(BaseSettings):
     def _has_number_slot(cls, value: str) -> str:
         if value and "{number}" not in value:
             raise ValueError("needs {number}, e.g. sip:{number}@pbx.example")
+        return value
+
+    @field_validator("asr_servers")
+    @classmethod
+    def _websocket_urls(cls, value: str) -> str:
+        urls = [u.strip() for u in value.split(",") if u.strip()]
+        bad = [u for u in urls if not u.startswith(("ws://", "wss://"))]
+        if bad:
+            raise ValueError(f"speech servers are ws://HOST:PORT URLs (vosk-server protocol): {bad}")
         return value
 
     @field_validator("database_url")
@@ -64,6 +74,10 @@ class Settings(BaseSettings):
     @cached_property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'hotline.sqlite3').resolve()}"
+
+    @property
+    def asr_server_urls(self) -> list[str]:
+        return [u.strip() for u in self.asr_servers.split(",") if u.strip()]
 
     @property
     def kiosk_keys(self) -> frozenset[str]:

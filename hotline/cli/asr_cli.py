@@ -1,4 +1,4 @@
-"""`hotline asr ...`: transcribe audio files with the configured Vosk model."""
+"""`hotline asr ...`: transcribe audio files with the configured Vosk model; serve it to other processes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from hotline.cli.common import settings_or_exit
 
-app = typer.Typer(help="Speech recognition: transcribe audio files.", no_args_is_help=True)
+app = typer.Typer(help="Speech recognition: transcribe audio files, serve recognition.", no_args_is_help=True)
 
 
 @app.command("transcribe")
@@ -40,6 +40,41 @@ def transcribe(
         typer.echo(transcript.text)
 
 
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (0.0.0.0: every interface)"),
+    port: int = typer.Option(2700, "--port", min=1, max=65535, help="TCP port (vosk-server's default)"),
+    model: Path = typer.Option(None, "--model", help="Vosk model directory; default: HOTLINE_VOSK_MODEL"),
+    recognizers: int = typer.Option(8, "--recognizers", min=1, help="warm recognizers (one per live call)"),
+) -> None:
+    """Serve speech recognition over WebSocket (the vosk-server protocol): SIP workers and other nodes set
+    HOTLINE_ASR_SERVERS=ws://HOST:PORT and share this one model instead of loading their own."""
+    import asyncio
+    import logging
+
+    import asr
+    from asr.speech_server import SpeechServer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    model_path = model or settings_or_exit().effective_vosk_model
+    try:
+        loaded = asr.load_model(model_path)
+    except asr.AsrError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    server = SpeechServer(loaded, pool_size=recognizers)
+    try:
+        asyncio.run(server.run(host, port))
+    except OSError as exc:
+        typer.secho(f"error: cannot listen on {host}:{port} ({exc.strerror or exc}); is another speech "
+                    "server running there? Choose another --port.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
 @app.callback()
 def _group() -> None:
-    """Speech recognition: transcribe audio files."""
+    """Speech recognition: transcribe audio files, serve recognition to SIP workers and other nodes."""

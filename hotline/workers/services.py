@@ -62,6 +62,15 @@ WARM_UP_SECONDS = 4  # of the greeting, decoded once by each pooled recognizer a
 def _start_asr(settings: Settings, decode_threads: int | None, recognizers: int):
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
+    if settings.asr_server_urls:  # speech servers (vosk-server protocol): this process loads no model
+        from asr.remote import RemoteServers
+
+        servers = RemoteServers(settings.asr_server_urls)
+        health = servers.check()
+        if not any(state == "up" for state in health.values()):
+            log.warning("no speech server answers yet (%s); calls are decoded once one does", health)
+        service = TranscriptionService(servers, decode_threads=decode_threads, pool_size=recognizers)
+        return service, None, f"on: speech servers {', '.join(settings.asr_server_urls)}"
     path = settings.effective_vosk_model
     try:
         model = load_model(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -15,19 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from testkit.ports import free_sip_port, free_udp_range
+from testkit.processes import python_env as subprocess_env
 from testkit.processes import stop_child
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "sip_endpoint_harness.py"
 HOTLINE = [sys.executable, "-m", "hotline"]
 SIPP_FILES = Path("/usr/share/sip-tester")
-
-
-def subprocess_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def rewrite_rtp_payload_type(source: Path, target: Path, payload_type: int) -> Path:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 from typing import IO
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def python_env() -> dict[str, str]:
+    """The environment for a child Python process: this checkout first on its path, output unbuffered."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def stop_child(proc: subprocess.Popen[str], log_file: IO[str] | None, timeout: float) -> int:
