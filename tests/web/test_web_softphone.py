@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import wave
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from test_web_browser import CHROMIUM_ARGS, shot, sign_in
 from web_testkit import build_app, make_user, serve
 
 from hotline.models import Role
+from hotline.sip.browser_phones import issue_credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scale"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
@@ -68,6 +70,18 @@ MEASURE_JS = """async ([ms, freqs]) => {
   await ctx.close();
   return {dbfs: freqs.map((f, i) => sums[i] / frames), rms: rmsSum / frames, frames};
 }"""
+
+
+# Try to register a JsSIP UA with the given credentials in the page; resolves to "registered" or the failure.
+REGISTER_JS = """(creds) => new Promise((resolve) => {
+  const ua = new JsSIP.UA({sockets: [new JsSIP.WebSocketInterface(creds.ws_url)], uri: creds.uri,
+                           authorization_user: creds.authorization_user, password: creds.password});
+  const done = (result) => { ua.stop(); resolve(result); };
+  ua.on("registered", () => done("registered"));
+  ua.on("registrationFailed", (e) => done((e.response ? e.response.status_code + " " : "") + e.cause));
+  ua.start();
+  setTimeout(() => done("timeout"), 8000);
+})"""
 
 
 def udp_free_port() -> int:
@@ -157,12 +171,31 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
                 page.get_by_role("button", name="挂断").click()
                 expect(phone).to_have_attribute("data-state", "ready", timeout=10000)
                 out, err = caller.communicate(timeout=30)
+
+                # Kamailio lets nobody register without the console's credentials for that very agent
+                creds = page.evaluate("() => window.hotlineSoftphone.credentials")
+                other = make_user(web_engine, Role.agent)
+                expired = issue_credentials(username=agent, display_name="", ws_url=creds["ws_url"],
+                                            secret=SECRET, domain=f"127.0.0.1:{kamailio.port}", ttl_s=300,
+                                            now=datetime.now(UTC) - timedelta(hours=1)).as_json()
+                refused = {
+                    "wrong password": page.evaluate(
+                        REGISTER_JS, {**creds, "password": "x" + creds["password"]}),
+                    "another agent": page.evaluate(
+                        REGISTER_JS, {**creds, "uri": f"sip:{other}@127.0.0.1:{kamailio.port}"}),
+                    "expired": page.evaluate(REGISTER_JS, expired),
+                }
             finally:
                 browser.close()
         assert "error" not in heard_in_browser, heard_in_browser
         caller_db, agent_db, other_db = heard_in_browser["dbfs"]
         assert caller_db > -45 and caller_db > other_db + 30, heard_in_browser  # the caller's tone arrives
         assert caller.returncode == 0 and "remote hung up" in out, out + err
+        assert "registered" not in refused.values() and "timeout" not in refused.values(), refused
+        assert refused["another agent"].startswith("403"), refused
+        engine_log = (tmp_path / "rtpengine.log").read_text(errors="replace")
+        assert "DTLS-SRTP successfully negotiated" in engine_log and "ICE negotiated" in engine_log
+        assert "Received command 'delete'" in engine_log  # the browser's BYE ended the media session
         tone, rest = tone_dbfs(heard, AGENT_HZ)
         assert tone > -30 and tone > rest + 20, (tone, rest)  # the agent's tone reached the pjsua2 side
     except BaseException:
