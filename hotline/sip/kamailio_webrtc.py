@@ -102,7 +102,9 @@ modparam("nathelper|registrar", "received_avp", "$avp(RECEIVED)")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
 modparam("registrar", "default_expires", 600)
+debug=1  # auth_ephemeral logs the secret it is given at INFO: keep it out of the log
 modparam("auth_ephemeral", "secret", "{secret}")
+debug=2
 modparam("rtpengine", "rtpengine_sock", "{rtpengine}")
 modparam("rtpengine", "rtpengine_tout_ms", 2000)
 """

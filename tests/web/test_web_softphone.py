@@ -196,6 +196,7 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
         engine_log = (tmp_path / "rtpengine.log").read_text(errors="replace")
         assert "DTLS-SRTP successfully negotiated" in engine_log and "ICE negotiated" in engine_log
         assert "Received command 'delete'" in engine_log  # the browser's BYE ended the media session
+        assert SECRET not in kamailio.log_path.read_text(errors="replace")  # the secret is not logged
         tone, rest = tone_dbfs(heard, AGENT_HZ)
         assert tone > -30 and tone > rest + 20, (tone, rest)  # the agent's tone reached the pjsua2 side
     except BaseException:

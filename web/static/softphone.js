@@ -8,6 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const stateEl = $("softphone-state"), callEl = $("softphone-call"), peerEl = $("softphone-peer");
   const timerEl = $("softphone-timer"), errorEl = $("softphone-error"), audio = $("softphone-remote");
+  const whatEl = $("softphone-what");
   const answerBtn = $("softphone-answer"), muteBtn = $("softphone-mute"), hangupBtn = $("softphone-hangup");
   const LABELS = {
     off: "未连接", connecting: "正在连接…", ready: "已就绪，可接听", ringing: "来电振铃", talking: "通话中",
@@ -30,7 +31,30 @@
     muteBtn.hidden = !inCall;
     muteBtn.textContent = state === "muted" ? "取消静音" : "静音";
     callEl.hidden = !(inCall || state === "ringing");
+    whatEl.textContent = state === "ringing" ? "来电" : "通话";
+    if (state === "ringing") ring.start(); else ring.stop();
   }
+
+  // A ring tone while a call is offered (450 Hz, 1 s on / 1 s off, as Chinese exchanges ring).
+  const ring = {
+    ctx: null, timer: null,
+    start() {
+      if (this.timer) return;
+      try { this.ctx = this.ctx || new AudioContext(); } catch (e) { return; }
+      const beep = () => {
+        const osc = this.ctx.createOscillator(), gain = this.ctx.createGain();
+        osc.frequency.value = 450;
+        gain.gain.value = 0.15;
+        osc.connect(gain).connect(this.ctx.destination);
+        osc.start();
+        osc.stop(this.ctx.currentTime + 1);
+      };
+      this.ctx.resume().catch(() => {});
+      beep();
+      this.timer = setInterval(beep, 2000);
+    },
+    stop() { clearInterval(this.timer); this.timer = null; },
+  };
 
   function peerName(session) {
     const id = session.remote_identity;
