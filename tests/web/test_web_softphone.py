@@ -28,7 +28,7 @@ from hotline.sip.browser_phones import issue_credentials
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scale"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
 from scale_testkit import KAMAILIO, free_port_block, free_rtp_block, start_kamailio  # noqa: E402
-from sip_testkit import start_hotline_call, subprocess_env, write_tone  # noqa: E402
+from sip_testkit import start_hotline_call, subprocess_env, wav_levels, write_tone  # noqa: E402
 
 RTPENGINE = "/usr/bin/rtpengine"
 SECRET = "softphone-test-secret-0123456789"
@@ -124,6 +124,20 @@ def tone_dbfs(path: Path, freq: float, skip_s: float = 0.5) -> tuple[float, floa
     return 10 * math.log10(power[band].sum() + 1e-12), 10 * math.log10(power[~band].sum() + 1e-12)
 
 
+def muted_stretch_s(path: Path, window_s: float = 0.1) -> float:
+    """Longest run of silence (< -60 dBFS) between two stretches of sound (> -40 dBFS; Chrome's automatic gain
+    control brings the fake microphone's tone down to about -31 dBFS), in seconds."""
+    levels = wav_levels(path, window_s)
+    loud = [i for i, level in enumerate(levels) if level > -40]
+    if not loud:
+        return 0.0
+    longest = run = 0
+    for level in levels[loud[0]:loud[-1]]:
+        run = run + 1 if level < -60 else 0
+        longest = max(longest, run)
+    return longest * window_s
+
+
 def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_engine, analyzer, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -166,8 +180,15 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
                 page.wait_for_function("() => window.hotlineSoftphone.remoteStream !== null", timeout=10000)
                 page.wait_for_timeout(1500)
                 heard_in_browser = page.evaluate(MEASURE_JS, [2000, [CALLER_HZ, AGENT_HZ, 2500.0]])
+                expect(page.locator("#softphone-call")).to_contain_text("通话 13800138000")
                 shot(page, "softphone-talking")
-                page.wait_for_timeout(1500)  # the caller records the agent's tone meanwhile
+                page.wait_for_timeout(1000)  # the caller records the agent's tone meanwhile
+                page.get_by_role("button", name="静音").click()
+                expect(page.locator("#softphone-state")).to_have_text("通话中（已静音）")
+                page.wait_for_timeout(2500)  # the caller hears silence
+                page.get_by_role("button", name="取消静音").click()
+                expect(phone).to_have_attribute("data-state", "talking")
+                page.wait_for_timeout(1500)  # and the agent again
                 page.get_by_role("button", name="挂断").click()
                 expect(phone).to_have_attribute("data-state", "ready", timeout=10000)
                 out, err = caller.communicate(timeout=30)
@@ -199,6 +220,7 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
         assert SECRET not in kamailio.log_path.read_text(errors="replace")  # the secret is not logged
         tone, rest = tone_dbfs(heard, AGENT_HZ)
         assert tone > -30 and tone > rest + 20, (tone, rest)  # the agent's tone reached the pjsua2 side
+        assert muted_stretch_s(heard) >= 1.5, wav_levels(heard)  # 静音 silenced the agent, then it came back
     except BaseException:
         if kamailio is not None:
             print(kamailio.log())
