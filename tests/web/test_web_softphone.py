@@ -84,6 +84,16 @@ REGISTER_JS = """(creds) => new Promise((resolve) => {
 })"""
 
 
+# Hold and resume the softphone's call (two re-INVITEs from the browser); resolves to "resumed".
+REINVITE_JS = """() => new Promise((resolve) => {
+  const session = window.hotlineSoftphone.session;
+  session.on("hold", () => setTimeout(() => session.unhold(), 500));
+  session.on("unhold", () => setTimeout(() => resolve("resumed"), 1000));
+  session.hold();
+  setTimeout(() => resolve("timeout"), 8000);
+})"""
+
+
 def udp_free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -189,6 +199,9 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
                 page.get_by_role("button", name="取消静音").click()
                 expect(phone).to_have_attribute("data-state", "talking")
                 page.wait_for_timeout(1500)  # and the agent again
+                # a re-INVITE in the dialog (hold, then resume) passes rtpengine too and media goes on
+                assert page.evaluate(REINVITE_JS) == "resumed"
+                heard_after_reinvite = page.evaluate(MEASURE_JS, [1000, [CALLER_HZ, AGENT_HZ, 2500.0]])
                 page.get_by_role("button", name="挂断").click()
                 expect(phone).to_have_attribute("data-state", "ready", timeout=10000)
                 out, err = caller.communicate(timeout=30)
@@ -211,11 +224,13 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
         assert "error" not in heard_in_browser, heard_in_browser
         caller_db, agent_db, other_db = heard_in_browser["dbfs"]
         assert caller_db > -45 and caller_db > other_db + 30, heard_in_browser  # the caller's tone arrives
+        assert heard_after_reinvite["dbfs"][0] > -45, heard_after_reinvite
         assert caller.returncode == 0 and "remote hung up" in out, out + err
         assert "registered" not in refused.values() and "timeout" not in refused.values(), refused
         assert refused["another agent"].startswith("403"), refused
         engine_log = (tmp_path / "rtpengine.log").read_text(errors="replace")
         assert "DTLS-SRTP successfully negotiated" in engine_log and "ICE negotiated" in engine_log
+        assert engine_log.count("Received command 'offer'") >= 3  # the call, hold and resume
         assert "Received command 'delete'" in engine_log  # the browser's BYE ended the media session
         assert SECRET not in kamailio.log_path.read_text(errors="replace")  # the secret is not logged
         tone, rest = tone_dbfs(heard, AGENT_HZ)
