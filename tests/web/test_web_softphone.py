@@ -94,6 +94,20 @@ REINVITE_JS = """() => new Promise((resolve) => {
 })"""
 
 
+def refused_registrations(page, engine, agent: str, kamailio_port: int) -> dict[str, str]:
+    """How Kamailio answers REGISTERs with a forged password, another agent's name, expired credentials."""
+    creds = page.evaluate("() => window.hotlineSoftphone.credentials")
+    other = make_user(engine, Role.agent)
+    expired = issue_credentials(username=agent, display_name="", ws_url=creds["ws_url"], secret=SECRET,
+                                domain=f"127.0.0.1:{kamailio_port}", ttl_s=300,
+                                now=datetime.now(UTC) - timedelta(hours=1)).as_json()
+    return {
+        "wrong password": page.evaluate(REGISTER_JS, {**creds, "password": "x" + creds["password"]}),
+        "another agent": page.evaluate(REGISTER_JS, {**creds, "uri": f"sip:{other}@127.0.0.1"}),
+        "expired": page.evaluate(REGISTER_JS, expired),
+    }
+
+
 def udp_free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -179,14 +193,16 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
                 expect(phone).to_have_attribute("data-state", "ready", timeout=15000)
                 expect(page.locator("#softphone-state")).to_have_text("已就绪，可接听")
 
+                agent_uri = f"sip:{agent}@127.0.0.1:{kamailio.port}"
                 caller = start_hotline_call(
-                    f"sip:{agent}@127.0.0.1:{kamailio.port}", "--from", "13800138000",
+                    agent_uri, "--from", "13800138000",
                     "--play", str(caller_wav), "--hangup-after", "40", "--answer-timeout", "20",
                     "--record", str(heard))
                 expect(phone).to_have_attribute("data-state", "ringing", timeout=15000)
                 expect(page.locator("#softphone-peer")).to_have_text("13800138000")
                 page.get_by_role("button", name="接听").click()
                 expect(phone).to_have_attribute("data-state", "talking", timeout=10000)
+                second = start_hotline_call(agent_uri, "--from", "13700137000", "--answer-timeout", "15")
                 page.wait_for_function("() => window.hotlineSoftphone.remoteStream !== null", timeout=10000)
                 page.wait_for_timeout(1500)
                 heard_in_browser = page.evaluate(MEASURE_JS, [2000, [CALLER_HZ, AGENT_HZ, 2500.0]])
@@ -205,20 +221,15 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
                 page.get_by_role("button", name="挂断").click()
                 expect(phone).to_have_attribute("data-state", "ready", timeout=10000)
                 out, err = caller.communicate(timeout=30)
+                busy_out, _ = second.communicate(timeout=30)
 
-                # Kamailio lets nobody register without the console's credentials for that very agent
-                creds = page.evaluate("() => window.hotlineSoftphone.credentials")
-                other = make_user(web_engine, Role.agent)
-                expired = issue_credentials(username=agent, display_name="", ws_url=creds["ws_url"],
-                                            secret=SECRET, domain=f"127.0.0.1:{kamailio.port}", ttl_s=300,
-                                            now=datetime.now(UTC) - timedelta(hours=1)).as_json()
-                refused = {
-                    "wrong password": page.evaluate(
-                        REGISTER_JS, {**creds, "password": "x" + creds["password"]}),
-                    "another agent": page.evaluate(
-                        REGISTER_JS, {**creds, "uri": f"sip:{other}@127.0.0.1:{kamailio.port}"}),
-                    "expired": page.evaluate(REGISTER_JS, expired),
-                }
+                # a worker's ring timeout (CANCEL): the console stops ringing and says so
+                missed = start_hotline_call(agent_uri, "--from", "13900139000", "--answer-timeout", "3")
+                expect(phone).to_have_attribute("data-state", "ringing", timeout=15000)
+                expect(phone).to_have_attribute("data-state", "ready", timeout=15000)
+                expect(page.locator("#softphone-error")).to_have_text("对方已挂断（未接听）")
+                missed_out, _ = missed.communicate(timeout=30)
+                refused = refused_registrations(page, web_engine, agent, kamailio.port)
             finally:
                 browser.close()
         assert "error" not in heard_in_browser, heard_in_browser
@@ -226,6 +237,8 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
         assert caller_db > -45 and caller_db > other_db + 30, heard_in_browser  # the caller's tone arrives
         assert heard_after_reinvite["dbfs"][0] > -45, heard_after_reinvite
         assert caller.returncode == 0 and "remote hung up" in out, out + err
+        assert second.returncode == 4 and "486" in busy_out, busy_out  # one call at a time: busy
+        assert "487" in missed_out, missed_out  # the caller's side cancelled the ringing
         assert "registered" not in refused.values() and "timeout" not in refused.values(), refused
         assert refused["another agent"].startswith("403"), refused
         engine_log = (tmp_path / "rtpengine.log").read_text(errors="replace")
