@@ -100,6 +100,8 @@ modparam("websocket", "keepalive_mechanism", 1)
 modparam("websocket", "keepalive_interval", 5)
 modparam("nathelper|registrar", "received_avp", "$avp(RECEIVED)")
 modparam("usrloc", "db_mode", 0)
+modparam("usrloc", "handle_lost_tcp", 1)  # a closed console (WebSocket gone) is no longer registered
+modparam("usrloc", "close_expired_tcp", 1)
 modparam("registrar", "max_expires", 3600)
 modparam("registrar", "default_expires", 600)
 debug=1  # auth_ephemeral logs the secret it is given at INFO: keep it out of the log
