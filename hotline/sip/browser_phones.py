@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from hotline.settings import Settings
+
 SIP_USER = re.compile(r"^[A-Za-z0-9_.-]+$")  # account usernames are already this (hotline.accounts.users)
 
 
@@ -52,6 +54,14 @@ def browser_phone_uri(username: str, domain: str) -> str:
     if not SIP_USER.match(username):
         raise ValueError(f"username {username!r} cannot be a SIP user (letters, digits, _ . - only)")
     return f"sip:{username}@{domain}"
+
+
+def configured_browser_phone_uri(settings: Settings, username: str) -> str | None:
+    """The agent's browser-phone URI under these settings, or None when the softphone is not configured
+    (HOTLINE_SOFTPHONE_WS_URL empty): what the worker dials to offer a call to a console agent."""
+    if not settings.softphone_ws_url:
+        return None
+    return browser_phone_uri(username, sip_domain(settings.softphone_ws_url, settings.softphone_sip_domain))
 
 
 def ephemeral_password(secret: str, user: str) -> str:

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from sip_testkit import HOTLINE, subprocess_env
 
-from hotline.sip.browser_phones import SoftphoneUnavailable, browser_phone_uri, issue_credentials
+from hotline.settings import load_settings
+from hotline.sip.browser_phones import (
+    SoftphoneUnavailable,
+    browser_phone_uri,
+    configured_browser_phone_uri,
+    issue_credentials,
+)
 
 KAMAILIO = "/usr/sbin/kamailio"
 SECRET = "softphone-test-secret-0123456789"
@@ -64,6 +70,12 @@ def test_console_credentials_are_the_auth_ephemeral_scheme_for_that_agent_only()
     assert creds.password == "swTj8kVxI9i/7w7t0Idx/ako9LE="
     assert creds.uri == "sip:agent7@10.1.2.3" and creds.expires_at == 1_700_000_000
     assert browser_phone_uri("agent7", "127.0.0.1:5060") == "sip:agent7@127.0.0.1:5060"
+    configured = load_settings(softphone_ws_url="wss://hotline.example/sip",
+                               softphone_sip_domain="10.0.0.2:5060")
+    assert configured_browser_phone_uri(configured, "agent7") == "sip:agent7@10.0.0.2:5060"
+    assert configured_browser_phone_uri(load_settings(softphone_ws_url="ws://10.0.0.3:8088"), "a1") == (
+        "sip:a1@10.0.0.3")
+    assert configured_browser_phone_uri(load_settings(), "agent7") is None
     with pytest.raises(ValueError, match="SIP user"):
         browser_phone_uri("张三", "127.0.0.1")
     with pytest.raises(SoftphoneUnavailable, match="HOTLINE_SOFTPHONE_WS_URL"):
