@@ -9,12 +9,13 @@ SIP workers call them, rtpengine converts the media.
   password ``base64(HMAC-SHA1(secret, user))``, issued by the console to the signed-in agent
   (:mod:`hotline.sip.browser_phones`); the To user must be the agent in the credentials.
 - **Agent calls**: an INVITE whose Request-URI user is a registered agent is relayed to that agent's
-  browser, but only when it comes from a SIP worker's host (the dispatcher list, address match): nobody
-  else can ring an agent. rtpengine (ng protocol) rewrites the offer to the WebRTC profile
-  (UDP/TLS/RTP/SAVPF, ICE, DTLS, rtcp-mux) and the browser's answer back to plain RTP/AVP, so the worker's
-  pjsua2 sees an ordinary G.711 call. Such dialogs carry ``webrtc=yes`` in the Record-Route so re-INVITEs
-  (hold) and BYEs reach rtpengine too. An INVITE for a user who is not registered goes to the workers as
-  before (they answer 404 for anything but the hotline's numbers).
+  browser, but only when it comes from a SIP worker's host (the dispatcher list, address match) over UDP:
+  nobody else can ring an agent; browsers place no calls (a new request over WebSocket other than REGISTER
+  gets 403). rtpengine (ng protocol) rewrites the offer to the WebRTC profile (UDP/TLS/RTP/SAVPF, ICE,
+  DTLS, rtcp-mux) and the browser's answer back to plain RTP/AVP, so the worker's pjsua2 sees an ordinary
+  G.711 call. Such dialogs carry ``webrtc=yes`` in the Record-Route so re-INVITEs (hold) and BYEs reach
+  rtpengine too. An INVITE for a user who is not registered goes to the workers as before (they answer 404
+  for anything but the hotline's numbers).
 """
 
 from __future__ import annotations
@@ -131,6 +132,12 @@ _IN_DIALOG = """
 
 _INITIAL = """
     if (is_method("REGISTER")) route(AGENT_REGISTER);
+    if (proto == WS || proto == WSS) {{
+        # consoles register and answer; they place no calls (a WebSocket is not authenticated per request,
+        # and behind a TLS proxy every WebSocket comes from the proxy's, often the workers', address)
+        sl_send_reply("403", "Consoles only answer calls");
+        exit;
+    }}
     if (is_method("INVITE") && lookup("location")) {{
         if (!ds_is_from_list("{set}", "3")) {{
             xlog("L_WARN", "INVITE for agent $rU from $si, not a SIP worker: 403\\n");
