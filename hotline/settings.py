@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     kiosk_api_keys: str = Field(default="", description="comma-separated API keys, one per kiosk")
     callback_uri_template: str = Field(default="", description="SIP URI for callbacks, with {number}")
+    softphone_ws_url: str = Field(default="", description="Kamailio's WebSocket for browser softphones, e.g. "
+                                  "ws://127.0.0.1:8088 (wss:// when the console is on https); empty: off")
+    softphone_sip_domain: str = Field(default="", description="agents' SIP domain, Kamailio's HOST:PORT; "
+                                      "default: the WebSocket URL's host")
+    softphone_secret: str = Field(default="", description="shared with Kamailio's auth_ephemeral")
+    softphone_credential_ttl_s: int = Field(default=43200, ge=300, le=7 * 86400,
+                                            description="lifetime of a console's softphone credentials")
+
+    @field_validator("softphone_ws_url")
+    @classmethod
+    def _websocket_url(cls, value: str) -> str:
+        if value and not value.startswith(("ws://", "wss://")):
+            raise ValueError("use ws://HOST:PORT or wss://HOST[:PORT][/PATH] (Kamailio's WebSocket listener)")
+        return value
 
     @field_validator("callback_uri_template")
     @classmethod
@@ -100,7 +114,7 @@ class Settings(BaseSettings):
         shown: dict[str, object] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if name == "secret_key":
+            if name in ("secret_key", "softphone_secret"):
                 value = "****" + ("(placeholder)" if value in PLACEHOLDER_SECRETS else "")
             elif name == "kiosk_api_keys":
                 value = f"**** ({len(self.kiosk_keys)} keys)"

@@ -27,6 +27,7 @@ from web.routes import (
     public_forum,
     public_pages,
     public_rating,
+    softphone,
 )
 from web.templating import make_templates
 
@@ -67,6 +68,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
         analytics,
         callbacks,
+        softphone,
     ):
         app.include_router(module.router)
     return app

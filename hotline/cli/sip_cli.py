@@ -107,9 +107,20 @@ def kamailio_config(
     ping_interval: int = typer.Option(2, min=1, max=60, help="seconds between OPTIONS pings to workers"),
     out: Path = typer.Option(Path("kamailio.cfg"), help="configuration file to write (the dispatcher list "
                                                         "goes beside it as OUT.dispatcher.list)"),
+    websocket_port: int | None = typer.Option(
+        None, min=1, max=65535, help="also serve agents' browser softphones: SIP over WebSocket on this TCP "
+                                     "port, a registrar, and rtpengine for their media (e.g. 8088)"),
+    rtpengine: str = typer.Option("127.0.0.1:22222", help="rtpengine's --listen-ng HOST:PORT (with "
+                                                          "--websocket-port)"),
+    allowed_origin: list[str] = typer.Option(
+        [], help="with --websocket-port: only pages from this origin may connect, e.g. "
+                 "https://hotline.example (repeat; default: any origin; credentials still apply)"),
 ) -> None:
-    """Write a Kamailio configuration that spreads calls over the SIP workers (dispatcher module)."""
+    """Write a Kamailio configuration that spreads calls over the SIP workers (dispatcher module) and, with
+    --websocket-port, lets agents' browser softphones register and be called (secret from
+    HOTLINE_SOFTPHONE_SECRET)."""
     from hotline.sip.kamailio import Worker, consecutive_workers, write_kamailio_config
+    from hotline.sip.kamailio_webrtc import WebRtcOptions
 
     if (workers is None) == (not worker):
         typer.secho("give either --workers N or one --worker HOST:PORT per worker", fg=typer.colors.RED,
@@ -124,13 +135,24 @@ def kamailio_config(
             address = address or t.bind_address
         else:
             targets = [Worker.parse(text) for text in worker]
+        webrtc = None
+        if websocket_port is not None:
+            from hotline.cli.common import settings_or_exit
+
+            webrtc = WebRtcOptions(ws_port=websocket_port, rtpengine=rtpengine,
+                                   secret=settings_or_exit().softphone_secret,
+                                   allowed_origins=tuple(allowed_origin))
         cfg, dispatcher = write_kamailio_config(out, targets, listen_address=address or "127.0.0.1",
-                                                public_port=public_port, ping_interval_s=ping_interval)
+                                                public_port=public_port, ping_interval_s=ping_interval,
+                                                webrtc=webrtc)
     except ValueError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
     typer.echo(f"wrote {cfg} and {dispatcher}: {address or '127.0.0.1'}:{public_port} -> "
                + ", ".join(f"{w.host}:{w.port}" for w in targets))
+    if websocket_port is not None:
+        typer.echo(f"browser softphones: ws://{address or '127.0.0.1'}:{websocket_port} (set "
+                   "HOTLINE_SOFTPHONE_WS_URL for the console), media through rtpengine at " + rtpengine)
     typer.echo(f"run: kamailio -f {cfg} -Y {cfg.parent / 'kamailio-run'} -DD -E")
 
 

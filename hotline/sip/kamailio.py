@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotline.sip.kamailio_webrtc import WebRtcOptions, fragments
+
 MODULES_DIR = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 DISPATCHER_SET = 1
 ROUND_ROBIN = 4
@@ -62,12 +64,15 @@ def kamailio_config(
     reply_timeout_ms: int = 2000,
     children: int = 4,
     modules_dir: str = MODULES_DIR,
+    webrtc: WebRtcOptions | None = None,
 ) -> str:
-    """The kamailio.cfg text; ``list_path`` is the dispatcher list written beside it."""
+    """The kamailio.cfg text; ``list_path`` is the dispatcher list written beside it; ``webrtc`` adds the
+    browser softphones (WebSocket, registrar, rtpengine: :mod:`hotline.sip.kamailio_webrtc`)."""
     return _TEMPLATE.format(
         listen=listen_address, port=public_port, list_path=list_path, runtime_dir=runtime_dir,
         ping=ping_interval_s, fr_timer=reply_timeout_ms, children=children, mpath=modules_dir,
         set=DISPATCHER_SET, alg=ROUND_ROBIN,
+        **fragments(webrtc, listen=listen_address, dispatcher_set=DISPATCHER_SET),
     )
 
 
@@ -82,9 +87,12 @@ def check_workers(workers: list[Worker], listen_address: str, public_port: int) 
 
 
 def write_kamailio_config(out: Path, workers: list[Worker], *, listen_address: str, public_port: int,
-                          ping_interval_s: int = 2, runtime_dir: Path | None = None) -> tuple[Path, Path]:
+                          ping_interval_s: int = 2, runtime_dir: Path | None = None,
+                          webrtc: WebRtcOptions | None = None) -> tuple[Path, Path]:
     """Write OUT (kamailio.cfg) and OUT.dispatcher.list beside it; returns both paths."""
     check_workers(workers, listen_address, public_port)
+    if webrtc is not None:
+        webrtc.check(public_port)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     list_path = out.with_name(out.name + ".dispatcher.list")
@@ -93,7 +101,9 @@ def write_kamailio_config(out: Path, workers: list[Worker], *, listen_address: s
     runtime.mkdir(parents=True, exist_ok=True)
     out.write_text(kamailio_config(listen_address=listen_address, public_port=public_port,
                                    list_path=list_path, runtime_dir=runtime.resolve(),
-                                   ping_interval_s=ping_interval_s), encoding="utf-8")
+                                   ping_interval_s=ping_interval_s, webrtc=webrtc), encoding="utf-8")
+    if webrtc is not None:
+        out.chmod(0o600)  # it holds the softphone secret
     return out, list_path
 
 
@@ -109,7 +119,7 @@ children={children}
 auto_aliases=no
 listen=udp:{listen}:{port}
 enable_sctp=no
-
+{wr_globals}
 mpath="{mpath}"
 loadmodule "kex.so"
 loadmodule "corex.so"
@@ -124,7 +134,7 @@ loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "sanity.so"
 loadmodule "dispatcher.so"
-
+{wr_modules}
 # a worker that sends no reply at all within fr_timer is treated as dead for this call (failover)
 modparam("tm", "fr_timer", {fr_timer})
 modparam("tm", "fr_inv_timer", 60000)
@@ -146,14 +156,14 @@ request_route {{
         sl_send_reply("483", "Too Many Hops");
         exit;
     }}
-    if (is_method("OPTIONS") && uri == myself && $rU == $null) {{
+{wr_nat}    if (is_method("OPTIONS") && uri == myself && $rU == $null) {{
         sl_send_reply("200", "OK");
         exit;
     }}
     if (has_totag()) {{
         # in-dialog requests (ACK, BYE, re-INVITE, INFO) follow the record-route to the answering worker
         if (loose_route()) {{
-            t_relay();
+{wr_in_dialog}            t_relay();
             exit;
         }}
         if (is_method("ACK")) {{
@@ -168,7 +178,7 @@ request_route {{
         exit;
     }}
     t_check_trans();  # a retransmission of a request in progress is absorbed here
-    if (!is_method("INVITE|OPTIONS|MESSAGE|INFO")) {{
+{wr_initial}    if (!is_method("INVITE|OPTIONS|MESSAGE|INFO")) {{
         sl_send_reply("405", "Method Not Allowed");
         exit;
     }}
@@ -201,4 +211,4 @@ failure_route[WORKER_FAILED] {{
     xlog("L_WARN", "$rm $rU from $si: every worker busy or down: 486\\n");
     t_reply("486", "Busy Here");
 }}
-"""
+{wr_routes}"""

@@ -131,13 +131,14 @@ class Kamailio:
                 self.proc.wait()
 
 
-def start_kamailio(directory: Path, workers: list[str], env: dict[str, str]) -> Kamailio:
-    """`hotline sip kamailio-config --worker ...` then kamailio in the foreground on a free port."""
+def start_kamailio(directory: Path, workers: list[str], env: dict[str, str],
+                   extra_args: tuple[str, ...] = ()) -> Kamailio:
+    """`hotline sip kamailio-config --worker ... EXTRA_ARGS`, then kamailio in the foreground (free port)."""
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port_block(1)
     cfg = directory / "kamailio.cfg"
     args = [sys.executable, "-m", "hotline", "sip", "kamailio-config", "--public-port", str(port),
-            "--listen", "127.0.0.1", "--ping-interval", "1", "--out", str(cfg)]
+            "--listen", "127.0.0.1", "--ping-interval", "1", "--out", str(cfg), *extra_args]
     for worker in workers:
         args += ["--worker", worker]
     written = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)

@@ -42,10 +42,12 @@ def migrated_with_catalogue(url: str) -> Engine:
 
 
 def build_app(
-    engine: Engine, analyze, tmp_path, hub: EventHub | None = None, registry: LiveCallRegistry | None = None
+    engine: Engine, analyze, tmp_path, hub: EventHub | None = None, registry: LiveCallRegistry | None = None,
+    **settings: object,
 ) -> FastAPI:
+    """The app on ``engine``; ``settings`` override the test settings (e.g. softphone_ws_url=...)."""
     ctx = WebContext(
-        settings=load_settings(data_dir=tmp_path, env="test"),
+        settings=load_settings(data_dir=tmp_path, env="test", **settings),
         session_factory=make_session_factory(engine),
         hub=hub or EventHub(),
         live_calls=registry or LiveCallRegistry(),
