@@ -51,6 +51,7 @@ def _summary(item: ServiceItem) -> dict:
     return {
         "code": item.code,
         "name": item.name,
+        "name_mn": item.name_mn,
         "zone": item.zone,
         "time_limit_days": item.time_limit_days,
         "fee": item.fee,
@@ -96,6 +97,7 @@ def item(request: Request, code: str) -> dict:
             "steps": found.steps,
             "channels": found.channels,
             "answer": found.answer,
+            "answer_mn": found.answer_mn,
         }
 
 
