@@ -22,6 +22,7 @@ from sqlalchemy import select
 from hotline.calls.text_contacts import submit_text_contact
 from hotline.cases.intake import Contact
 from hotline.models import Channel, ItemStatus, ServiceItem
+from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
 from web.i18n import N_, translate
@@ -115,6 +116,7 @@ def contacts(request: Request, body: ContactIn) -> dict:
         text=citizen_text(body.town, body.text),
         citizen_phone=clean_phone(body.phone),
         citizen_name=body.name.strip() or None,
+        language="mn" if mostly_mongolian(body.text) else "zh",
     )
     case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     return {

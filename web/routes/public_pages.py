@@ -20,6 +20,7 @@ from hotline.cases.tracking import track_case
 from hotline.db import unit_of_work
 from hotline.models import Channel, ItemStatus, ServiceItem, Site
 from hotline.seeding import read_seed_csv
+from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
 from web.i18n import N_, error_text
@@ -99,6 +100,7 @@ def submit_public_contact(request: Request, *, channel: Channel, submission_id: 
         title=title.strip()[:100] if title is not None else None,
         citizen_phone=clean_phone(phone),
         citizen_name=name.strip()[:64] or None,
+        language="mn" if mostly_mongolian(text) else "zh",
     )
     require_text(text)
     request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
