@@ -44,6 +44,7 @@ def domain_messages() -> list[str]:
                 "该工单已经评价过了，感谢您的反馈。"]
     messages += list(STATUS_LABELS.values()) + list(PUBLIC_STEPS.values()) + list(KIND_LABELS.values())
     messages += list(INTENT.values()) + [row["name"] for row in read_seed_csv("zones.csv")]
+    messages += sorted({row["town"] for row in read_seed_csv("sites.csv") if row["town"]})  # the form's towns
     return list(dict.fromkeys(messages))
 
 
