@@ -25,6 +25,7 @@ from web.routes import (
     kiosk,
     language,
     live,
+    prompts,
     public_forum,
     public_pages,
     public_rating,
@@ -69,6 +70,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
         analytics,
         callbacks,
+        prompts,
     ):
         app.include_router(module.router)
     return app
