@@ -186,3 +186,17 @@ def test_malformed_sip_during_a_call_does_not_break_it(sqlite_line, speech):
     # still answering
     again = hotline_call(sqlite_line.uri, "--hangup-after", "0.5", "--from", "13800000107")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_real_sip_caller_pressing_2_gets_a_case_flagged_for_a_mongolian_speaker(sqlite_line, speech):
+    result = hotline_call(sqlite_line.uri, "--play", str(speech["long"]), "--dtmf", "2",
+                          "--dtmf-delay", "0.3", "--from", "13800000201")
+    assert result.returncode == 0, result.stdout + result.stderr
+    call, case = call_and_case(sqlite_line, "13800000201")
+    assert call.language == "mn" and case.language == "mn"
+    assert case.content.startswith("蒙古语来电：需人工听取") and case.needs_triage
+    assert case.intent is None and case.intent_confidence is None and case.routing == []
+    assert case.department is None
+    assert call.transcript == "" and call.transcript_status == TranscriptStatus.unavailable
+    assert not [e for e in sqlite_line.events("call.final") if e["call_id"] == call.id]
+    assert abs(recording_seconds(sqlite_line, call) - wav_seconds(speech["long"])) < 0.6  # all recorded

@@ -1,18 +1,15 @@
 """A caller who presses 2 (蒙古语) is recorded, not decoded by a model of another language: the case says
-"蒙古语来电：需人工听取", has no automatic intent or handler, waits in triage with language "mn" (for a
-Mongolian-speaking person), and the recording holds the whole call."""
+"蒙古语来电：需人工听取", has no automatic intent or handler, and waits in triage with language "mn" (for a
+Mongolian-speaking person). Over real SIP: test_call_chain_sqlite.py (it shares that module's line)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from hotline.calls.finished import MONGOLIAN_CALL_TEXT
 from hotline.db import make_session_factory
 from hotline.models import Call, Case, TranscriptStatus
-from tests.calls.call_testkit import call_and_case, wav_seconds
 from tests.calls.test_live_pipeline import ScriptedTranscriber, call_info, make_pipeline, summary
-from tests.sip.sip_testkit import hotline_call
 
 FRAME = b"\1\0" * 160  # 20 ms at 8 kHz
 
@@ -41,20 +38,3 @@ def test_a_mongolian_call_is_not_transcribed_or_classified(fresh_engine, tmp_pat
         call = session.get(Call, "mn1")
         assert call.transcript == "" and call.utterances == []
         assert call.transcript_status == TranscriptStatus.unavailable
-
-
-@pytest.mark.sip
-@pytest.mark.vosk
-def test_a_real_sip_caller_pressing_2_gets_a_case_flagged_for_a_mongolian_speaker(sqlite_line, speech):
-    result = hotline_call(sqlite_line.uri, "--play", str(speech["long"]), "--dtmf", "2",
-                          "--dtmf-delay", "0.3", "--from", "13800000201")
-    assert result.returncode == 0, result.stdout + result.stderr
-    call, case = call_and_case(sqlite_line, "13800000201")
-    assert call.language == "mn" and case.language == "mn"
-    assert case.content.startswith("蒙古语来电：需人工听取") and case.needs_triage
-    assert case.intent is None and case.intent_confidence is None and case.routing == []
-    assert case.department is None
-    assert call.transcript == "" and call.transcript_status == TranscriptStatus.unavailable
-    assert not [e for e in sqlite_line.events("call.final") if e["call_id"] == call.id]
-    recording = sqlite_line.recordings / call.recording_path
-    assert abs(wav_seconds(recording) - wav_seconds(speech["long"])) < 0.6  # the whole call is kept
