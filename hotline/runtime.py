@@ -63,6 +63,7 @@ class Hotline:
         self.node_events = self._start_node_events()
         self.workers = self._start_workers() if pool else None
         self.sip = self._start_sip(port_offset=self.sip_workers if pool else 0)
+        self._use_recorded_prompts()
         self.callback_runner: CallbackRunner | None = None
         self._rollup_warned = False
         self.scheduler = self._start_scheduler()
@@ -109,6 +110,21 @@ class Hotline:
                                   f"callbacks from {t.bind_address}:{t.udp_port}" if port_offset else
                                   f"on: {where}")
         return endpoint
+
+    def _use_recorded_prompts(self) -> None:
+        """Prompts recorded on /admin/prompts replace sip.conf's for their slots."""
+        from hotline.sip.prompt_library import active_prompts
+
+        with self.session_factory() as session:
+            for slot, path in active_prompts(session, data_dir=self.settings.data_dir).items():
+                self.on_prompt_activated(slot, path)
+
+    def on_prompt_activated(self, slot: str, path) -> None:
+        """A recording was activated: the endpoint plays it from the next call on, without a restart."""
+        if self.workers is not None:
+            log.warning("prompt %s: SIP workers load their prompts at start; restart them to use %s",
+                        slot, path)
+        self.sip.set_prompt(slot, path)
 
     def _start_scheduler(self):
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -203,7 +219,8 @@ class Hotline:
         from web.context import WebContext
 
         return WebContext(settings=self.settings, session_factory=self.session_factory, hub=self.hub,
-                          live_calls=self.live_calls, analyze=self.analyzer, status=self.status)
+                          live_calls=self.live_calls, analyze=self.analyzer, status=self.status,
+                          on_prompt_activated=self.on_prompt_activated)
 
 
 def callback_uri_template(settings: Settings, sip_config) -> str:

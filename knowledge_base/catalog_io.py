@@ -29,10 +29,14 @@ from knowledge_base.items import (
     list_items,
     record_of,
     revision_action,
+    update_item,
     upsert_item,
 )
 
 SEED_CATALOG = Path(__file__).parent / "seed" / "service_items.csv"
+# Mongolian names and short answers of the citizen-facing items, by item code: kept apart from the main
+# catalogue so that translators and catalogue editors do not edit the same file.
+SEED_MONGOLIAN = Path(__file__).parent / "seed" / "items_mn.csv"
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
@@ -116,12 +120,35 @@ def load_seed_catalogue(session: Session, *, actor: str = "seed") -> int:
     """
     departments = department_ids(session)
     existing = set(session.scalars(select(ServiceItem.code)))
+    mongolian = seed_mongolian()
     added = 0
     for record in read_catalog(SEED_CATALOG, departments=departments):
         if record.code not in existing:
+            name_mn, answer_mn = mongolian.get(record.code, (None, None))
+            record = dataclasses.replace(record, name_mn=record.name_mn or name_mn,
+                                         answer_mn=record.answer_mn or answer_mn)
             upsert_item(session, record=record, actor=actor, departments=departments)
             added += 1
+    _fill_missing_mongolian(session, mongolian, actor=actor)
     return added
+
+
+def seed_mongolian(path: Path = SEED_MONGOLIAN) -> dict[str, tuple[str | None, str | None]]:
+    """code -> (name_mn, answer_mn) from the shipped Mongolian file."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {row["code"].strip(): ((row.get("name_mn") or "").strip() or None,
+                                      (row.get("answer_mn") or "").strip() or None)
+                for row in csv.DictReader(fh) if (row.get("code") or "").strip()}
+
+
+def _fill_missing_mongolian(session: Session, mongolian: dict, *, actor: str) -> None:
+    """Items loaded before their Mongolian was shipped get it; a name or answer already set is kept."""
+    for item in list(session.scalars(select(ServiceItem).where(ServiceItem.code.in_(mongolian)))):
+        name_mn, answer_mn = mongolian[item.code]
+        pairs = (("name_mn", name_mn, item.name_mn), ("answer_mn", answer_mn, item.answer_mn))
+        changes = {field: new for field, new, old in pairs if new and not old}
+        if changes:
+            update_item(session, code=item.code, actor=actor, **changes)
 
 
 def export_catalog(

@@ -215,7 +215,7 @@ def _validate_row(
         department=cells["department"], levels=lists["levels"], channels=lists["channels"],
         materials=lists["materials"], time_limit_days=days or 0, fee=cells.get("fee") or DEFAULT_FEE,
         steps=lists["steps"], keywords=lists["keywords"], answer=cells["answer"],
-        status=cells.get("status") or "active", row=number,
+        status=cells.get("status") or "active", answer_mn=cells.get("answer_mn") or None, row=number,
     ), []
 
 

@@ -15,7 +15,7 @@ import hotline
 
 COLUMNS = (
     "code", "name", "name_mn", "zone", "kind", "department", "levels", "channels", "materials",
-    "time_limit_days", "fee", "steps", "keywords", "answer", "status",
+    "time_limit_days", "fee", "steps", "keywords", "answer", "status", "answer_mn",
 )
 REQUIRED_COLUMNS = ("code", "name", "zone", "kind", "department", "levels", "channels", "time_limit_days",
                     "answer")
@@ -91,6 +91,7 @@ class ItemRecord:
     steps: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     status: str = "active"
+    answer_mn: str | None = None
     row: int | None = field(default=None, compare=False)
 
     def as_row(self) -> dict[str, str]:

@@ -47,6 +47,7 @@ def record_of(item: ServiceItem) -> ItemRecord:
         department=item.department.code, levels=tuple(item.levels or ()), channels=tuple(item.channels or ()),
         materials=tuple(item.materials or ()), time_limit_days=item.time_limit_days, fee=item.fee,
         steps=tuple(item.steps or ()), keywords=tuple(item.keywords or ()), answer=item.answer,
+        answer_mn=item.answer_mn,
         status=ItemStatus(item.status).value,
     )
 

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from classifier import segment
-from knowledge_base import query_text
+from knowledge_base import mongolian_text, query_text
 from knowledge_base.catalog_schema import ItemRecord
 
 
@@ -38,6 +38,9 @@ FIELDS: dict[str, FieldSpec] = {
     "pinyin": FieldSpec(weight=1.2, b=0.3),
     "fuzzy_pinyin": FieldSpec(weight=0.6, b=0.3),
     "chars": FieldSpec(weight=0.5, b=0.3),
+    "name_mn": FieldSpec(weight=2.5, b=0.5),  # Mongolian script, normalised (knowledge_base.mongolian_text)
+    "answer_mn": FieldSpec(weight=0.4, b=0.75),
+    "mn_grams": FieldSpec(weight=0.6, b=0.3),
 }
 PINYIN_FIELDS = ("pinyin", "fuzzy_pinyin")
 K1 = 1.2
@@ -117,7 +120,7 @@ def _reasons(built: _Built, doc: int, terms: list[_MatchedTerm]) -> tuple[str, .
     """The query terms that matched ``doc``; a pinyin match shows the item's characters (设保≈社保)."""
     out: list[str] = []
     for field, term, label, posting in terms:
-        if doc not in posting.doc_set:
+        if doc not in posting.doc_set or label is None:  # letter trigrams are no reason to show
             continue
         if field in PINYIN_FIELDS:
             known = built.pinyin_chars.get((term, doc), label)
@@ -136,6 +139,13 @@ def load_records(session: Session) -> list[ItemRecord]:
 def _query_terms(query: str) -> Iterator[tuple[str, str, str, float]]:
     """(field, term, label, weight) for each distinct query term; synonyms weigh less."""
     seen: set[tuple[str, str]] = set()
+    if mongolian_text.has_mongolian(query):
+        mn_words = mongolian_text.words(query)
+        for field, terms in (("name_mn", mn_words), ("answer_mn", mn_words),
+                             ("mn_grams", mongolian_text.trigrams(query))):
+            for term in dict.fromkeys(terms):
+                seen.add((field, term))
+                yield field, term, (None if field == "mn_grams" else term), 1.0
     word_list = query_text.words(query)
     weighted = [(w, 1.0) for w in word_list]
     weighted += [pair for w in word_list for pair in query_text.expansions(w)]
@@ -171,6 +181,9 @@ def _document_terms(item: ItemRecord) -> dict[str, list[str]]:
         "fuzzy_pinyin": [],
         "chars": [c for text in (item.name, *item.keywords) for run in query_text.content_runs(text)
                   for c in query_text.content_chars(run)],
+        "name_mn": mongolian_text.words(item.name_mn or ""),
+        "answer_mn": mongolian_text.words(item.answer_mn or ""),
+        "mn_grams": mongolian_text.trigrams(item.name_mn or ""),
     }
 
 

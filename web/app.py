@@ -23,7 +23,9 @@ from web.routes import (
     console,
     health,
     kiosk,
+    language,
     live,
+    prompts,
     public_forum,
     public_pages,
     public_rating,
@@ -65,10 +67,12 @@ def create_app(ctx: WebContext) -> FastAPI:
         public_pages,
         public_rating,
         public_forum,
+        language,
         kiosk,
         analytics,
         callbacks,
         softphone,
+        prompts,
     ):
         app.include_router(module.router)
     return app

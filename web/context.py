@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,3 +23,5 @@ class WebContext:
     analyze: Callable[[str], ContactAnalysis]
     status: Callable[[], dict] = field(default=lambda: {})  # SIP/ASR/scheduler health for the status bar
     kiosk_api_keys: frozenset[str] = frozenset()  # empty: settings.kiosk_api_keys
+    # a prompt recording was activated: (slot, WAV path) -> the running endpoint plays it from the next call
+    on_prompt_activated: Callable[[str, Path], None] = field(default=lambda slot, path: None)

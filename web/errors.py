@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hotline.accounts.errors import AccountError
 from hotline.calls.text_contacts import ContactRejected
 from hotline.cases.errors import CaseError
+from web.i18n import N_, fill, translate
 
 STATUS: dict[str, int] = {
     # cases
@@ -58,14 +59,18 @@ HTTP_CODES = {
     422: "invalid_input",
     429: "rate_limited",
 }
-HTTP_MESSAGES = {404: "页面不存在。", 405: "不支持该请求方式。", 401: "请先登录。"}
+HTTP_MESSAGES = {404: N_("页面不存在。"), 405: N_("不支持该请求方式。"), 401: N_("请先登录。")}
 
 
 class WebError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+    """``message`` is a catalogue msgid; ``params`` fill its ``{name}`` fields after translation."""
+
+    def __init__(self, code: str, message: str, **params) -> None:
         self.code = code
-        self.message = message
+        self.template = message
+        self.params = params
+        self.message = fill(message, params)
+        super().__init__(f"{code}: {self.message}")
 
 
 def status_of(code: str) -> int:
@@ -80,9 +85,11 @@ def wants_json(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, code: str, message: str, status: int | None = None, headers: dict | None = None
+    request: Request, code: str, message: str, status: int | None = None, headers: dict | None = None,
+    params: dict | None = None,
 ) -> Response:
     status = status or status_of(code)
+    message = fill(translate(request, message), params)
     if wants_json(request):
         return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
     templates = request.app.state.templates
@@ -107,14 +114,16 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
         if "X-Password-Change" in headers
         else HTTP_CODES.get(exc.status_code, "bad_request")
     )
-    message = exc.detail if isinstance(exc.detail, str) else HTTP_MESSAGES.get(exc.status_code, "请求有误。")
+    fallback = HTTP_MESSAGES.get(exc.status_code, N_("请求有误。"))
+    message = exc.detail if isinstance(exc.detail, str) else fallback
     if exc.status_code in HTTP_MESSAGES and exc.detail in ("Not Found", "Method Not Allowed", "Unauthorized"):
         message = HTTP_MESSAGES[exc.status_code]
     return error_response(request, code, message, exc.status_code, headers or None)
 
 
 async def _domain_error(request: Request, exc: CaseError | AccountError | WebError) -> Response:
-    return error_response(request, exc.code, exc.message)
+    template = getattr(exc, "template", exc.message)
+    return error_response(request, exc.code, template, params=getattr(exc, "params", None))
 
 
 async def _rejected(request: Request, exc: ContactRejected) -> Response:
@@ -123,7 +132,8 @@ async def _rejected(request: Request, exc: ContactRejected) -> Response:
 
 async def _validation(request: Request, exc: RequestValidationError) -> Response:
     fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
-    return error_response(request, "invalid_input", "请求参数不完整或格式不正确：" + "、".join(fields) + "。")
+    return error_response(request, "invalid_input", N_("请求参数不完整或格式不正确：{fields}。"),
+                          params={"fields": "、".join(fields)})
 
 
 def install_error_handlers(app: FastAPI) -> None:

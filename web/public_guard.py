@@ -16,6 +16,7 @@ from collections import deque
 from fastapi import Request, Response
 
 from web.errors import WebError
+from web.i18n import N_
 
 PUBLIC_COOKIE = "hotline_form"
 FORM_FIELD = "form_token"
@@ -51,7 +52,7 @@ def check_form_token(request: Request, candidate: str | None) -> None:
     cookie = request.cookies.get(PUBLIC_COOKIE) or ""
     expected = _sign(request.app.state.ctx.settings.secret_key, cookie) if cookie else ""
     if not cookie or not candidate or not hmac.compare_digest(expected, candidate):
-        raise WebError("csrf_failed", "表单已过期或来源无法验证，请刷新页面后重新填写提交。")
+        raise WebError("csrf_failed", N_("表单已过期或来源无法验证，请刷新页面后重新填写提交。"))
 
 
 class RateLimiter:
@@ -70,7 +71,8 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.limit:
                 wait = int(hits[0] + self.window_s - now) + 1
-                raise WebError("rate_limited", f"提交过于频繁，请 {wait} 秒后再试；紧急事项请拨打 7812345。")
+                message = N_("提交过于频繁，请 {wait} 秒后再试；紧急事项请拨打 7812345。")
+                raise WebError("rate_limited", message, wait=wait)
             hits.append(now)
             if len(self._hits) > 10000:  # forget idle clients
                 for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window_s]:

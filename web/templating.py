@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from web import labels
+from web import i18n, labels
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -17,13 +17,16 @@ def _page_context(request: Request) -> dict:
     from web.auth import request_csrf_token
 
     user = getattr(request.state, "user", None)
-    return {"user": user, "csrf": request_csrf_token(request) if user else ""}
+    csrf = request_csrf_token(request) if user else ""
+    return {"user": user, "csrf": csrf, **i18n.template_context(request)}
 
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_page_context])
     env = templates.env
     env.autoescape = True
+    env.add_extension("jinja2.ext.i18n")
+    env.install_null_translations()  # per request the context's gettext (web.i18n) wins
     env.filters["cn_time"] = labels.china_time
     env.filters["intent_label"] = lambda v: labels.label(labels.INTENT, v)
     env.filters["channel_label"] = lambda v: labels.label(labels.CHANNEL, v)

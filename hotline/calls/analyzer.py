@@ -20,6 +20,7 @@ from classifier.text import EmptyTextError
 from hotline.cases.intake import ContactAnalysis
 from hotline.models import Department, Site
 from hotline.models import RoutingRule as RoutingRuleRow
+from knowledge_base.mongolian_text import mostly_mongolian
 from knowledge_base.search import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class ContactAnalyzer:
         return candidate
 
     def __call__(self, text: str) -> ContactAnalysis:
+        if mostly_mongolian(text):
+            return self._mongolian(text)
         try:
             prediction = self.intent_model.predict(text, self.threshold)
         except EmptyTextError:
@@ -100,12 +103,20 @@ class ContactAnalyzer:
             intent_confidence=round(prediction.confidence, 4),
             needs_triage=prediction.needs_triage or not routing,
             routing=routing,
-            kb_matches=[
-                {"code": h.code, "name": h.item.name, "score": h.score, "department": h.item.department,
-                 "matched": list(_telling(h.matched))}
-                for h in hits
-            ],
+            kb_matches=_kb_match_dicts(hits),
         )
+
+    def _mongolian(self, text: str) -> ContactAnalysis:
+        """Text in Mongolian script: the intent and department models read Chinese only, so they are not
+        asked (they would answer with confidence anyway). The service items found by their Mongolian
+        names are shown; intent and handler are left to a Mongolian-speaking person (triage)."""
+        hits = self.kb_index.search(text, k=KB_TOP_K)
+        return ContactAnalysis(needs_triage=True, kb_matches=_kb_match_dicts(hits))
+
+
+def _kb_match_dicts(hits) -> list[dict]:
+    return [{"code": h.code, "name": h.item.name, "score": h.score, "department": h.item.department,
+             "matched": list(_telling(h.matched))} for h in hits]
 
 
 def _telling(terms: tuple[str, ...]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus,
 
 UNAVAILABLE_TEXT = "（语音转写不可用：{why}。请收听通话录音。）"
 EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
+MONGOLIAN_CALL_TEXT = "蒙古语来电：需人工听取（未自动转写，请收听通话录音）。"
 
 
 @dataclass
@@ -45,6 +46,8 @@ class FinishedCall:
         return join_texts(u["text"] for u in self.utterances)
 
     def case_text(self) -> str:
+        if self.language == "mn" and not self.utterances:
+            return MONGOLIAN_CALL_TEXT  # no model of another language guessed at it
         if self.transcript_status == TranscriptStatus.unavailable:
             return UNAVAILABLE_TEXT.format(why=self.transcript_note or "原因未知")
         return self.text or EMPTY_TEXT

@@ -3,6 +3,11 @@
 Threads: ``on_*`` hooks arrive on the SIP thread and return at once; caller frames arrive on the media
 clock thread and go straight into the ASR stream's bounded buffer; transcripts arrive on ASR decode threads;
 the slow part of hang-up (waiting for the last words, analysis, database) runs on a small finishing pool.
+
+A caller who chooses a language the speech model does not speak (``asr_languages``; DTMF 2 蒙古语 with the
+Chinese model) is recorded but not transcribed or classified: a model of another language only invents
+words and a confident-looking route. The case says "蒙古语来电：需人工听取", carries ``language="mn"``
+and no intent or handler, and waits in triage for a Mongolian-speaking person.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from hotline.sip.protocol import AudioSink, CallInfo, CallSummary
 log = logging.getLogger(__name__)
 
 Analyze = Callable[[str], ContactAnalysis]
+NOT_TRANSCRIBED = "{language}来电：语音模型不支持该语言，未自动转写"
+LANGUAGE_NAMES = {"zh": "汉语", "mn": "蒙古语"}
 
 
 class LiveCallPipeline:
@@ -42,6 +49,7 @@ class LiveCallPipeline:
         asr_unavailable_reason: str = "未配置语音识别模型",
         close_timeout_s: float = 30.0,
         worker_name: str | None = None,
+        asr_languages: frozenset[str] = frozenset({"zh"}),
     ) -> None:
         self.transcriber = transcriber
         self.analyze = analyze
@@ -52,7 +60,10 @@ class LiveCallPipeline:
         self.asr_unavailable_reason = asr_unavailable_reason
         self.close_timeout_s = close_timeout_s
         self.worker_name = worker_name
+        self.asr_languages = asr_languages
         self._streams: dict[str, object] = {}
+        self._sinks: dict[str, _StreamSink] = {}
+        self._unheard: set[str] = set()  # calls in a language the model does not speak: results ignored
         self._infos: dict[str, CallInfo] = {}
         self._lock = threading.Lock()
         self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
@@ -71,17 +82,38 @@ class LiveCallPipeline:
                 )
             except Exception:
                 log.exception("call %s: could not open an ASR stream; recording only", call.call_id)
+        sink = _StreamSink(stream) if stream is not None else None
         with self._lock:
             self._infos[call.call_id] = call
             if stream is not None:
                 self._streams[call.call_id] = stream
+                self._sinks[call.call_id] = sink
         self.hub.publish("call.started", call_id=call.call_id, caller=call.caller, callee=call.callee,
                          started_at=call.started_at.isoformat())
-        return _StreamSink(stream) if stream is not None else None
+        return sink
 
     def on_language(self, call_id: str, lang: str) -> None:
         self.registry.update(call_id, language=lang)
         self.hub.publish("call.language", call_id=call_id, language=lang)
+        if lang not in self.asr_languages:
+            with self._lock:
+                self._unheard.add(call_id)
+                stream = self._streams.pop(call_id, None)
+                sink = self._sinks.pop(call_id, None)
+            if sink is not None:
+                sink.detach()  # the clock thread stops feeding the model at once
+            if stream is not None:
+                self._finishing.submit(self._discard, call_id, stream)
+
+    def _discard(self, call_id: str, stream) -> None:
+        """Give the recognizer back without using what it heard (finishing pool)."""
+        try:
+            stream.close(self.close_timeout_s)
+        except Exception:
+            log.exception("call %s: closing the unused ASR stream failed", call_id)
+        finally:
+            with self._lock:
+                self._unheard.discard(call_id)
 
     def on_dtmf(self, call_id: str, digit: str) -> None:
         self.hub.publish("call.dtmf", call_id=call_id, digit=digit)
@@ -89,6 +121,7 @@ class LiveCallPipeline:
     def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
         with self._lock:
             stream = self._streams.pop(call_id, None)
+            self._sinks.pop(call_id, None)
             info = self._infos.pop(call_id, None)
         if info is None:
             log.error("call %s ended but was never started; ignored", call_id)
@@ -97,10 +130,14 @@ class LiveCallPipeline:
 
     # --- ASR hooks (decode threads) ------------------------------------------------------------------
     def _on_partial(self, call_id: str, text: str) -> None:
+        if call_id in self._unheard:
+            return
         self.registry.update(call_id, partial=text)
         self.hub.publish("call.partial", call_id=call_id, text=text)
 
     def _on_final(self, call_id: str, utterance) -> None:
+        if call_id in self._unheard:
+            return
         text_so_far = self.registry.append_final(call_id, utterance.text)
         self.hub.publish("call.final", call_id=call_id, text=utterance.text, start=utterance.start,
                          end=utterance.end, confidence=utterance.confidence)
@@ -134,6 +171,9 @@ class LiveCallPipeline:
     def _finished_record(self, info: CallInfo, summary: CallSummary, stream) -> FinishedCall:
         utterances: list[dict] = []
         status, note, lag = TranscriptStatus.unavailable, self.asr_unavailable_reason, None
+        language = summary.language or "zh"
+        if language not in self.asr_languages:
+            note = NOT_TRANSCRIBED.format(language=LANGUAGE_NAMES.get(language, language))
         transcript = None
         if stream is not None:
             try:
@@ -157,14 +197,14 @@ class LiveCallPipeline:
             call_id=info.call_id, sip_call_id=info.sip_call_id, caller=info.caller, callee=info.callee,
             direction=info.direction, started_at=info.started_at.isoformat(),
             ended_at=summary.ended_at.isoformat(), end_reason=summary.reason.value,
-            duration_s=summary.duration_s, language=summary.language or "zh",
+            duration_s=summary.duration_s, language=language,
             recording_path=str(summary.recording_path) if summary.recording_path else None,
             frames_received=summary.frames_received, frames_dropped=summary.frames_dropped,
             transcript_status=status.value, transcript_note=note, utterances=utterances,
             asr_max_lag_s=lag, worker=self.worker_name,
         )
         analysis = ContactAnalysis()
-        if record.text:
+        if record.text and language in self.asr_languages:
             try:
                 analysis = self.analyze(record.text)
             except Exception:
@@ -202,3 +242,11 @@ class _StreamSink:
 
     def push(self, pcm: bytes) -> bool:
         return self._feed(pcm)
+
+    def detach(self) -> None:
+        """Drop further audio (the recording is made elsewhere); an attribute swap, safe across threads."""
+        self._feed = _drop
+
+
+def _drop(pcm: bytes) -> bool:
+    return True

@@ -11,6 +11,7 @@ from hotline.cli import (
     config_cli,
     db_cli,
     demo_cli,
+    i18n_cli,
     kb_cli,
     models_cli,
     serve_cli,
@@ -31,6 +32,7 @@ app.add_typer(classifier_cli.app, name="classifier")
 app.add_typer(sip_cli.app, name="sip")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(callbacks_cli.app, name="callbacks")
+app.add_typer(i18n_cli.app, name="i18n")
 app.command("call")(sip_cli.call)
 app.command("init")(serve_cli.init)
 app.command("serve")(serve_cli.serve)

@@ -21,9 +21,11 @@ from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
+from hotline.models.prompts import PromptRecording
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
+    "PromptRecording",
     "AnswerSource",
     "AuditVerdict",
     "Callback",

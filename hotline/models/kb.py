@@ -41,6 +41,7 @@ class ServiceItem(TimestampMixin, Base):
     steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     answer: Mapped[str] = mapped_column(Text, default="")
+    answer_mn: Mapped[str | None] = mapped_column(Text)  # 蒙古文答复口径 (traditional script)
     status: Mapped[ItemStatus] = mapped_column(
         str_enum(ItemStatus, "item_status"), default=ItemStatus.active, index=True
     )

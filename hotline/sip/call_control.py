@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hotline.sip.call_flow import ChooseLanguage, Hangup, InboundFlow, Play, StopPlayback
 from hotline.sip.config import SipConfig
@@ -116,6 +117,13 @@ class CallControl:
                     name,
                     name,
                 )
+
+    def set_prompt(self, name: str, path: Path) -> None:
+        """Use ``path`` for prompt slot ``name`` from the next call on (no restart): the dict is replaced in
+        one assignment, so the SIP thread sees the old or the new set, never half of one."""
+        pcm = load_wav_pcm(path, self.sample_rate)
+        self.prompts = {**self.prompts, name: pcm}
+        log.info("IVR prompt %s now plays %s (%.1f s)", name, path, len(pcm) / 2 / self.sample_rate)
 
     def active_calls(self) -> int:
         return sum(

@@ -241,10 +241,10 @@ def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up:
 
 def sipp_call(port: int, workdir: Path, pcap: Path, audio_seconds: float, *, caller: str, calls: int = 1,
               concurrent: int = 1, rate: float = 10.0, timeout: float = 120) -> subprocess.CompletedProcess:
-    """sipp places ``calls`` calls (at most ``concurrent`` at once): DTMF 2, ``pcap``, then BYE."""
+    """sipp places ``calls`` calls (at most ``concurrent`` at once): DTMF 1 (汉语), ``pcap``, then BYE."""
     sipp = need_tool("sipp")
     (workdir / "pcap").mkdir(parents=True, exist_ok=True)
-    for name, source in (("speech.pcap", pcap), ("dtmf_2.pcap", SIPP_FILES / "dtmf_2833_2.pcap")):
+    for name, source in (("speech.pcap", pcap), ("dtmf.pcap", SIPP_FILES / "dtmf_2833_1.pcap")):
         target = workdir / "pcap" / name
         target.unlink(missing_ok=True)
         target.symlink_to(source)

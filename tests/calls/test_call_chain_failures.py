@@ -47,13 +47,13 @@ def line_factory(tmp_path):
 
 def test_without_an_asr_model_calls_are_answered_recorded_and_cased(line_factory, tmp_path, speech):
     line = line_factory(f"sqlite:///{tmp_path / 'hotline.sqlite3'}", model=tmp_path / "no-such-model")
-    result = hotline_call(line.uri, "--play", str(speech["short"]), "--dtmf", "2", "--dtmf-delay", "0.3",
+    result = hotline_call(line.uri, "--play", str(speech["short"]), "--dtmf", "1", "--dtmf-delay", "0.3",
                           "--from", "13800000401")
     assert result.returncode == 0, result.stdout + result.stderr
     call, case = call_and_case(line, "13800000401")
     assert call.transcript_status == TranscriptStatus.unavailable and call.transcript == ""
     assert "语音转写不可用" in case.content and "未配置语音识别模型" in case.content and case.needs_triage
-    assert call.language == "mn" and case.language == "mn" and call.end_reason == "caller_hangup"
+    assert call.language == "zh" and case.language == "zh" and call.end_reason == "caller_hangup"
     recorded = wav_seconds(line.recordings / call.recording_path)
     assert abs(recorded - wav_seconds(speech["short"])) < 0.6
     assert "live transcription is OFF" in line.log(200_000)
@@ -67,11 +67,11 @@ def test_postgresql_call_and_outage_the_finished_call_waits_in_the_spool(
     line = line_factory(url, model=model_dir)
 
     # a normal call on PostgreSQL
-    result = hotline_call(line.uri, "--play", str(speech["long"]), "--dtmf", "2", "--dtmf-delay", "0.3",
+    result = hotline_call(line.uri, "--play", str(speech["long"]), "--dtmf", "1", "--dtmf-delay", "0.3",
                           "--from", "13800000501")
     assert result.returncode == 0, result.stdout + result.stderr
     call, case = call_and_case(line, "13800000501")
-    assert call.transcript and call.frames_dropped == 0 and call.language == "mn" and case.language == "mn"
+    assert call.transcript and call.frames_dropped == 0 and call.language == "zh" and case.language == "zh"
     assert asr.character_error_rate(direct_transcripts["long"], call.transcript) < MAX_CER
     assert_case_carries_the_analysis(case, analyzer)
 

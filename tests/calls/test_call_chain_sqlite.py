@@ -40,9 +40,9 @@ def recording_seconds(line, call: Call) -> float:
                        else call.recording_path)
 
 
-def test_pjsua2_caller_speech_becomes_a_case_with_transcript_and_mongolian(
+def test_pjsua2_caller_speech_becomes_a_case_with_transcript_and_language(
         sqlite_line, speech, direct_transcripts, analyzer):
-    result = hotline_call(sqlite_line.uri, "--play", str(speech["long"]), "--dtmf", "2",
+    result = hotline_call(sqlite_line.uri, "--play", str(speech["long"]), "--dtmf", "1",
                           "--dtmf-delay", "0.3", "--from", "13800000101")
     assert result.returncode == 0, result.stdout + result.stderr
     call, case = call_and_case(sqlite_line, "13800000101")
@@ -53,7 +53,7 @@ def test_pjsua2_caller_speech_becomes_a_case_with_transcript_and_mongolian(
     print(f"\nfile: {direct_transcripts['long']}\ncall: {call.transcript}\nCER {cer:.2f}")
     assert cer < MAX_CER
     assert abs(recording_seconds(sqlite_line, call) - wav_seconds(speech["long"])) < 0.6
-    assert call.language == "mn" and case.language == "mn"
+    assert call.language == "zh" and case.language == "zh"  # DTMF 2: tests/calls/test_mongolian_calls.py
     assert case.content == call.transcript and case.citizen_phone == "13800000101"
     assert call.end_reason == "caller_hangup"
     assert_case_carries_the_analysis(case, analyzer)
@@ -74,7 +74,7 @@ def test_sipp_caller_with_rtp_speech_becomes_a_case(sqlite_line, speech, direct_
     assert cer < MAX_CER
     # the scenario: 1 s of DTMF, then the speech during a pause of its length + 0.3 s, then BYE
     assert abs(recording_seconds(sqlite_line, call) - (1.0 + audio + 0.3)) < 0.6
-    assert call.language == "mn" and case.language == "mn"
+    assert call.language == "zh" and case.language == "zh"
     assert_case_carries_the_analysis(case, analyzer)
 
 
@@ -185,3 +185,17 @@ def test_malformed_sip_during_a_call_does_not_break_it(sqlite_line, speech):
     # still answering
     again = hotline_call(sqlite_line.uri, "--hangup-after", "0.5", "--from", "13800000107")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_real_sip_caller_pressing_2_gets_a_case_flagged_for_a_mongolian_speaker(sqlite_line, speech):
+    result = hotline_call(sqlite_line.uri, "--play", str(speech["long"]), "--dtmf", "2",
+                          "--dtmf-delay", "0.3", "--from", "13800000201")
+    assert result.returncode == 0, result.stdout + result.stderr
+    call, case = call_and_case(sqlite_line, "13800000201")
+    assert call.language == "mn" and case.language == "mn"
+    assert case.content.startswith("蒙古语来电：需人工听取") and case.needs_triage
+    assert case.intent is None and case.intent_confidence is None and case.routing == []
+    assert case.department is None
+    assert call.transcript == "" and call.transcript_status == TranscriptStatus.unavailable
+    assert not [e for e in sqlite_line.events("call.final") if e["call_id"] == call.id]
+    assert abs(recording_seconds(sqlite_line, call) - wav_seconds(speech["long"])) < 0.6  # all recorded

@@ -59,13 +59,13 @@ def call_info(call_id: str) -> CallInfo:
                     remote_address="127.0.0.1:5070", sample_rate=8000, frame_bytes=320)
 
 
-def summary(call_id: str, *, seconds: float = 3.0) -> CallSummary:
+def summary(call_id: str, *, seconds: float = 3.0, language: str = "zh") -> CallSummary:
     now = datetime.now(UTC)
     return CallSummary(call_id=call_id, sip_call_id=f"sip-{call_id}", reason=EndReason.CALLER_HANGUP,
                        status_code=200, status_text="OK", started_at=now - timedelta(seconds=seconds),
                        answered_at=now,
                        ended_at=now, duration_s=seconds, recording_path=None, recording_seconds=seconds,
-                       frames_received=int(seconds * 50), frames_dropped=0, language="mn",
+                       frames_received=int(seconds * 50), frames_dropped=0, language=language,
                        language_source="dtmf")
 
 
@@ -79,12 +79,12 @@ def make_pipeline(engine, tmp_path, transcriber, session_factory=None):
     return pipeline, events
 
 
-def run_call(pipeline, call_id: str, frames: int = 150):
+def run_call(pipeline, call_id: str, frames: int = 150, language: str = "zh"):
     sink = pipeline.on_call_started(call_info(call_id))
+    pipeline.on_language(call_id, language)
     for _ in range(frames):
         assert sink is None or sink.push(b"\0" * 320)
-    pipeline.on_language(call_id, "mn")
-    pipeline.on_call_ended(call_id, summary(call_id))
+    pipeline.on_call_ended(call_id, summary(call_id, language=language))
 
 
 def test_a_call_becomes_one_case_with_its_transcript(fresh_engine, tmp_path):
@@ -96,7 +96,7 @@ def test_a_call_becomes_one_case_with_its_transcript(fresh_engine, tmp_path):
         case = session.scalar(select(Case).where(Case.call_id == "c1"))
         assert case is not None and case.content == "我想问一下党组织关系怎么转"
         assert case.intent.value == "consultation" and case.department.code == "zzb"
-        assert case.language == "mn" and case.citizen_phone == "13800000001"
+        assert case.language == "zh" and case.citizen_phone == "13800000001"
         call = session.get(Call, "c1")
         assert [u.text for u in call.utterances] == ["我想问一下", "党组织关系怎么转"]
         assert call.transcript_status == TranscriptStatus.complete

@@ -93,7 +93,7 @@ def test_serve_answers_a_call_and_the_case_appears_on_the_console(served):
     audio = korean_speech(tmp_path / "caller.wav")
     call = subprocess.run(
         [sys.executable, "-m", "hotline", "call", f"sip:7812345@127.0.0.1:{sip_port}", "--play", str(audio),
-         "--dtmf", "2", "--hangup-after", "12"],
+         "--dtmf", "1", "--hangup-after", "12"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert call.returncode == 0, call.stdout + call.stderr
 
@@ -107,7 +107,7 @@ def test_serve_answers_a_call_and_the_case_appears_on_the_console(served):
         time.sleep(0.5)
     assert row is not None, "no case was created for the call"
     code, content, language, transcript_status, recording = row
-    assert language == "mn"  # DTMF 2
+    assert language == "zh"  # DTMF 1 (a DTMF 2 call is not transcribed: tests/calls/test_mongolian_calls.py)
     assert transcript_status == "complete" and content.strip()
     assert Path(recording).is_file()
     with httpx.Client(base_url=base, timeout=30) as console:

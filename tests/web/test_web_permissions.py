@@ -35,6 +35,7 @@ PUBLIC = {
     ("POST", "/forum"),
     ("GET", "/guide"),
     ("GET", "/guide/items/{code}"),
+    ("GET", "/lang/{locale}"),
     ("GET", "/api/kiosk/v1/items"),
     ("GET", "/api/kiosk/v1/items/{code}"),
     ("POST", "/api/kiosk/v1/contacts"),

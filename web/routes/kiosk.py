@@ -22,8 +22,10 @@ from sqlalchemy import select
 from hotline.calls.text_contacts import submit_text_contact
 from hotline.cases.intake import Contact
 from hotline.models import Channel, ItemStatus, ServiceItem
+from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
+from web.i18n import N_, translate
 from web.routes.public_pages import citizen_text, clean_phone, service_index
 
 router = APIRouter(prefix="/api/kiosk/v1")
@@ -42,7 +44,7 @@ def kiosk_id(request: Request) -> str:
     """The calling kiosk (a short hash of its key); 401 without a known key."""
     key = request.headers.get("x-api-key") or ""
     if not key or not any(hmac.compare_digest(key, k) for k in request.app.state.kiosk_keys):
-        raise WebError("invalid_api_key", "缺少或无效的 API 密钥（请求头 X-API-Key）。")
+        raise WebError("invalid_api_key", N_("缺少或无效的 API 密钥（请求头 X-API-Key）。"))
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
@@ -50,6 +52,7 @@ def _summary(item: ServiceItem) -> dict:
     return {
         "code": item.code,
         "name": item.name,
+        "name_mn": item.name_mn,
         "zone": item.zone,
         "time_limit_days": item.time_limit_days,
         "fee": item.fee,
@@ -87,7 +90,7 @@ def item(request: Request, code: str) -> dict:
             select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == ItemStatus.active)
         )
         if found is None:
-            raise WebError("not_found", f"服务事项 {code} 不存在或已停止办理。")
+            raise WebError("not_found", N_("服务事项 {item_code} 不存在或已停止办理。"), item_code=code)
         return {
             **_summary(found),
             "department": found.department.name,
@@ -95,6 +98,7 @@ def item(request: Request, code: str) -> dict:
             "steps": found.steps,
             "channels": found.channels,
             "answer": found.answer,
+            "answer_mn": found.answer_mn,
         }
 
 
@@ -104,7 +108,7 @@ def contacts(request: Request, body: ContactIn) -> dict:
     kiosk = kiosk_id(request)
     request.app.state.kiosk_limiter.hit(kiosk)
     if not re.fullmatch(r"[A-Za-z0-9_.:-]+", body.request_id):
-        raise WebError("invalid_input", "request_id 只能包含字母、数字和 _ . : -。")
+        raise WebError("invalid_input", N_("request_id 只能包含字母、数字和 _ . : -。"))
     ctx = request.app.state.ctx
     contact = Contact(
         channel=Channel.kiosk,
@@ -112,11 +116,12 @@ def contacts(request: Request, body: ContactIn) -> dict:
         text=citizen_text(body.town, body.text),
         citizen_phone=clean_phone(body.phone),
         citizen_name=body.name.strip() or None,
+        language="mn" if mostly_mongolian(body.text) else "zh",
     )
     case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     return {
         "tracking_code": case.tracking_code,
         "status": case.status.value,
         "track_url": "/track",
-        "message": "已受理。凭工单编号和电话后四位可查询办理进度。",
+        "message": translate(request, N_("已受理。凭工单编号和电话后四位可查询办理进度。")),
     }

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from hotline.models import Case, CaseStatus, Channel
 from web.auth import public
 from web.errors import WebError
+from web.i18n import error_text
 from web.public_guard import check_form_token
 from web.routes.public_pages import form_page, submit_public_contact
 from web.templating import render
@@ -77,7 +78,7 @@ def new_post(
             request,
             "forum.html",
             {
-                "error": getattr(exc, "message", str(exc)),
+                "error": error_text(request, exc),
                 "values": values,
                 "posts": [],
                 "page": 1,

@@ -20,8 +20,10 @@ from hotline.cases.tracking import track_case
 from hotline.db import unit_of_work
 from hotline.models import Channel, ItemStatus, ServiceItem, Site
 from hotline.seeding import read_seed_csv
+from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
+from web.i18n import N_, error_text
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
@@ -52,13 +54,13 @@ def towns(session) -> list[str]:
 def clean_phone(raw: str) -> str:
     phone = re.sub(r"[\s-]", "", raw or "")
     if not PHONE.match(phone):
-        raise WebError("invalid_input", "请填写正确的联系电话（7–15 位数字），用于查询办理进度和回访。")
+        raise WebError("invalid_input", N_("请填写正确的联系电话（7–15 位数字），用于查询办理进度和回访。"))
     return phone
 
 
 def require_text(text: str) -> None:
     if not text.strip():
-        raise WebError("invalid_input", "请填写诉求内容。")
+        raise WebError("invalid_input", N_("请填写诉求内容。"))
 
 
 def citizen_text(town: str, text: str) -> str:
@@ -88,9 +90,9 @@ def submit_public_contact(request: Request, *, channel: Channel, submission_id: 
     """Check a citizen's form, count it against the IP's limit and create the case (web form and forum).
     Raises WebError/ValueError with a message for the citizen."""
     if not re.fullmatch(r"[0-9a-f]{32}", submission_id):
-        raise WebError("invalid_input", "表单已过期，请刷新页面后重新提交。")
+        raise WebError("invalid_input", N_("表单已过期，请刷新页面后重新提交。"))
     if title is not None and not title.strip():
-        raise WebError("invalid_input", "请填写帖子标题。")
+        raise WebError("invalid_input", N_("请填写帖子标题。"))
     contact = Contact(
         channel=channel,
         source_ref=f"{channel.value}:{submission_id}",
@@ -98,6 +100,7 @@ def submit_public_contact(request: Request, *, channel: Channel, submission_id: 
         title=title.strip()[:100] if title is not None else None,
         citizen_phone=clean_phone(phone),
         citizen_name=name.strip()[:64] or None,
+        language="mn" if mostly_mongolian(text) else "zh",
     )
     require_text(text)
     request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
@@ -132,7 +135,7 @@ def submit(
         return form_page(
             request,
             "public_submit.html",
-            {"error": getattr(exc, "message", str(exc)), "values": values},
+            {"error": error_text(request, exc), "values": values},
             status,
         )
     return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "web"})
@@ -156,7 +159,7 @@ def track(request: Request, code: str = Form(""), last4: str = Form(""), form_to
         return form_page(
             request,
             "track.html",
-            {"error": exc.message, "values": {"code": code}},
+            {"error": error_text(request, exc), "values": {"code": code}},
             422 if exc.code == "invalid_input" else 404 if exc.code == "not_found" else 429,
         )
     return form_page(request, "track.html", {"view": view, "values": {"code": code}})
@@ -205,7 +208,7 @@ def guide_item(request: Request, code: str):
             select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == ItemStatus.active)
         )
         if item is None:
-            raise WebError("not_found", "该服务事项不存在或已停止办理。")
+            raise WebError("not_found", N_("该服务事项不存在或已停止办理。"))
         return render(
             request, "guide_item.html", {"item": item, "zones": zone_names(), "department": item.department}
         )

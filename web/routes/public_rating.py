@@ -11,11 +11,12 @@ from hotline.db import unit_of_work
 from hotline.models import utcnow
 from web.auth import public
 from web.errors import WebError
+from web.i18n import N_, error_text, gettext_for
 from web.public_guard import check_form_token, client_ip
 from web.routes.public_pages import form_page
 
 router = APIRouter()
-RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+RATINGS = {"satisfied": N_("满意"), "basically_satisfied": N_("基本满意"), "unsatisfied": N_("不满意")}
 
 
 @router.post("/track/rate")
@@ -34,8 +35,10 @@ def rate(request: Request, code: str = Form(""), last4: str = Form(""), result: 
             view = track_case(session, tracking_code=code, phone_last4=last4, ip=ip)
     except (CaseError, WebError) as exc:
         status = {"invalid_input": 422, "not_found": 404, "invalid_transition": 409}.get(exc.code, 429)
-        return form_page(request, "track.html", {"error": exc.message, "values": {"code": code}}, status)
-    notice = f"感谢您的评价（{RATINGS.get(result, result)}）。"
+        return form_page(request, "track.html", {"error": error_text(request, exc), "values": {"code": code}},
+                         status)
+    _ = gettext_for(request)
+    notice = _("感谢您的评价（{rating}）。").format(rating=_(RATINGS.get(result, result)))
     if result == "unsatisfied":
-        notice += "您的诉求已转为重新办理，我们会尽快处理。"
+        notice += _("您的诉求已转为重新办理，我们会尽快处理。")
     return form_page(request, "track.html", {"view": view, "values": {"code": code}, "notice": notice})

@@ -91,6 +91,9 @@
   });
   on("call.language", (d) => {
     card(d.call_id).querySelector(".lang").textContent = d.language === "mn" ? "蒙古语" : "汉语";
+    if (d.language === "mn") {  // not transcribed: the model speaks Chinese only
+      card(d.call_id).querySelector(".partial").textContent = "蒙古语来电：需人工听取（不做自动转写和分类）";
+    }
   });
   on("call.partial", (d) => {
     card(d.call_id).querySelector(".partial").textContent = d.text;
