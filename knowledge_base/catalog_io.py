@@ -141,7 +141,8 @@ def seed_mongolian(path: Path = SEED_MONGOLIAN) -> dict[str, tuple[str | None, s
                 for row in csv.DictReader(fh) if (row.get("code") or "").strip()}
 
 
-def _fill_missing_mongolian(session: Session, mongolian: dict, *, actor: str) -> None:
+def _fill_missing_mongolian(session: Session, mongolian: dict[str, tuple[str | None, str | None]], *,
+                            actor: str) -> None:
     """Items loaded before their Mongolian was shipped get it; a name or answer already set is kept."""
     for item in list(session.scalars(select(ServiceItem).where(ServiceItem.code.in_(mongolian)))):
         name_mn, answer_mn = mongolian[item.code]

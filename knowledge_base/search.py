@@ -72,7 +72,7 @@ class _Built:
     pinyin_chars: dict[tuple[str, int], str]  # (pinyin bigram, doc) -> the item's characters for it
 
 
-_MatchedTerm = tuple[str, str, str, _Posting]  # field, term, label, posting
+_MatchedTerm = tuple[str, str, str | None, _Posting]  # field, term, label (None: not shown), posting
 
 
 class SearchIndex:
@@ -136,7 +136,7 @@ def load_records(session: Session) -> list[ItemRecord]:
     return [record_of(item) for item in list_items(session, include_retired=True)]
 
 
-def _query_terms(query: str) -> Iterator[tuple[str, str, str, float]]:
+def _query_terms(query: str) -> Iterator[tuple[str, str, str | None, float]]:
     """(field, term, label, weight) for each distinct query term; synonyms weigh less."""
     seen: set[tuple[str, str]] = set()
     if mongolian_text.has_mongolian(query):

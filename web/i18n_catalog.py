@@ -106,7 +106,7 @@ class Entry:
 
 
 def _entries(locale: str, keep) -> list[Entry]:
-    return [Entry(m.id, m.string, tuple(f"{f}:{n}" for f, n in m.locations))
+    return [Entry(str(m.id), str(m.string or ""), tuple(f"{f}:{n}" for f, n in m.locations))
             for m in read_catalogue(locale) if m.id and keep(m)]
 
 

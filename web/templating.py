@@ -26,7 +26,8 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.autoescape = True
     env.add_extension("jinja2.ext.i18n")
-    env.install_null_translations()  # per request the context's gettext (web.i18n) wins
+    # the i18n extension adds this method; per request the context's gettext (web.i18n) wins
+    env.install_null_translations()  # type: ignore[attr-defined]
     env.filters["cn_time"] = labels.china_time
     env.filters["intent_label"] = lambda v: labels.label(labels.INTENT, v)
     env.filters["channel_label"] = lambda v: labels.label(labels.CHANNEL, v)

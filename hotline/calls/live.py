@@ -85,7 +85,7 @@ class LiveCallPipeline:
         sink = _StreamSink(stream) if stream is not None else None
         with self._lock:
             self._infos[call.call_id] = call
-            if stream is not None:
+            if stream is not None and sink is not None:
                 self._streams[call.call_id] = stream
                 self._sinks[call.call_id] = sink
         self.hub.publish("call.started", call_id=call.call_id, caller=call.caller, callee=call.callee,

@@ -177,6 +177,10 @@ class SipEndpoint(Protocol):
 
     sample_rate: int  # the conference bridge's clock rate (Hz)
 
+    def set_prompt(self, name: str, path: Path) -> None:
+        """Play ``path`` for prompt slot ``name`` from the next call on (no restart)."""
+        ...
+
     def start(self) -> None:
         """Bind transports and begin answering; raises SipStartError with a readable message."""
         ...

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from testkit.browser import launch_chromium, screenshot
-from web_testkit import PASSWORD, build_app, make_user, serve
+from web_testkit import build_app, make_user, serve, sign_in
 
 from asr.transcript import Transcript, Utterance
 from hotline.calls.live import LiveCallPipeline
@@ -96,18 +96,6 @@ def summary(call_id: str) -> CallSummary:
     )
 
 
-def shot(page, name: str) -> None:
-    screenshot(page, name)
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_load_state()
-
-
 def act(page, action: str, **fields) -> None:
     form = page.locator(f'form[data-action="{action}"]')
     for name, value in fields.items():
@@ -158,7 +146,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             expect(hostile.locator(".finals")).to_have_text(XSS)
             expect(hostile.locator(".caller")).to_have_text(XSS)
             assert page.locator("#live-calls img, #live-calls script").count() == 0
-            shot(page, "01-console-live-call")
+            screenshot(page, "01-console-live-call")
 
             pipeline.on_call_ended("call-1", summary("call-1"))
             link = card.locator("a.confirm-case")
@@ -168,7 +156,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             page.wait_for_load_state()
             expect(page.locator("#intake")).to_be_visible()
             expect(page.locator("#case-content")).to_contain_text("党组织关系怎么转接")
-            shot(page, "02-case-intake-form")
+            screenshot(page, "02-case-intake-form")
             page.locator(".use-route").first.click()
             chosen = page.locator('#intake-form select[name="department_id"]').input_value()
             assert chosen
@@ -176,22 +164,22 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             page.wait_for_load_state()
             expect(page.locator("#case-status")).to_have_text("已派单")
             case_url = page.url
-            shot(page, "03-case-dispatched")
+            screenshot(page, "03-case-dispatched")
             with Session(web_engine) as session:
                 case = session.scalar(select(Case).where(Case.call_id == "call-1"))
                 department = session.get(Department, case.department_id)
             assert case.department_id == int(chosen)
             page.goto(f"{base}/cases")
-            shot(page, "04-case-list")
+            screenshot(page, "04-case-list")
             page.goto(f"{base}/returned")
-            shot(page, "05-returned-queue")
+            screenshot(page, "05-returned-queue")
 
             handler = make_user(web_engine, Role.handler, department=department.code)
             hpage = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
             hpage.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             sign_in(hpage, base, handler)
             expect(hpage.locator("body")).to_contain_text(case.tracking_code)
-            shot(hpage, "06-handler-queue")
+            screenshot(hpage, "06-handler-queue")
             hpage.click(f"text={case.tracking_code}")
             act(hpage, "sign")
             expect(hpage.locator("#case-status")).to_have_text("已签收")
@@ -199,13 +187,13 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             expect(hpage.locator("#case-status")).to_have_text("办理中")
             act(hpage, "reply", reply="党组织关系转接可在网上办理，也可到镇党群服务中心窗口办理。")
             expect(hpage.locator("#case-status")).to_have_text("已答复")
-            shot(hpage, "07-handler-replied")
+            screenshot(hpage, "07-handler-replied")
 
             page.goto(case_url)
             act(page, "close")
             expect(page.locator("#case-status")).to_have_text("已办结")
             expect(page.locator("#timeline")).to_contain_text("办结")
-            shot(page, "08-case-closed")
+            screenshot(page, "08-case-closed")
 
             cpage = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN").new_page()
             cpage.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -214,24 +202,24 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             cpage.fill('input[name="phone"]', "13712345678")
             cpage.select_option('select[name="town"]', "上海庙镇")
             cpage.fill('textarea[name="text"]', "村里的路灯坏了，晚上出行不安全，希望尽快维修。")
-            shot(cpage, "09-public-form")
+            screenshot(cpage, "09-public-form")
             cpage.click('button[type="submit"]')
             code = cpage.locator("#tracking-code").inner_text()
-            shot(cpage, "10-public-done")
+            screenshot(cpage, "10-public-done")
             cpage.click("text=进度查询")
             cpage.fill('input[name="code"]', code)
             cpage.fill('input[name="last4"]', "5678")
             cpage.click("#track-form button")
             expect(cpage.locator("#tracking-status")).to_have_text("已受理")
             expect(cpage.locator("#tracking-view")).to_contain_text("工单已受理")
-            shot(cpage, "11-public-tracking")
+            screenshot(cpage, "11-public-tracking")
             for path, name in (
                 ("/forum", "12-forum"),
                 ("/guide", "13-guide"),
                 ("/guide/items/ZW-SB-007", "14-guide-item"),
             ):
                 cpage.goto(base + path)
-                shot(cpage, name)
+                screenshot(cpage, name)
 
             boss = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
             sign_in(boss, base, make_user(web_engine, Role.admin))
@@ -242,7 +230,7 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             ):
                 boss.goto(base + path)
                 expect(boss.locator("main")).not_to_contain_text("无权")
-                shot(boss, name)
+                screenshot(boss, name)
         finally:
             browser.close()
             pipeline.close()

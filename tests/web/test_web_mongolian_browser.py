@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_web_browser import CHROMIUM_ARGS, shot
+from testkit.browser import launch_chromium, screenshot
 from web_testkit import make_user, serve
 
 from hotline.cases.lifecycle import answer_case
@@ -45,7 +45,7 @@ def check_page(page, name: str) -> None:
     layout = page.evaluate(LAYOUT)
     assert layout["mode"] == "vertical-lr", (page.url, layout)
     assert layout["scroll"] <= layout["viewport"], (page.url, layout)
-    shot(page, name)
+    screenshot(page, name)
 
 
 def test_a_citizen_uses_the_pages_in_mongolian_on_a_phone(app, web_engine):
@@ -54,7 +54,7 @@ def test_a_citizen_uses_the_pages_in_mongolian_on_a_phone(app, web_engine):
     from playwright.sync_api import expect, sync_playwright
 
     with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True).new_page()
             page.goto(f"{base}/guide")

@@ -12,8 +12,8 @@ import wave
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_web_browser import CHROMIUM_ARGS, shot, sign_in
-from web_testkit import csrf_of, make_user, serve, signed_in
+from testkit.browser import launch_chromium, screenshot
+from web_testkit import csrf_of, make_user, serve, sign_in, signed_in
 
 from hotline.models import PromptRecording, Role
 
@@ -35,7 +35,7 @@ def test_an_admin_records_a_prompt_in_the_browser_previews_and_activates_it(app,
     app.state.ctx.on_prompt_activated = lambda slot, path: activated.append((slot, path))
     admin = make_user(web_engine, Role.admin)
     with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + FAKE_MICROPHONE)
+        browser = launch_chromium(p, *FAKE_MICROPHONE)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             sign_in(page, base, admin)
@@ -56,13 +56,13 @@ def test_an_admin_records_a_prompt_in_the_browser_previews_and_activates_it(app,
             duration = row.locator("audio").evaluate("a => new Promise(r => a.readyState >= 1 ? r(a.duration)"
                                                      " : a.onloadedmetadata = () => r(a.duration))")
             assert abs(duration - recording.seconds) < 0.2  # the preview plays the converted file
-            shot(page, "prompts-01-recorded")
+            screenshot(page, "prompts-01-recorded")
             row.locator("button.activate").click()
             expect(page.locator("#prompt-notice")).to_contain_text("已启用")
             active = page.locator(f'#greeting_mn tr.version[data-id="{recording.id}"] .badge')
             expect(active).to_have_text("使用中")
             assert activated == [("greeting_mn", path)]
-            shot(page, "prompts-02-activated")
+            screenshot(page, "prompts-02-activated")
         finally:
             browser.close()
 

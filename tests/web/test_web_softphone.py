@@ -19,16 +19,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_web_browser import CHROMIUM_ARGS, shot, sign_in
-from web_testkit import build_app, make_user, serve
+from testkit.browser import launch_chromium, screenshot
+from web_testkit import build_app, make_user, serve, sign_in
 
 from hotline.models import Role
 from hotline.sip.browser_phones import issue_credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scale"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
-from scale_testkit import KAMAILIO, free_port_block, free_rtp_block, start_kamailio  # noqa: E402
+from scale_testkit import KAMAILIO, start_kamailio  # noqa: E402
 from sip_testkit import start_hotline_call, subprocess_env, wav_levels, write_tone  # noqa: E402
+from testkit.ports import free_port_block, free_udp_range  # noqa: E402
 
 RTPENGINE = "/usr/bin/rtpengine"
 SECRET = "softphone-test-secret-0123456789"
@@ -134,7 +135,7 @@ def udp_free_port() -> int:
 
 def start_rtpengine(directory: Path, ng_port: int) -> subprocess.Popen:
     """rtpengine in userspace (no kernel table) on loopback; waits until it answers an ng ping."""
-    rtp = free_rtp_block(200)
+    rtp = free_udp_range(200)
     log = open(directory / "rtpengine.log", "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [RTPENGINE, "--foreground", "--table=-1", "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{ng_port}",
@@ -199,11 +200,10 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
         agent_wav = write_tone(tmp_path / "agent.wav", 30, freq=AGENT_HZ, rate=48000, level=0.4)
         caller_wav = write_tone(tmp_path / "caller.wav", 30, freq=CALLER_HZ, rate=8000, level=0.4)
         heard = tmp_path / "caller-heard.wav"
-        args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={agent_wav}", "--allow-loopback-in-peer-connection",
-                "--autoplay-policy=no-user-gesture-required"]
+        media = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                 f"--use-file-for-fake-audio-capture={agent_wav}", "--allow-loopback-in-peer-connection"]
         with serve(app) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            browser = launch_chromium(p, *media)
             try:
                 page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="zh-CN")
                 sign_in(page, base, agent)
@@ -225,7 +225,7 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
                 page.wait_for_timeout(1500)
                 heard_in_browser = page.evaluate(MEASURE_JS, [2000, [CALLER_HZ, AGENT_HZ, 2500.0]])
                 expect(page.locator("#softphone-call")).to_contain_text("通话 13800138000")
-                shot(page, "softphone-talking")
+                screenshot(page, "softphone-talking")
                 page.wait_for_timeout(1000)  # the caller records the agent's tone meanwhile
                 page.get_by_role("button", name="静音").click()
                 expect(page.locator("#softphone-state")).to_have_text("通话中（已静音）")

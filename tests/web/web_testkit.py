@@ -193,3 +193,12 @@ def new_case(
         title=title,
     )
     return submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact).id
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form in a browser page."""
+    page.goto(f"{base}/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.click('button[type="submit"]')
+    page.wait_for_load_state()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.datastructures import UploadFile
 
 from hotline.db import unit_of_work
 from hotline.models import PromptRecording, Role
@@ -38,7 +39,7 @@ def prompts_page(request: Request, _user: CurrentUser = Depends(ADMINS)):
 async def upload(request: Request, slot: str, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     audio = form.get("audio")
-    if audio is None or not hasattr(audio, "read"):
+    if not isinstance(audio, UploadFile):
         await form.close()
         raise WebError("invalid_input", "请录音或选择一个音频文件。")
     try:
