@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -93,7 +94,7 @@ class UtteranceDecoder:
             self._last_partial = text
             _call_hook(self._on_partial, text)
 
-    def _emit_final(self, result: dict) -> None:
+    def _emit_final(self, result: dict[str, Any]) -> None:
         self._last_partial = ""
         base = self._time_base
         words = tuple(
@@ -114,7 +115,7 @@ class UtteranceDecoder:
         _call_hook(self._on_final, utterance)
 
 
-def _call_hook(hook: Callable | None, value: object) -> None:
+def _call_hook(hook: Callable[[Any], None] | None, value: object) -> None:
     if hook is None:
         return
     try:

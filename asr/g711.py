@@ -18,7 +18,8 @@ def mulaw_encode(samples: np.ndarray) -> np.ndarray:
     mag = np.minimum(np.abs(x), _MU_CLIP) + _MU_BIAS
     exponent = np.floor(np.log2(mag)).astype(np.int32) - 7
     mantissa = (mag >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    encoded: np.ndarray = (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    return encoded
 
 
 def mulaw_decode(codes: np.ndarray) -> np.ndarray:

@@ -101,7 +101,8 @@ def download_model(
     return DownloadResult(target, size, actual_sha, bool(expected_sha), resumed_from)
 
 
-def _fetch(url, part: Path, *, timeout, transport, on_progress) -> int | None:
+def _fetch(url: str, part: Path, *, timeout: float, transport: httpx.BaseTransport | None,
+           on_progress: OnProgress | None) -> int | None:
     """Download into ``part``, resuming from its current size. Returns the total size when known."""
     offset = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={offset}-"} if offset else {}

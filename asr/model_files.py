@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asr.errors import ModelNotFoundError
 
@@ -55,7 +55,7 @@ def load_model(path: Path | str | None, *, log_level: int = -1) -> VoskModel:
     return VoskModel(path.resolve(), log_level=log_level)
 
 
-def write_manifest(model_dir: Path, source: str) -> dict:
+def write_manifest(model_dir: Path, source: str) -> dict[str, Any]:
     """Record size and sha256 of every file so :func:`verify_manifest` can detect later damage."""
     files = {
         str(f.relative_to(model_dir)): {"size": f.stat().st_size, "sha256": file_sha256(f)}

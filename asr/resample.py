@@ -69,4 +69,5 @@ class Resampler:
         if drop > 0:
             self._buf = self._buf[drop:]
             self._start = keep_from
-        return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+        clipped: np.ndarray = np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+        return clipped

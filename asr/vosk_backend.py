@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import vosk
 
@@ -41,7 +43,7 @@ class VoskModel:
         self.supports_phrases = (graph / "HCLr.fst").exists() and (graph / "Gr.fst").exists()
 
     def knows_word(self, word: str) -> bool:
-        return self._model.vosk_model_find_word(word) >= 0
+        return bool(self._model.vosk_model_find_word(word) >= 0)
 
     def new_recognizer(
         self, sample_rate: int | None = None, phrases: list[str] | None = None
@@ -82,24 +84,29 @@ class VoskRecognizer:
         self._samples += len(pcm) // 2
         return bool(self._timed(self._rec.AcceptWaveform, pcm))
 
-    def result(self) -> dict:
-        return json.loads(self._timed(self._rec.Result))
+    def result(self) -> dict[str, Any]:
+        return _json_object(self._timed(self._rec.Result))
 
     def partial(self) -> str:
-        return json.loads(self._timed(self._rec.PartialResult)).get("partial", "")
+        return str(_json_object(self._timed(self._rec.PartialResult)).get("partial", ""))
 
-    def final(self) -> dict:
-        return json.loads(self._timed(self._rec.FinalResult))
+    def final(self) -> dict[str, Any]:
+        return _json_object(self._timed(self._rec.FinalResult))
 
     def reset(self) -> None:
         self._timed(self._rec.Reset)
 
-    def _timed(self, call, *args):
+    def _timed(self, call: Callable[..., Any], *args: Any) -> Any:
         started = time.thread_time()
         try:
             return call(*args)
         finally:
             self.vosk_cpu_s += time.thread_time() - started
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
 
 
 def _model_sample_rate(path: Path) -> int:

@@ -8,6 +8,7 @@ fraction of the time on long messages. The vocabulary is kept as sorted integer 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
@@ -33,7 +34,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
 
-    def fit(self, texts, y=None):
+    def fit(self, texts: Iterable[str], y: object = None) -> CharNgramTfidf:
         low, high = self.ngram_range
         if not 1 <= low <= high <= 3:
             raise ValueError(f"ngram_range must be within (1, 3), got {self.ngram_range}")
@@ -51,14 +52,14 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         self.bmp_ids_[self.keys_[single]] = self.term_ids_[single]
         return self
 
-    def transform(self, texts):
+    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
         docs = [_WHITE_SPACES.sub(" ", text.lower()) for text in texts]
         n_docs, n_terms = len(docs), len(self.idf_)
         if n_docs == 0:
             return sparse.csr_matrix((0, n_terms), dtype=np.float32)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
-        codes = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        codes = codes.astype(np.int64) + 1
+        raw = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = raw.astype(np.int64) + 1
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
         offset = np.arange(len(codes), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         found_docs, found_terms = [], []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
-def classification_report(truth: Sequence[str], predicted: Sequence[str]) -> dict:
+def classification_report(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     labels = sorted(set(truth) | set(predicted))
@@ -33,7 +34,7 @@ def classification_report(truth: Sequence[str], predicted: Sequence[str]) -> dic
     }
 
 
-def format_report(report: dict) -> str:
+def format_report(report: dict[str, Any]) -> str:
     """Human-readable table of :func:`classification_report` output."""
     lines = [
         f"rows {report['rows']}  accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from classifier.model import ModelMeta, TextModel
 
@@ -65,7 +67,7 @@ def save_model(model: TextModel, directory: Path) -> Path:
     return directory
 
 
-def _vectorizers(pipeline):
+def _vectorizers(pipeline: Any) -> Iterator[Any]:
     features = pipeline.named_steps.get("features")
     for _name, transformer in getattr(features, "named_transformers_", {}).items():
         if hasattr(transformer, "stop_words_"):
