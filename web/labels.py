@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 CHINA = ZoneInfo("Asia/Shanghai")
 
 INTENT = {"consultation": "咨询", "complaint": "投诉", "appointment": "预约", "suggestion": "建议"}
-CHANNEL = {"phone": "电话", "web": "网站", "forum": "百姓论坛", "kiosk": "自助终端"}
+CHANNEL = {
+    "phone": "电话",
+    "web": "网站",
+    "forum": "百姓论坛",
+    "kiosk": "自助终端",
+    "walk_in": "窗口来访",
+    "letter": "来信",
+    "desk_phone": "座机来电",
+}
 STATUS = {
     "accepted": "已受理",
     "answered": "直接答复",
@@ -41,6 +49,34 @@ EVENT = {
     "cancel_appointment": "取消预约",
     "merged_duplicate": "并入重复工单",
 }
+SYSTEM_ACTORS = {  # who acted when no person did (timeline, audit, appointments)
+    "system": "系统",
+    "hotline": "热线自动受理",
+    "scheduler": "系统定时任务",
+    "citizen": "群众",
+    "init": "系统初始化",
+    "cli": "命令行",
+    **{channel: f"{name}渠道" for channel, name in CHANNEL.items()},
+}
+END_REASON = {
+    "caller_hangup": "群众挂机",
+    "local_hangup": "本方挂机",
+    "silence_timeout": "长时间无声",
+    "max_duration": "超过最长通话时长",
+    "shutdown": "系统停机",
+    "rejected": "对方拒接",
+    "no_answer": "无人接听",
+    "error": "系统或线路故障",
+}
+NOTICE = {
+    "password_changed": "密码已修改。",
+    "dispatched": "已派单",
+    "answered": "已直接答复",
+    "saved": "受理信息已保存",
+    "created": "工单已录入",
+    "replied": "已签收并答复",
+    "template_saved": "答复模板已保存。",
+}
 DEADLINE = {"overdue": "已超期", "warning": "临期预警", "ok": "时限内"}
 
 
@@ -65,3 +101,17 @@ def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
         value = value.replace(tzinfo=UTC)
     return value.astimezone(CHINA).strftime(fmt)
+
+
+def actor_names(session, usernames) -> dict[str, str]:
+    """username → display name for the people among ``usernames``; system actors in Chinese."""
+    from sqlalchemy import select
+
+    from hotline.models import User
+
+    wanted = {u for u in usernames if u and u not in SYSTEM_ACTORS}
+    names = dict(SYSTEM_ACTORS)
+    if wanted:
+        rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+        names.update({username: display for username, display in rows})
+    return names

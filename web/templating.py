@@ -35,6 +35,8 @@ def make_templates() -> Jinja2Templates:
     env.filters["deadline_label"] = lambda v: labels.label(labels.DEADLINE, v)
     env.filters["event_label"] = lambda v: labels.label(labels.EVENT, v)
     env.filters["mask_name"] = labels.mask_name
+    env.filters["end_reason_label"] = lambda v: labels.label(labels.END_REASON, v)
+    env.filters["notice_label"] = lambda v: labels.NOTICE.get(v or "", "")
     return templates
 
 

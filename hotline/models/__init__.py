@@ -21,6 +21,7 @@ from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
+from hotline.models.reply_templates import ReplyTemplate
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "CaseStatus",
     "Channel",
     "Intent",
+    "ReplyTemplate",
     "TranscriptStatus",
     "Utterance",
     "Base",

@@ -10,10 +10,13 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from hotline.cases.appointments import KIND_LABELS, window_slots
+from hotline.cases.caller_history import caller_history
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, list_cases, returned_queue
 from hotline.cases.queries import case_detail as load_case_detail
+from hotline.cases.quick_reply import may_sign_and_reply
+from hotline.cases.reply_templates import templates_for_case
 from hotline.cases.transitions import RULES
 from hotline.cases.working_days import CHINA, china_date
 from hotline.db import unit_of_work
@@ -30,7 +33,7 @@ from hotline.models import (
     utcnow,
 )
 from web.auth import ALL_ROLES, CurrentUser, require_roles
-from web.labels import INTENT
+from web.labels import INTENT, actor_names
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -107,6 +110,12 @@ def _slot_day(request: Request) -> date:
 
 @router.get("/cases/{case_id}")
 def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE_VIEWERS)):
+    return case_page(request, case_id, user)
+
+
+def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error: str | None = None,
+              intake_values: dict | None = None, status_code: int = 200):
+    """The case page; ``intake_error`` shows a refused 确认 inline above the form with what was typed."""
     ctx = request.app.state.ctx
     with unit_of_work(ctx.session_factory) as session:  # the view is audited
         viewer = session.get(User, user.id)
@@ -137,9 +146,15 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             "routing": case.routing or [],
             "kb_matches": case.kb_matches or [],
             "utterances": list(case.call.utterances) if case.call else [],
+            "history": caller_history(session, phone=case.citizen_phone, exclude_case_id=case.id),
+            "reply_templates": templates_for_case(session, case=case),
+            "sign_reply": may_sign_and_reply(case, detail.actions),
+            "intake_error": intake_error,
+            "iv": intake_values or {},
+            "actor_names": actor_names(session, [e.actor for e in detail.events]),
             **reference_data(session),
         }
-        return render(request, "case_detail.html", context)
+        return render(request, "case_detail.html", context, status_code=status_code)
 
 
 @router.get("/calls/{call_id}/recording")
