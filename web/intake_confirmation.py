@@ -42,7 +42,7 @@ class IntakeForm:
     department_id: int | None = None
     title: str = ""  # empty: keep
     content: str = ""  # empty: keep; a change keeps the citizen's words in ``original_content``
-    address: str = ""
+    address: str | None = None  # None: keep
 
 
 def _predicted_department(session: Session, case: Case) -> str | None:
@@ -98,7 +98,7 @@ def confirm_intake(
     title, content = form.title.strip(), form.content.strip()
     if len(title) > 200:
         raise CaseError("invalid_input", f"标题最多 200 字（现 {len(title)} 字）。")
-    if len(form.address.strip()) > 200:
+    if len((form.address or "").strip()) > 200:
         raise CaseError("invalid_input", "地址最多 200 字。")
     if content and content != case.content and case.original_content is None:
         case.original_content = case.content
@@ -130,7 +130,7 @@ def confirm_intake(
         ("citizen_name", form.citizen_name.strip() or None),
         ("title", title or case.title),
         ("content", content or case.content),
-        ("address", form.address.strip() or None),
+        ("address", case.address if form.address is None else (form.address.strip() or None)),
         ("town", town),
         ("service_item_id", item.id if item else case.service_item_id),
         ("intent", intent or case.intent),

@@ -197,7 +197,7 @@ async def confirm(
             department_id=_int(form, "department_id", "承办部门"),
             title=_text(form, "title"),
             content=_text(form, "content"),
-            address=_text(form, "address"),
+            address=None if form.get("address") is None else _text(form, "address"),
         )
         confirm_intake(session, case_id=case_id, actor=actor, form=form_data, ip=client_ip(request))
         if then["then"] == "dispatch":
@@ -307,7 +307,7 @@ async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(
             kind=kind,
             town=_text(form, "town"),
             day=day,
-            address=_text(form, "address"),
+            address=None if form.get("address") is None else _text(form, "address"),
             actor=actor,
             note=_text(form, "note"),
         )
