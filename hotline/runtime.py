@@ -168,7 +168,9 @@ class Hotline:
         if self.workers is not None:
             status.update(self.workers.health())
         elif self.transcriber is not None:
-            status["asr_max_lag_s"] = self.transcriber.stats().get("max_lag_s", 0.0)
+            stats = self.transcriber.stats()
+            status["asr_max_lag_s"] = stats.get("max_lag_s", 0.0)
+            status["asr_buffered_s"] = stats.get("buffered_seconds", 0.0)
         return status
 
     def stop(self) -> None:
@@ -199,16 +201,18 @@ def callback_uri_template(settings: Settings, sip_config) -> str:
 
 
 def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = False, sip_workers: int = 1,
-               node_name: str = "") -> None:
+               node_name: str = "", log_format: str = "text") -> None:
     import uvicorn
 
+    from hotline.log_format import configure_logging
     from web.app import create_app
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level=settings.log_level, timezone=settings.timezone, fmt=log_format)
     hotline = Hotline(settings, fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
     hotline.start()
     try:
         log.info("console on http://%s:%d/", host, port)
-        uvicorn.run(create_app(hotline.web_context()), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(hotline.web_context()), host=host, port=port, log_level="info",
+                    log_config=None)  # our handler and format (configure_logging)
     finally:
         hotline.stop()

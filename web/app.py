@@ -25,6 +25,7 @@ from web.routes import (
     health,
     kiosk,
     live,
+    metrics,
     public_forum,
     public_pages,
     public_rating,
@@ -53,6 +54,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.track_limiter = RateLimiter(TRACKING_LOOKUPS_PER_10_MIN, 600)
     app.state.kiosk_keys = ctx.kiosk_api_keys or ctx.settings.kiosk_keys
     install_error_handlers(app)
+    metrics.install_metrics(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         health,
@@ -69,6 +71,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
         analytics,
         callbacks,
+        metrics,
     ):
         app.include_router(module.router)
     return app
