@@ -49,6 +49,8 @@ EVENT = {
     "cancel_appointment": "取消预约",
     "merged_duplicate": "并入重复工单",
     "sign_reply": "签收并答复",
+    "urge": "催办",
+    "supervision_opinion": "督办意见",
 }
 
 
@@ -89,6 +91,8 @@ NOTICE = {
     "created": "工单已录入",
     "replied": "已签收并答复",
     "template_saved": "答复模板已保存。",
+    "urged": "已催办，承办单位将在待办中看到。",
+    "opinion": "督办意见已记录。",
 }
 DEADLINE = {"overdue": "已超期", "warning": "临期预警", "ok": "时限内"}
 

@@ -228,3 +228,48 @@ def test_history_api_is_for_staff_only(client, web_engine):
     assert client.get("/api/callers/13900000000/history").status_code == 401
     signed_in(client, web_engine, Role.agent)
     assert client.get("/api/callers/13900000000/history").json()["phone"] == "13900000000"
+
+
+@pytest.mark.browser
+def test_urging_reaches_the_handler_counted(app, web_engine, browser):
+    from playwright.sync_api import expect
+
+    make_user(web_engine, Role.agent)
+    case_id = new_case(app, "小区门口的垃圾好几天没人清运了")
+    _dispatch_to(web_engine, case_id, "zzb")
+    supervisor = make_user(web_engine, Role.supervisor)
+    handler = make_user(web_engine, Role.handler, department="zzb")
+    with serve(app) as base:
+        boss = _page(browser)
+        sign_in(boss, base, supervisor)
+        boss.goto(f"{base}/cases/{case_id}")
+        boss.fill('#supervise input[name="note"]', "群众再次来电，请今天处理")
+        boss.click("#supervise button:has-text('催办')")
+        expect(boss.locator("#notice")).to_contain_text("已催办")
+        boss.click("#supervise button:has-text('催办')")
+        expect(boss.locator("#supervise")).to_contain_text("已催办 2 次")
+        boss.fill('#supervise input[name="opinion"]', "请承办单位当日反馈处理结果")
+        boss.click("text=记录督办意见")
+        expect(boss.locator("#timeline")).to_contain_text("督办意见")
+        expect(boss.locator("#timeline")).to_contain_text("第 1 次催办：群众再次来电，请今天处理")
+
+        page = _page(browser)
+        sign_in(page, base, handler)
+        row = page.locator("tr", has=page.locator(f"text={_case(web_engine, case_id).tracking_code}"))
+        expect(row.locator(".urged")).to_have_text("催办 2 次")
+        expect(page.locator("#urge-notice")).to_contain_text("被督办催办")
+        shot(page, "dw-06-handler-urged")
+        row.locator("a").first.click()
+        expect(page.locator("#urged-banner")).to_contain_text("已被督办催办 2 次")
+        expect(page.locator("#supervise")).to_have_count(0)
+    assert [e.action for e in _case(web_engine, case_id).events].count("urge") == 2
+
+
+def test_only_supervisors_urge_and_only_open_cases(client, web_engine):
+    case_id = new_case(client.app, "咨询老年证办理")
+    signed_in(client, web_engine, Role.handler, department="zzb")
+    assert client.post(f"/cases/{case_id}/urge", data={"csrf_token": csrf_of(client)}).status_code == 403
+    boss = client.new_browser()
+    signed_in(boss, web_engine, Role.supervisor)
+    not_yet = boss.post(f"/cases/{case_id}/urge", data={"csrf_token": csrf_of(boss)})
+    assert not_yet.status_code == 409 and "只有办理中的工单" in not_yet.text

@@ -18,6 +18,7 @@ from hotline.cases.queries import case_detail as load_case_detail
 from hotline.cases.quick_reply import may_sign_and_reply
 from hotline.cases.reply_templates import templates_for_case
 from hotline.cases.transitions import RULES
+from hotline.cases.urging import URGEABLE, URGERS, urge_count
 from hotline.cases.working_days import CHINA, china_date
 from hotline.db import unit_of_work
 from hotline.models import (
@@ -149,6 +150,8 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             "history": caller_history(session, phone=case.citizen_phone, exclude_case_id=case.id),
             "reply_templates": templates_for_case(session, case=case),
             "sign_reply": may_sign_and_reply(case, detail.actions),
+            "urge_total": urge_count(session, case_id=case.id),
+            "urgeable": user.role in URGERS and case.status in URGEABLE,
             "intake_error": intake_error,
             "iv": intake_values or {},
             "actor_names": actor_names(session, [e.actor for e in detail.events]),

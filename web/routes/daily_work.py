@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from hotline.cases import reply_templates
+from hotline.cases import reply_templates, urging
 from hotline.cases.caller_history import caller_history
 from hotline.cases.errors import CaseError
 from hotline.cases.manual_intake import MANUAL_CHANNELS, ManualCase, check_manual_case, enter_manual_case
@@ -18,6 +18,7 @@ from hotline.cases.quick_reply import sign_and_reply
 from hotline.db import unit_of_work
 from hotline.models import Role, User
 from web.auth import CurrentUser, require_roles
+from web.errors import wants_json
 from web.labels import STATUS, china_time, label
 from web.public_guard import client_ip
 from web.routes.case_actions import _done, _int, _run, _text
@@ -94,6 +95,43 @@ async def case_sign_reply(
 
     _, status = await _run(request, user, work)
     return _done(request, case_id, status)
+
+
+@router.post("/cases/{case_id}/urge")
+async def case_urge(request: Request, case_id: int, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
+    """催办 (counted); the handler's queue shows it, and ``case.urged`` reaches open pages."""
+
+    def work(session, actor, form):
+        event = urging.urge_case(
+            session, case_id=case_id, actor=actor, note=_text(form, "note"), ip=client_ip(request)
+        )
+        urged["count"] = event.details["count"]
+        return case_id
+
+    urged: dict = {}
+    _, status = await _run(request, user, work)
+    request.app.state.ctx.hub.publish("case.urged", case_id=case_id, count=urged["count"])
+    return _back(request, case_id, status, "urged")
+
+
+@router.post("/cases/{case_id}/opinion")
+async def case_opinion(request: Request, case_id: int, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
+    def work(session, actor, form):
+        urging.add_opinion(
+            session, case_id=case_id, actor=actor, opinion=_text(form, "opinion"), ip=client_ip(request)
+        )
+        return case_id
+
+    _, status = await _run(request, user, work)
+    return _back(request, case_id, status, "opinion")
+
+
+def _back(request: Request, case_id: int, status: str, notice: str):
+    """Back where the supervisor was (the 督办 list or the case page), with a notice."""
+    if wants_json(request):
+        return _done(request, case_id, status)
+    target = "/supervision" if request.query_params.get("from") == "supervision" else f"/cases/{case_id}"
+    return RedirectResponse(f"{target}?notice={notice}", status_code=303)
 
 
 @router.get("/api/callers/{phone}/history")
