@@ -29,6 +29,7 @@ from web.routes import (
     public_forum,
     public_pages,
     public_rating,
+    reports,
 )
 from web.templating import make_templates
 
@@ -72,6 +73,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         analytics,
         callbacks,
         metrics,
+        reports,
     ):
         app.include_router(module.router)
     return app
