@@ -24,6 +24,7 @@ from hotline.workers.services import CallServices
 log = logging.getLogger("hotline")
 SPOOL_FLUSH_SECONDS = 5
 ROLLUP_REFRESH_SECONDS = 60
+SMS_SECONDS = 20
 ROLLUP_BUILD_IN_BACKGROUND_MAX = 50_000  # cases; a first build of this many takes seconds
 
 
@@ -112,6 +113,7 @@ class Hotline:
         scheduler.add_job(self._refresh_rollups, "interval", seconds=ROLLUP_REFRESH_SECONDS,
                           id="analytics-rollups", max_instances=1, coalesce=True)
         self._install_scheduled_work(scheduler)
+        self.sms_sender = self._install_sms(scheduler)
         scheduler.start()
         return scheduler
 
@@ -163,6 +165,21 @@ class Hotline:
         self.callback_runner = install(scheduler, session_factory=self.session_factory, dialer=dialer)
         self.components["callbacks"] = f"dialling via {template}"
 
+    def _install_sms(self, scheduler):
+        """SMS receipts and reply notices, when a gateway is configured (HOTLINE_SMS_GATEWAY)."""
+        if not self.settings.sms_gateway:
+            self.components["sms"] = "off (no HOTLINE_SMS_GATEWAY)"
+            return None
+        from hotline.sms.gateways import gateway_from_url
+        from hotline.sms.sender import SmsSender
+
+        gateway = gateway_from_url(self.settings.sms_gateway, http_body=self.settings.sms_http_body or None)
+        sender = SmsSender(self.session_factory, gateway)
+        scheduler.add_job(sender.run_once, "interval", seconds=SMS_SECONDS, id="sms", max_instances=1,
+                          coalesce=True)
+        self.components["sms"] = "on"
+        return sender
+
     def status(self) -> dict:
         status = dict(self.components)
         if self.workers is not None:
@@ -176,6 +193,7 @@ class Hotline:
     def stop(self) -> None:
         for name, stop in (("scheduler", lambda: self.scheduler.shutdown(wait=False)),
                            ("callbacks", lambda: self.callback_runner and self.callback_runner.close()),
+                           ("sms", lambda: getattr(self, "sms_sender", None) and self.sms_sender.close()),
                            ("workers", lambda: self.workers and self.workers.stop()),
                            ("sip", self.sip.stop), ("pipeline", self.pipeline.close),
                            ("node events", lambda: self.node_events and self.node_events.stop()),

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     kiosk_api_keys: str = Field(default="", description="comma-separated API keys, one per kiosk")
     callback_uri_template: str = Field(default="", description="SIP URI for callbacks, with {number}")
+    sms_gateway: str = Field(default="", description="smpp://id:pw@host:port?source=… or an HTTP API URL")
+    sms_http_body: str = Field(default="", description="JSON body for an HTTP SMS API, with {phone} {text}")
 
     @field_validator("callback_uri_template")
     @classmethod
@@ -90,7 +92,8 @@ class Settings(BaseSettings):
                 value = "****" + ("(placeholder)" if value in PLACEHOLDER_SECRETS else "")
             elif name == "kiosk_api_keys":
                 value = f"**** ({len(self.kiosk_keys)} keys)"
-            elif name == "database_url" and value and "@" in value and ":" in value.split("@")[0]:
+            elif (name in ("database_url", "sms_gateway") and value and "@" in value
+                  and ":" in value.split("@")[0]):
                 head, tail = value.split("@", 1)
                 value = head.rsplit(":", 1)[0] + ":****@" + tail
             shown[name] = str(value) if isinstance(value, Path) else value
