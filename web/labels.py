@@ -152,6 +152,7 @@ AUDIT_ACTION = {
     "callback.opt_out": "拒绝回访登记",
     "callback.verdict": "回访质检",
     "privacy.unmask": "查看完整号码",
+    "call.recording": "播放通话录音",
 }
 AUDIT_OBJECT = {
     "case": "工单",
@@ -160,6 +161,7 @@ AUDIT_OBJECT = {
     "callback": "回访",
     "phone": "号码",
     "reply_template": "答复模板",
+    "call": "通话",
 }
 DETAIL_KEY = {
     "from": "原状态",

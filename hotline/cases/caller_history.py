@@ -9,18 +9,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.cases.transitions import OPEN_WORK
 from hotline.models import Case, CaseStatus
 
 HISTORY_LIMIT = 10
-_OPEN = (
-    CaseStatus.accepted,
-    CaseStatus.dispatched,
-    CaseStatus.signed,
-    CaseStatus.handling,
-    CaseStatus.reopened,
-    CaseStatus.suspended,
-    CaseStatus.returned,
-)
+_OPEN = OPEN_WORK | {CaseStatus.accepted, CaseStatus.returned}  # still being worked on
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ def caller_history(
     if before is not None:
         where.append(Case.created_at < before)
     total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
-    open_total = session.scalar(select(func.count(Case.id)).where(*where, Case.status.in_(_OPEN))) or 0
+    open_total = session.scalar(select(func.count(Case.id)).where(*where, Case.status.in_(list(_OPEN)))) or 0
     cases = list(
         session.scalars(
             select(Case).where(*where).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)

@@ -12,19 +12,11 @@ from sqlalchemy.orm import Session
 
 from hotline.cases.errors import CaseError
 from hotline.cases.timeline import load_case, moment, record, require_text
+from hotline.cases.transitions import OPEN_WORK
 from hotline.models import Case, CaseEvent, CaseStatus, Role, User
 
 URGERS = frozenset({Role.supervisor, Role.admin})
-URGEABLE = frozenset(
-    {
-        CaseStatus.dispatched,
-        CaseStatus.signed,
-        CaseStatus.handling,
-        CaseStatus.reopened,
-        CaseStatus.suspended,
-        CaseStatus.returned,
-    }
-)
+URGEABLE = OPEN_WORK | {CaseStatus.returned}
 URGE, OPINION = "urge", "supervision_opinion"
 
 

@@ -273,3 +273,45 @@ def test_only_supervisors_urge_and_only_open_cases(client, web_engine):
     signed_in(boss, web_engine, Role.supervisor)
     not_yet = boss.post(f"/cases/{case_id}/urge", data={"csrf_token": csrf_of(boss)})
     assert not_yet.status_code == 409 and "只有办理中的工单" in not_yet.text
+
+
+def test_handlers_play_the_recording_of_their_own_cases_audited(client, web_engine, tmp_path):
+    from datetime import UTC, datetime
+
+    from hotline.models import AuditRecord, Call, CallDirection
+
+    wav = tmp_path / "call.wav"
+    wav.write_bytes(b"RIFF" + bytes(40))
+    make_user(web_engine, Role.agent)
+    case_id = new_case(client.app, "路灯坏了", phone="13900007777")
+    call_id = uuid.uuid4().hex
+    with Session(web_engine) as session:
+        session.add(
+            Call(
+                id=call_id,
+                direction=CallDirection.inbound,
+                caller="13900007777",
+                callee="7812345",
+                started_at=datetime.now(UTC),
+                recording_path=str(wav),
+                end_reason="caller_hangup",
+            )
+        )
+        session.flush()
+        session.get(Case, case_id).call_id = call_id
+        session.commit()
+    _dispatch_to(web_engine, case_id, "zzb")
+    other = client.new_browser()
+    signed_in(other, web_engine, Role.handler, department="mzj")
+    assert other.get(f"/calls/{call_id}/recording").status_code == 403
+    handler = signed_in(client, web_engine, Role.handler, department="zzb")
+    page = client.get(f"/cases/{case_id}").text
+    assert f'src="/calls/{call_id}/recording"' in page and "结束原因 群众挂机" in page
+    assert client.get(f"/calls/{call_id}/recording").content.startswith(b"RIFF")
+    with Session(web_engine) as session:
+        played = session.scalars(
+            select(AuditRecord).where(
+                AuditRecord.action == "call.recording", AuditRecord.object_id == call_id
+            )
+        ).all()
+    assert [r.actor for r in played] == [handler]

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_testkit import KIOSK_KEY, csrf_of, form_token_of, new_case, signed_in
+from web_testkit import submit_public_form as submit
 
 from hotline.models import Case, Channel, Role
 
@@ -20,18 +21,6 @@ def _case_by_code(engine, code) -> Case:
         return session.scalar(select(Case).where(Case.tracking_code == code))
 
 
-def submit(client, **fields):
-    page = client.get("/public/submit")
-    submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
-    data = {
-        "form_token": form_token_of(page.text),
-        "submission_id": submission,
-        "name": "李四",
-        "phone": "139 0000 1111",
-        "town": "上海庙镇",
-        "text": "社保卡丢了怎么补办",
-    } | fields
-    return client.post("/public/submit", data=data), data
 
 
 def test_web_form_creates_a_case_the_citizen_can_track(client, web_engine):

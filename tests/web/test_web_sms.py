@@ -11,7 +11,7 @@ import pytest
 from smsc_testkit import Smsc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web_testkit import form_token_of, new_case
+from web_testkit import new_case, submit_public_form
 
 from hotline.accounts.timestamps import as_utc
 from hotline.models import Channel, SmsKind, SmsMessage, SmsOptOut, SmsState
@@ -41,18 +41,8 @@ def smsc():
 
 
 def test_receipts_reach_a_local_smsc_after_a_web_submission_and_a_call(client, web_engine, smsc):
-    page = client.get("/public/submit")
-    submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
-    done = client.post(
-        "/public/submit",
-        data={
-            "form_token": form_token_of(page.text),
-            "submission_id": submission,
-            "name": "周七",
-            "phone": "139 1234 0001",
-            "town": "城川镇",
-            "text": "城川镇自来水停了两天，请尽快恢复",
-        },
+    done, _ = submit_public_form(
+        client, name="周七", phone="139 1234 0001", town="城川镇", text="城川镇自来水停了两天，请尽快恢复"
     )
     web_code = re.search(r'id="tracking-code">([^<]+)<', done.text).group(1)
     phone_case = new_case(client.app, "我想问一下低保怎么申请", phone="13912340002", channel=Channel.phone)

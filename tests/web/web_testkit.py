@@ -203,3 +203,18 @@ def new_case(
         title=title,
     )
     return submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact).id
+
+
+def submit_public_form(client, **fields):
+    """Fill and post the public web form (a fresh form token and submission id); returns (response, data)."""
+    page = client.get("/public/submit")
+    submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
+    data = {
+        "form_token": form_token_of(page.text),
+        "submission_id": submission,
+        "name": "李四",
+        "phone": "139 0000 1111",
+        "town": "上海庙镇",
+        "text": "社保卡丢了怎么补办",
+    } | fields
+    return client.post("/public/submit", data=data), data
