@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from web_testkit import WebClient, login, make_user, new_case, serve
 
+from hotline.cases.coordination import request_extension
 from hotline.cases.lifecycle import close_case, dispatch_case, reply_case, sign_case, start_handling
 from hotline.models import Department, Role, User
 
@@ -65,7 +66,14 @@ def _worked_case(app, engine, agent: str, handler: str) -> None:
         reply_case(session, case_id=case_id, actor=h, reply="已安排维修。")
         close_case(session, case_id=case_id, actor=a)
         session.commit()
-    new_case(app, "咨询社保卡补办需要什么材料", phone="13900009999")
+    waiting = new_case(app, "咨询社保卡补办需要什么材料", phone="13900009999")
+    with Session(engine) as session:  # a handler asks for more time: their name shows on 督办 and the case
+        a = session.scalar(select(User).where(User.username == agent))
+        h = session.scalar(select(User).where(User.username == handler))
+        dispatch_case(session, case_id=waiting, actor=a, department_id=h.department_id)
+        sign_case(session, case_id=waiting, actor=h)
+        request_extension(session, case_id=waiting, actor=h, days=3, reason="需要实地核查")
+        session.commit()
 
 
 def _crawl(client: WebClient, start: str) -> tuple[dict[str, set[str]], int]:

@@ -19,6 +19,7 @@ from hotline.cases.errors import CaseError
 from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.labels import actor_names
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -79,12 +80,14 @@ async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS))
                                           .order_by(Department.name)).all()
             for callback, _, _ in rows:
                 callback.attempt_log  # noqa: B018 - loaded for the template
-            return rows, total, departments, today, len(sample)
+            names = actor_names(session, [callback.agent for callback, _, _ in rows])
+            return rows, total, departments, today, len(sample), names
 
-    rows, total, departments, today, sampled = await run_in_threadpool(load)
+    rows, total, departments, today, sampled, names = await run_in_threadpool(load)
     return render(request, "callbacks/audit.html", {
         "rows": rows, "total": total, "page": page, "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        "departments": departments, "params": params, "today": today, "sampled": sampled, **_labels()})
+        "departments": departments, "params": params, "today": today, "sampled": sampled,
+        "actor_names": names, **_labels()})
 
 
 @router.post("/callbacks/{callback_id}/verdict", name="callback_verdict")

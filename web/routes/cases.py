@@ -16,6 +16,7 @@ from hotline.cases.urging import urge_states
 from hotline.cases.working_days import CHINA
 from hotline.models import Case, CaseStatus, Channel, Department, Intent, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.labels import actor_names
 from web.templating import render
 
 router = APIRouter()
@@ -123,7 +124,13 @@ def supervision_page(request: Request, _user: CurrentUser = Depends(SUPERVISORS)
         return render(
             request,
             "supervision.html",
-            {"entries": entries, "extensions": extensions, "ext_cases": cases, "urged": urged},
+            {
+                "entries": entries,
+                "extensions": extensions,
+                "ext_cases": cases,
+                "urged": urged,
+                "actor_names": actor_names(session, [e.requested_by for e in extensions]),
+            },
         )
 
 

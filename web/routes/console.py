@@ -155,7 +155,12 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             "urgeable": user.role in URGERS and case.status in URGEABLE,
             "intake_error": intake_error,
             "iv": intake_values or {},
-            "actor_names": actor_names(session, [e.actor for e in detail.events]),
+            "actor_names": actor_names(
+                session,
+                [e.actor for e in detail.events]
+                + [c.replied_by for c in detail.co_handlers]
+                + [x.requested_by for x in detail.extensions],
+            ),
             **reference_data(session),
         }
         return render(request, "case_detail.html", context, status_code=status_code)
