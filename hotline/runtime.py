@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.registry import LiveCallRegistry
@@ -25,6 +26,14 @@ log = logging.getLogger("hotline")
 SPOOL_FLUSH_SECONDS = 5
 ROLLUP_REFRESH_SECONDS = 60
 SMS_SECONDS = 20
+KEEP_REPORTS_MINUTES = 60
+
+
+def _report_labels() -> dict:
+    """The display tables live with the web layer's labels (the composition root may reach both)."""
+    from web.labels import CHANNEL, INTENT
+
+    return {"intent": INTENT, "channel": CHANNEL}
 ROLLUP_BUILD_IN_BACKGROUND_MAX = 50_000  # cases; a first build of this many takes seconds
 
 
@@ -114,6 +123,9 @@ class Hotline:
                           id="analytics-rollups", max_instances=1, coalesce=True)
         self._install_scheduled_work(scheduler)
         self.sms_sender = self._install_sms(scheduler)
+        first = datetime.now(UTC) + timedelta(seconds=30)  # catch up soon after a start
+        scheduler.add_job(self._keep_reports, "interval", minutes=KEEP_REPORTS_MINUTES, id="keep-reports",
+                          max_instances=1, coalesce=True, next_run_time=first)
         scheduler.start()
         return scheduler
 
@@ -164,6 +176,20 @@ class Hotline:
         dialer = SipDialer(self.sip, CallbackPrompts(self.sip.sample_rate), uri_template=template)
         self.callback_runner = install(scheduler, session_factory=self.session_factory, dialer=dialer)
         self.components["callbacks"] = f"dialling via {template}"
+
+    def _keep_reports(self) -> None:
+        """日报/周报/月报 of finished periods, kept as XLSX under <data dir>/reports (shown on /reports)."""
+        from hotline.analytics.period_report import keep_reports
+        from hotline.models import utcnow
+
+        try:
+            with self.session_factory() as session:
+                written = keep_reports(session, directory=self.settings.data_dir / "reports", now=utcnow(),
+                                       labels=_report_labels())
+            for name in written:
+                log.info("report kept: %s", name)
+        except Exception:
+            log.exception("keeping the periodic reports failed; the next run tries again")
 
     def _install_sms(self, scheduler):
         """SMS receipts and reply notices, when a gateway is configured (HOTLINE_SMS_GATEWAY)."""

@@ -242,3 +242,12 @@ def audit_details(details: dict | None, departments: dict | None = None) -> str:
         f"{DETAIL_KEY.get(k, '其他')}：{_detail_value(k, v, departments or {})}"
         for k, v in (details or {}).items()
     )
+
+
+REPORT_KIND = {"daily": "日报", "weekly": "周报", "monthly": "月报"}
+
+
+def kept_report_label(name: str) -> str:
+    """daily-2026-03-03.xlsx → 日报 2026-03-03 (周报/月报: the first day of the period)."""
+    kind, _, rest = name.partition("-")
+    return f"{REPORT_KIND.get(kind, '报表')} {rest.removesuffix('.xlsx')}"

@@ -170,3 +170,40 @@ def report_xlsx(report: PeriodReport) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def due_periods(today: date) -> list[tuple[str, date]]:
+    """The finished periods to keep as of ``today`` (China date): yesterday, last week, last month."""
+    yesterday = today - timedelta(days=1)
+    last_week = today - timedelta(days=today.weekday() + 7)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return [("daily", yesterday), ("weekly", last_week), ("monthly", last_month)]
+
+
+def kept_name(kind: str, day: date) -> str:
+    start, _ = period_bounds(kind, day)
+    return f"{kind}-{start.date().isoformat()}.xlsx"
+
+
+def keep_reports(session: Session, *, directory, now: datetime, labels=None) -> list[str]:
+    """Write the finished periods' workbooks not kept yet into ``directory``; returns the new file names.
+    Idempotent, so an hourly job catches up after the process was down at midnight."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, day in due_periods(as_utc(now).astimezone(CHINA).date()):
+        name = kept_name(kind, day)
+        if (directory / name).exists():
+            continue
+        data = report_xlsx(build_report(session, kind=kind, day=day, now=now, labels=labels))
+        partial = directory / (name + ".part")
+        partial.write_bytes(data)
+        partial.rename(directory / name)
+        written.append(name)
+    return written
+
+
+def kept_reports(directory) -> list[str]:
+    """Kept workbooks, newest period first."""
+    if not directory.is_dir():
+        return []
+    return sorted((p.name for p in directory.glob("*.xlsx")), key=lambda n: n.split("-", 1)[1], reverse=True)

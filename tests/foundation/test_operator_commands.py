@@ -88,7 +88,7 @@ def test_idle_serve_writes_nothing_per_scheduler_tick_and_logs_json_in_china_tim
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        time.sleep(2)  # startup lines settle
+        time.sleep(35)  # startup lines settle, and the one catch-up of kept reports (30 s after start)
         settled = len((tmp_path / "serve.err").read_text().splitlines())
         time.sleep(3 * SPOOL_TICK_S + 1)  # three spool ticks, idle
         lines = (tmp_path / "serve.err").read_text().splitlines()
@@ -96,6 +96,7 @@ def test_idle_serve_writes_nothing_per_scheduler_tick_and_logs_json_in_china_tim
         # 10 minutes are 120 ticks: fewer than 20 lines means nothing is written per tick
         assert per_tick * 120 < 20, lines[settled:]
         entries = [json.loads(line) for line in lines]
+        assert any("report kept: daily-" in e["message"] for e in entries)  # the catch-up ran
         assert entries and all(e["time"].endswith("+08:00") for e in entries)
         assert not [e for e in entries if e["logger"].startswith("apscheduler") and e["level"] == "INFO"]
     finally:

@@ -81,9 +81,36 @@ def test_daily_report_xlsx_downloaded_equals_the_database(app, web_engine, tmp_p
 
 def test_report_periods_and_bad_input(client, web_engine):
     signed_in(client, web_engine, Role.supervisor)
+    from hotline.analytics.period_report import keep_reports
+    from hotline.models import utcnow
+
+    with Session(web_engine) as session:
+        name = keep_reports(
+            session, directory=client.app.state.ctx.settings.data_dir / "reports", now=utcnow()
+        )[0]
+    listed = client.get("/reports").text
+    assert f'href="/reports/kept/{name}">日报 ' in listed
+    assert client.get(f"/reports/kept/{name}").content[:2] == b"PK"
+    assert client.get("/reports/kept/..%2F..%2Fweb.sqlite3").status_code == 404
     weekly = client.get("/reports", params={"kind": "weekly", "day": "2026-03-04"})
     assert weekly.status_code == 200 and "2026年03月02日至2026年03月08日" in weekly.text
     monthly = client.get("/reports/download", params={"kind": "monthly", "day": "2026-02-10"})
     assert monthly.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert client.get("/reports", params={"kind": "yearly"}).status_code == 422
     assert client.get("/reports", params={"day": "3/4/2026"}).status_code == 422
+
+
+def test_finished_periods_are_kept_once_and_listed(web_engine, tmp_path):
+    from datetime import datetime
+
+    from hotline.analytics.period_report import keep_reports, kept_reports
+
+    now = datetime(2026, 3, 4, 2, 0, tzinfo=CHINA)  # a Wednesday
+    with Session(web_engine) as session:
+        written = keep_reports(session, directory=tmp_path, now=now)
+        assert written == ["daily-2026-03-03.xlsx", "weekly-2026-02-23.xlsx", "monthly-2026-02-01.xlsx"]
+        assert keep_reports(session, directory=tmp_path, now=now) == []  # idempotent
+    assert kept_reports(tmp_path)[0] == "daily-2026-03-03.xlsx"
+    assert load_workbook(tmp_path / "weekly-2026-02-23.xlsx")["概况"]["A1"].value.startswith(
+        "7812345 热线周报"
+    )

@@ -6,10 +6,10 @@ from datetime import date
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from hotline.analytics.filters import china_today
-from hotline.analytics.period_report import KINDS, build_report, report_xlsx
+from hotline.analytics.period_report import KINDS, build_report, kept_reports, report_xlsx
 from hotline.cases.errors import CaseError
 from hotline.models import Role, utcnow
 from web.auth import CurrentUser, require_roles
@@ -42,7 +42,17 @@ def _report(request: Request):
 @router.get("/reports")
 def reports_page(request: Request, _user: CurrentUser = Depends(READERS)):
     report, day = _report(request)
-    return render(request, "reports.html", {"report": report, "kinds": KINDS, "day": day})
+    kept = kept_reports(request.app.state.ctx.settings.data_dir / "reports")
+    return render(request, "reports.html", {"report": report, "kinds": KINDS, "day": day, "kept": kept})
+
+
+@router.get("/reports/kept/{name}")
+def kept_download(request: Request, name: str, _user: CurrentUser = Depends(READERS)):
+    """A workbook the scheduler kept (only names it wrote: no path from the request reaches the disk)."""
+    directory = request.app.state.ctx.settings.data_dir / "reports"
+    if name not in kept_reports(directory):
+        raise CaseError("not_found", "没有这份报表。")
+    return FileResponse(directory / name, media_type=XLSX, filename=name)
 
 
 @router.get("/reports/download")
