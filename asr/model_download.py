@@ -101,6 +101,34 @@ def download_model(
     return DownloadResult(target, size, actual_sha, bool(expected_sha), resumed_from)
 
 
+def install_archive(
+    archive: Path, models_dir: Path, *, sha256: str | None = None, force: bool = False
+) -> DownloadResult:
+    """Install a model zip copied by hand (USB stick, another machine): checksum, unpack, rename into place.
+    The archive itself is never changed or deleted."""
+    if not archive.is_file():
+        raise ModelDownloadError(f"{archive}: no such file")
+    size, actual_sha = archive.stat().st_size, file_sha256(archive)
+    expected = (sha256 or "").strip().lower() or None
+    if expected and actual_sha != expected:
+        raise ModelDownloadError(
+            f"checksum mismatch for {archive}: expected sha256 {expected}, got {actual_sha} ({size} bytes); "
+            "the copy is damaged or another file: copy it again"
+        )
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            tops = {name.split("/")[0] for name in zf.namelist() if not name.startswith("__MACOSX")}
+    except zipfile.BadZipFile as exc:
+        raise ModelDownloadError(f"{archive} is not a valid zip ({exc})") from exc
+    name = tops.pop() if len(tops) == 1 else archive.stem
+    target = models_dir / name
+    if target.exists() and not force:
+        raise ModelDownloadError(f"{target} already exists; pass --force to replace it")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    _install(archive, target, source=str(archive), keep_bad=True)
+    return DownloadResult(target, size, actual_sha, bool(expected), 0)
+
+
 def _fetch(url: str, part: Path, *, timeout: float, transport: httpx.BaseTransport | None,
            on_progress: OnProgress | None) -> int | None:
     """Download into ``part``, resuming from its current size. Returns the total size when known."""
@@ -152,11 +180,11 @@ def _content_range(value: str) -> tuple[int, int | None]:
         raise ModelDownloadError(f"server sent an unreadable Content-Range: {value!r}") from None
 
 
-def _install(archive: Path, target: Path, *, source: str) -> None:
+def _install(archive: Path, target: Path, *, source: str, keep_bad: bool = False) -> None:
     """Unpack into a temporary folder beside ``target``, check it, then rename it into place."""
     staging = Path(tempfile.mkdtemp(prefix=f".unpack-{target.name}-", dir=target.parent))
     try:
-        root = _unpack(archive, staging)
+        root = _unpack(archive, staging, keep_bad=keep_bad)
         problems = model_problems(root)
         if problems:
             raise ModelDownloadError(f"{source} does not contain a Vosk model: {'; '.join(problems)}")
@@ -171,7 +199,7 @@ def _install(archive: Path, target: Path, *, source: str) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _unpack(archive: Path, staging: Path) -> Path:
+def _unpack(archive: Path, staging: Path, *, keep_bad: bool = False) -> Path:
     try:
         with zipfile.ZipFile(archive) as zf:
             for member in zf.namelist():
@@ -180,6 +208,8 @@ def _unpack(archive: Path, staging: Path) -> Path:
                     raise ModelDownloadError(f"{archive.name}: unsafe path in archive: {member!r}")
             zf.extractall(staging / "unpacked")
     except zipfile.BadZipFile as exc:
+        if keep_bad:
+            raise ModelDownloadError(f"{archive} is not a valid zip ({exc})") from exc
         archive.unlink()
         raise ModelDownloadError(f"{archive.name} is not a valid zip ({exc}); deleted it, run again") from exc
     unpacked = staging / "unpacked"

@@ -163,7 +163,9 @@ def satisfaction_rates(session: Session, *, by: str, date_from: date | None = No
             .outerjoin(Department, Department.id == Callback.department_id) \
             .group_by(Callback.department_id, Department.name)
     else:
-        query = select(Callback.agent, Callback.agent, *measures).group_by(Callback.agent)
+        key = Callback.agent  # the username; shown by the person's name
+        query = select(key, func.coalesce(User.display_name, key), *measures) \
+            .outerjoin(User, User.username == key).group_by(key, User.display_name)
     query = _filtered(query.where(counted), CallbackFilter(date_from=date_from, date_to=date_to))
     rows = [RateRow(str(k or ""), label or "（未指定）", n, a, s or 0, b or 0, u or 0)
             for k, label, n, a, s, b, u in session.execute(query)]

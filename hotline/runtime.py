@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hotline.calls.live import LiveCallPipeline
@@ -30,6 +31,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotline")
 SPOOL_FLUSH_SECONDS = 5
 ROLLUP_REFRESH_SECONDS = 60
+SMS_SECONDS = 20
+KEEP_REPORTS_MINUTES = 60
+
+
+def _report_labels() -> dict:
+    """The display tables live with the web layer's labels (the composition root may reach both)."""
+    from web.labels import CHANNEL, INTENT
+
+    return {"intent": INTENT, "channel": CHANNEL}
 ROLLUP_BUILD_IN_BACKGROUND_MAX = 50_000  # cases; a first build of this many takes seconds
 
 
@@ -135,6 +145,10 @@ class Hotline:
         scheduler.add_job(self._refresh_rollups, "interval", seconds=ROLLUP_REFRESH_SECONDS,
                           id="analytics-rollups", max_instances=1, coalesce=True)
         self._install_scheduled_work(scheduler)
+        self.sms_sender = self._install_sms(scheduler)
+        first = datetime.now(UTC) + timedelta(seconds=30)  # catch up soon after a start
+        scheduler.add_job(self._keep_reports, "interval", minutes=KEEP_REPORTS_MINUTES, id="keep-reports",
+                          max_instances=1, coalesce=True, next_run_time=first)
         scheduler.start()
         return scheduler
 
@@ -186,12 +200,43 @@ class Hotline:
         self.callback_runner = install(scheduler, session_factory=self.session_factory, dialer=dialer)
         self.components["callbacks"] = f"dialling via {template}"
 
+    def _keep_reports(self) -> None:
+        """日报/周报/月报 of finished periods, kept as XLSX under <data dir>/reports (shown on /reports)."""
+        from hotline.analytics.period_report import keep_reports
+        from hotline.models import utcnow
+
+        try:
+            with self.session_factory() as session:
+                written = keep_reports(session, directory=self.settings.data_dir / "reports", now=utcnow(),
+                                       labels=_report_labels())
+            for name in written:
+                log.info("report kept: %s", name)
+        except Exception:
+            log.exception("keeping the periodic reports failed; the next run tries again")
+
+    def _install_sms(self, scheduler):
+        """SMS receipts and reply notices, when a gateway is configured (HOTLINE_SMS_GATEWAY)."""
+        if not self.settings.sms_gateway:
+            self.components["sms"] = "off (no HOTLINE_SMS_GATEWAY)"
+            return None
+        from hotline.sms.gateways import gateway_from_url
+        from hotline.sms.sender import SmsSender
+
+        gateway = gateway_from_url(self.settings.sms_gateway, http_body=self.settings.sms_http_body or None)
+        sender = SmsSender(self.session_factory, gateway)
+        scheduler.add_job(sender.run_once, "interval", seconds=SMS_SECONDS, id="sms", max_instances=1,
+                          coalesce=True)
+        self.components["sms"] = "on"
+        return sender
+
     def status(self) -> dict:
         status = dict(self.components)
         if self.workers is not None:
             status.update(self.workers.health())
         elif self.transcriber is not None:
-            status["asr_max_lag_s"] = self.transcriber.stats().get("max_lag_s", 0.0)
+            stats = self.transcriber.stats()
+            status["asr_max_lag_s"] = stats.get("max_lag_s", 0.0)
+            status["asr_buffered_s"] = stats.get("buffered_seconds", 0.0)
             from asr.remote import RemoteServers
 
             if isinstance(self.transcriber.model, RemoteServers):
@@ -203,6 +248,8 @@ class Hotline:
             ("scheduler", lambda: self.scheduler.shutdown(wait=False))]
         if self.callback_runner is not None:
             steps.append(("callbacks", self.callback_runner.close))
+        if getattr(self, "sms_sender", None) is not None:
+            steps.append(("sms", self.sms_sender.close))
         if self.workers is not None:
             steps.append(("workers", self.workers.stop))
         steps += [("sip", self.sip.stop), ("pipeline", self.pipeline.close)]
@@ -232,16 +279,18 @@ def callback_uri_template(settings: Settings, sip_config) -> str:
 
 
 def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = False, sip_workers: int = 1,
-               node_name: str = "") -> None:
+               node_name: str = "", log_format: str = "text") -> None:
     import uvicorn
 
+    from hotline.log_format import configure_logging
     from web.app import create_app
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level=settings.log_level, timezone=settings.timezone, fmt=log_format)
     hotline = Hotline(settings, fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
     hotline.start()
     try:
         log.info("console on http://%s:%d/", host, port)
-        uvicorn.run(create_app(hotline.web_context()), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(hotline.web_context()), host=host, port=port, log_level="info",
+                    log_config=None)  # our handler and format (configure_logging)
     finally:
         hotline.stop()

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         if value and not value.startswith(("ws://", "wss://")):
             raise ValueError("use ws://HOST:PORT or wss://HOST[:PORT][/PATH] (Kamailio's WebSocket listener)")
         return value
+    sms_gateway: str = Field(default="", description="smpp://id:pw@host:port?source=… or an HTTP API URL")
+    sms_http_body: str = Field(default="", description="JSON body for an HTTP SMS API, with {phone} {text}")
 
     @field_validator("callback_uri_template")
     @classmethod
@@ -118,7 +120,8 @@ class Settings(BaseSettings):
                 value = "****" + ("(placeholder)" if value in PLACEHOLDER_SECRETS else "")
             elif name == "kiosk_api_keys":
                 value = f"**** ({len(self.kiosk_keys)} keys)"
-            elif name == "database_url" and value and "@" in value and ":" in value.split("@")[0]:
+            elif (name in ("database_url", "sms_gateway") and value and "@" in value
+                  and ":" in value.split("@")[0]):
                 head, tail = value.split("@", 1)
                 value = head.rsplit(":", 1)[0] + ":****@" + tail
             shown[name] = str(value) if isinstance(value, Path) else value

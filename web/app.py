@@ -21,14 +21,17 @@ from web.routes import (
     case_actions,
     cases,
     console,
+    daily_work,
     health,
     kiosk,
     language,
     live,
+    metrics,
     prompts,
     public_forum,
     public_pages,
     public_rating,
+    reports,
     softphone,
 )
 from web.templating import make_templates
@@ -55,6 +58,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.track_limiter = RateLimiter(TRACKING_LOOKUPS_PER_10_MIN, 600)
     app.state.kiosk_keys = ctx.kiosk_api_keys or ctx.settings.kiosk_keys
     install_error_handlers(app)
+    metrics.install_metrics(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         health,
@@ -64,6 +68,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         console,
         cases,
         case_actions,
+        daily_work,
         public_pages,
         public_rating,
         public_forum,
@@ -73,6 +78,8 @@ def create_app(ctx: WebContext) -> FastAPI:
         callbacks,
         softphone,
         prompts,
+        metrics,
+        reports,
     ):
         app.include_router(module.router)
     return app

@@ -136,7 +136,14 @@ async def _validation(request: Request, exc: RequestValidationError) -> Response
                           params={"fields": "、".join(fields)})
 
 
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure: a zh-CN page (or JSON) without internals; the traceback goes to the log."""
+    message = N_("系统内部错误，请稍后重试；如仍不成功，请联系系统管理员。")
+    return error_response(request, "server_error", message, 500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _server_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for exc_type in (CaseError, AccountError, WebError):
         app.add_exception_handler(exc_type, _domain_error)

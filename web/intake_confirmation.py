@@ -28,6 +28,8 @@ from hotline.models import (
 
 CONFIRMERS = frozenset({Role.agent, Role.supervisor})
 CONFIRMABLE = frozenset({CaseStatus.accepted, CaseStatus.returned})
+CORRECTED = {"intent": "诉求类型", "department": "承办部门"}
+EDITED = {"title": "标题", "content": "诉求内容", "address": "地址"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class IntakeForm:
     service_item_code: str = ""
     intent: str = ""
     department_id: int | None = None
+    title: str = ""  # empty: keep
+    content: str = ""  # empty: keep; a change keeps the citizen's words in ``original_content``
+    address: str | None = None  # None: keep
 
 
 def _predicted_department(session: Session, case: Case) -> str | None:
@@ -46,6 +51,14 @@ def _predicted_department(session: Session, case: Case) -> str | None:
         return top["department"]
     department = session.get(Department, case.department_id) if case.department_id else None
     return department.code if department else None
+
+
+def _note(corrections: list, changes: dict) -> str:
+    note = "确认受理信息"
+    if corrections:
+        note += f"（纠正：{'、'.join(CORRECTED[t] for t, _, _ in corrections)}）"
+    edited = [EDITED[f] for f in changes if f in EDITED]
+    return note + (f"（更正：{'、'.join(edited)}）" if edited else "")
 
 
 def confirm_intake(
@@ -82,6 +95,14 @@ def confirm_intake(
     if phone and not phone.replace("-", "").replace(" ", "").isdigit():
         raise CaseError("invalid_input", "来电号码只能包含数字。")
 
+    title, content = form.title.strip(), form.content.strip()
+    if len(title) > 200:
+        raise CaseError("invalid_input", f"标题最多 200 字（现 {len(title)} 字）。")
+    if len((form.address or "").strip()) > 200:
+        raise CaseError("invalid_input", "地址最多 200 字。")
+    if content and content != case.content and case.original_content is None:
+        case.original_content = case.content
+
     corrections = []
     predicted_intent = case.intent.value if case.intent else None
     if intent is not None and intent.value != predicted_intent:
@@ -107,6 +128,9 @@ def confirm_intake(
     for field, value in (
         ("citizen_phone", phone or None),
         ("citizen_name", form.citizen_name.strip() or None),
+        ("title", title or case.title),
+        ("content", content or case.content),
+        ("address", case.address if form.address is None else (form.address.strip() or None)),
         ("town", town),
         ("service_item_id", item.id if item else case.service_item_id),
         ("intent", intent or case.intent),
@@ -124,7 +148,7 @@ def confirm_intake(
         actor=actor,
         now=now,
         ip=ip,
-        note="确认受理信息" + (f"（纠正：{'、'.join(t for t, _, _ in corrections)}）" if corrections else ""),
+        note=_note(corrections, changes),
         details={"changes": changes, "corrections": [list(c) for c in corrections]},
     )
     return rows

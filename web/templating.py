@@ -37,8 +37,14 @@ def make_templates() -> Jinja2Templates:
     env.filters["transcript_label"] = lambda v: labels.label(labels.TRANSCRIPT, v)
     env.filters["role_label"] = lambda v: labels.label(labels.ROLE, v)
     env.filters["deadline_label"] = lambda v: labels.label(labels.DEADLINE, v)
-    env.filters["event_label"] = lambda v: labels.label(labels.EVENT, v)
+    env.filters["event_label"] = labels.event_label
     env.filters["mask_name"] = labels.mask_name
+    env.filters["audit_action"] = lambda v: labels.AUDIT_ACTION.get(v) or labels.event_label(v.split(".")[-1])
+    env.filters["audit_object"] = lambda v: labels.label(labels.AUDIT_OBJECT, v)
+    env.filters["audit_details"] = labels.audit_details
+    env.filters["kept_label"] = labels.kept_report_label
+    env.filters["end_reason_label"] = lambda v: labels.label(labels.END_REASON, v)
+    env.filters["notice_label"] = lambda v: labels.NOTICE.get(v or "", "")
     return templates
 
 

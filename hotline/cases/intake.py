@@ -30,7 +30,8 @@ from hotline.models import (
 CodedT = TypeVar("CodedT", Department, Site, ServiceItem)
 TITLE_CHARS = 40
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_CHANNEL_NAMES = {"phone": "电话", "web": "网站", "forum": "百姓论坛", "kiosk": "自助终端"}  # timeline notes
+_CHANNEL_NAMES = {"phone": "电话", "web": "网站", "forum": "百姓论坛", "kiosk": "自助终端",
+                  "walk_in": "窗口来访", "letter": "来信", "desk_phone": "座机来电"}  # timeline notes
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Contact:
     language: str = "zh"
     call_id: str | None = None
     received_at: datetime | None = None
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def create_case(
         language=contact.language,
         title=(contact.title or text[:TITLE_CHARS] or "（无文字内容）")[:200],
         content=text,
+        address=(contact.address or "").strip()[:200] or None,
         intent=Intent(analysis.intent) if analysis.intent else None,
         intent_confidence=analysis.intent_confidence,
         needs_triage=analysis.needs_triage,

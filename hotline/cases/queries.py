@@ -186,3 +186,9 @@ def case_detail(session: Session, *, case_id: int, viewer: User, now: datetime |
                       extensions=case_extensions(session, case_id=case.id), appointments=appointments,
                       actions=available_actions(session, case=case, user=viewer),
                       deadline=deadline_state(case, now=now), duplicates=duplicates)
+
+
+def next_to_confirm(session: Session) -> Case | None:
+    """The oldest case still waiting for an agent to confirm it (待确认), first in, first out."""
+    return session.scalar(select(Case).where(Case.status == CaseStatus.accepted)
+                          .order_by(Case.created_at, Case.id).limit(1))

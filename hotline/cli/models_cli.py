@@ -9,7 +9,9 @@ import typer
 
 from hotline.cli.common import settings_or_exit
 
-app = typer.Typer(help="Speech models: download, list, verify.", no_args_is_help=True)
+app = typer.Typer(help="Speech models: download, install from a file, list, verify.", no_args_is_help=True)
+OFFLINE_HINT = ("no network? fetch the zip on another machine (the URL above), copy it here (USB stick) "
+                "and run `hotline models install PATH.zip --sha256 <sha256 of the file>`")
 
 
 @app.command("download")
@@ -21,6 +23,8 @@ def download(
     models_dir: Path = typer.Option(None, "--models-dir", help="default: <HOTLINE_DATA_DIR>/models"),
 ) -> None:
     """Download a Vosk model (resumable) and unpack it into the models directory."""
+    import httpx
+
     from asr.errors import AsrError
     from asr.model_download import download_model, find_spec
 
@@ -33,6 +37,8 @@ def download(
     except AsrError as exc:
         bar.close()
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        if isinstance(exc.__cause__, httpx.TransportError):  # offline, DNS, refused, timed out
+            typer.echo(OFFLINE_HINT, err=True)
         raise typer.Exit(1) from None
     bar.close()
     if result.resumed_from:
@@ -44,6 +50,29 @@ def download(
         typer.echo("this is the configured model (HOTLINE_VOSK_MODEL or its default): nothing else to set")
     else:
         typer.echo(f"to use it: HOTLINE_VOSK_MODEL={result.path}")
+
+
+@app.command("install")
+def install(
+    archive: Path = typer.Argument(..., help="a Vosk model zip copied to this machine (USB stick, share)"),
+    sha256: str = typer.Option(None, "--sha256", help="expected sha256 of the zip (checked first)"),
+    force: bool = typer.Option(False, "--force", help="replace an installed copy"),
+    models_dir: Path = typer.Option(None, "--models-dir", help="default: <HOTLINE_DATA_DIR>/models"),
+) -> None:
+    """Install a model from a zip file, for machines without internet access."""
+    from asr.errors import AsrError
+    from asr.model_download import install_archive
+
+    models_dir = models_dir or settings_or_exit().models_dir
+    try:
+        result = install_archive(archive, models_dir, sha256=sha256, force=force)
+    except AsrError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    state = "verified" if result.checksum_verified else "not verified: no checksum given (--sha256)"
+    typer.echo(f"sha256 {result.sha256} ({state}), {result.size} bytes")
+    typer.secho(f"installed {result.path}", fg=typer.colors.GREEN)
+    typer.echo(f"to use it: HOTLINE_VOSK_MODEL={result.path}")
 
 
 @app.command("list")

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from hotline.cli.common import settings_or_exit
+from hotline.cli.common import database_error_exit, port_in_use, settings_or_exit
+
+
+def _initialise(settings):
+    from sqlalchemy.exc import DBAPIError
+
+    from hotline.bootstrap import initialise
+
+    try:
+        return initialise(settings)
+    except DBAPIError as exc:  # unreachable, refused, bad credentials: one line, not a traceback
+        raise database_error_exit(settings, exc) from None
 
 
 def init() -> None:
     """Create the database, run migrations, load the seed data and create the admin account."""
-    from hotline.bootstrap import initialise
-
-    report = initialise(settings_or_exit())
-    _print_init_report(report)
+    _print_init_report(_initialise(settings_or_exit()))
 
 
 def _print_init_report(report) -> None:
@@ -37,20 +45,29 @@ def serve(
              "Kamailio in front (`hotline sip kamailio-config --workers N`). 1: SIP in this process"),
     node_name: str = typer.Option("", help="this node's name in events shared with other nodes "
                                            "(PostgreSQL only; default host:pid)"),
+    log_format: str = typer.Option("text", "--log-format", help="text, or json (one object per line) for "
+                                   "log collectors; timestamps in HOTLINE_TIMEZONE"),
 ) -> None:
     """Run the hotline: SIP endpoint(s), live transcription, web console and scheduler."""
-    from hotline.bootstrap import initialise
     from hotline.runtime import run_server
     from hotline.sip.protocol import SipError
 
     if fake_sip and sip_workers > 1:
         typer.secho("--fake-sip runs no SIP at all: drop --sip-workers", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
+    if log_format not in ("text", "json"):
+        typer.secho("--log-format must be text or json", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     settings = settings_or_exit()
-    _print_init_report(initialise(settings))
+    host, port = host or settings.web_host, port or settings.web_port
+    if port_in_use(host, port):  # before seeding: a failed start must not spend the one-time admin password
+        typer.secho(f"cannot start: the web port {host}:{port} is in use (another `hotline serve`?); stop "
+                    "it or choose another with --port / HOTLINE_WEB_PORT", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    _print_init_report(_initialise(settings))
     try:
-        run_server(settings, host=host or settings.web_host, port=port or settings.web_port,
-                   fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
+        run_server(settings, host=host, port=port, fake_sip=fake_sip, sip_workers=sip_workers,
+                   node_name=node_name, log_format=log_format)
     except (ValueError, SipError) as exc:  # sip.conf unusable for N workers, port taken, ...
         typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None

@@ -22,6 +22,8 @@ from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevi
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
 from hotline.models.prompts import PromptRecording
+from hotline.models.reply_templates import ReplyTemplate
+from hotline.models.sms import SmsKind, SmsMessage, SmsOptOut, SmsState
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
@@ -53,6 +55,11 @@ __all__ = [
     "CaseStatus",
     "Channel",
     "Intent",
+    "ReplyTemplate",
+    "SmsKind",
+    "SmsMessage",
+    "SmsOptOut",
+    "SmsState",
     "TranscriptStatus",
     "Utterance",
     "Base",

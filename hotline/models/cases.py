@@ -20,6 +20,9 @@ class Channel(enum.StrEnum):
     web = "web"
     forum = "forum"
     kiosk = "kiosk"
+    walk_in = "walk_in"  # 窗口来访, entered by hand
+    letter = "letter"  # 来信
+    desk_phone = "desk_phone"  # 座机来电 taken outside the SIP endpoint
 
 
 class Intent(enum.StrEnum):
@@ -62,6 +65,8 @@ class Case(TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
+    original_content: Mapped[str | None] = mapped_column(Text)  # what the citizen said, kept when corrected
+    address: Mapped[str | None] = mapped_column(String(200))  # 事发/服务地址
     intent: Mapped[Intent | None] = mapped_column(str_enum(Intent, "intent"), index=True)
     intent_confidence: Mapped[float | None] = mapped_column(Float)
     needs_triage: Mapped[bool] = mapped_column(default=False)

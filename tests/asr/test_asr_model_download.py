@@ -213,3 +213,39 @@ def test_cli_verify_says_what_to_do_when_nothing_is_installed(tmp_path, monkeypa
     result = CliRunner().invoke(models_cli.app, ["verify"])
     assert result.exit_code == 1
     assert "does not exist" in result.output and "hotline models download small-cn" in result.output
+
+
+def test_cli_install_from_a_zip_for_offline_machines(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
+    archive = tmp_path / "usb" / f"{SPEC.name}.zip"
+    archive.parent.mkdir()
+    archive.write_bytes(model_zip())
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    runner = CliRunner()
+    wrong = runner.invoke(models_cli.app, ["install", str(archive), "--sha256", "ab" * 32])
+    assert wrong.exit_code == 1 and "checksum mismatch" in wrong.output and "copy it again" in wrong.output
+    assert not (tmp_path / "models" / SPEC.name).exists()
+    result = runner.invoke(models_cli.app, ["install", str(archive), "--sha256", sha])
+    assert result.exit_code == 0, result.output
+    assert f"installed {tmp_path / 'models' / SPEC.name}" in result.output and "(verified)" in result.output
+    assert archive.exists()  # the user's copy is left alone
+    assert runner.invoke(models_cli.app, ["verify", str(tmp_path / "models" / SPEC.name)]).exit_code == 0
+    again = runner.invoke(models_cli.app, ["install", str(archive)])
+    assert again.exit_code == 1 and "--force" in again.output
+    broken = tmp_path / "usb" / "broken.zip"
+    broken.write_bytes(b"not a zip")
+    bad = runner.invoke(models_cli.app, ["install", str(broken)])
+    assert bad.exit_code == 1 and "not a valid zip" in bad.output and broken.exists()
+
+
+def test_offline_download_points_to_install_from_a_file(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens: connection refused, as offline
+    url = f"http://127.0.0.1:{port}/m.zip"
+    result = CliRunner().invoke(models_cli.app, ["download", "small-cn", "--url", url])
+    assert result.exit_code == 1
+    assert "hotline models install PATH.zip --sha256" in result.output

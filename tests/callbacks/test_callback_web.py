@@ -107,3 +107,32 @@ def test_agent_records_a_manual_callback_and_an_opt_out(site):
     assert (
         client.post("/callbacks/opt-out", data={"phone": "13900000198"}).status_code == 403
     )  # no CSRF token
+
+
+def test_manual_callbacks_are_paged_with_labelled_inputs(site):
+    from datetime import timedelta
+
+    client, engine, facts = site
+    with Session(engine) as s:
+        model = s.get(Callback, facts["callback_ids"]["13900000104"])
+        for n in range(25):
+            s.add(
+                Callback(
+                    case_id=model.case_id,
+                    case_closed_at=model.case_closed_at - timedelta(minutes=n + 1),
+                    state="due",
+                    due_at=model.due_at,
+                    deadline_at=model.deadline_at,
+                    phone=model.phone,
+                    language="zh",
+                    department_id=model.department_id,
+                )
+            )
+        s.commit()
+    signed_in(client, engine, Role.agent)
+    first = client.get("/callbacks/manual", params={"state": "due"}).text
+    assert first.count('data-callback-id="') == 20 and "第 1 / 2 页" in first
+    assert first.count('aria-label="工单 ') == 20 and first.count("的回访评价</label>") == 20
+    second = client.get("/callbacks/manual", params={"state": "due", "page": 2}).text
+    assert second.count('data-callback-id="') >= 5 and "上一页" in second
+    assert client.get("/callbacks/manual", params={"state": "all"}).status_code == 422

@@ -167,7 +167,7 @@ def test_admin_manages_users_with_one_time_passwords(client, web_engine):
     assert new_otp != otp and login(newcomer.new_browser(), "wang.handler", new_otp).status_code == 303
 
     audit = client.get("/admin/audit", params={"object_type": "user", "object_id": user.id})
-    for action in ("user.create", "user.update", "user.disable", "user.enable", "user.reset_password"):
+    for action in ("新建账户", "修改账户", "停用账户", "启用账户", "重置密码"):  # actions in Chinese
         assert action in audit.text
     assert otp not in audit.text and new_otp not in audit.text
 

@@ -160,10 +160,11 @@ def test_live_call_to_closed_case_and_citizen_tracking(web_engine, analyzer, tmp
             page.locator(".use-route").first.click()
             chosen = page.locator('#intake-form select[name="department_id"]').input_value()
             assert chosen
-            page.click("#confirm-dispatch")
-            page.wait_for_load_state()
-            expect(page.locator("#case-status")).to_have_text("已派单")
             case_url = page.url
+            page.click("#confirm-dispatch")
+            expect(page.locator("#notice")).to_contain_text("已派单")  # and the next case to confirm opens
+            page.goto(case_url)
+            expect(page.locator("#case-status")).to_have_text("已派单")
             screenshot(page, "03-case-dispatched")
             with Session(web_engine) as session:
                 case = session.scalar(select(Case).where(Case.call_id == "call-1"))

@@ -24,6 +24,7 @@ from hotline.models import (
 
 PUBLIC = {
     ("GET", "/healthz"),
+    ("GET", "/metrics"),  # Prometheus, answered to loopback scrapers only
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/public/submit"),

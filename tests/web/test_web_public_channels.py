@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_testkit import KIOSK_KEY, csrf_of, form_token_of, new_case, signed_in
+from web_testkit import submit_public_form as submit
 
 from hotline.models import Case, Channel, Role
 
@@ -20,18 +21,6 @@ def _case_by_code(engine, code) -> Case:
         return session.scalar(select(Case).where(Case.tracking_code == code))
 
 
-def submit(client, **fields):
-    page = client.get("/public/submit")
-    submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
-    data = {
-        "form_token": form_token_of(page.text),
-        "submission_id": submission,
-        "name": "李四",
-        "phone": "139 0000 1111",
-        "town": "上海庙镇",
-        "text": "社保卡丢了怎么补办",
-    } | fields
-    return client.post("/public/submit", data=data), data
 
 
 def test_web_form_creates_a_case_the_citizen_can_track(client, web_engine):
@@ -189,3 +178,16 @@ def test_guessing_the_phone_digits_is_rate_limited(client, web_engine):
     assert guesses == [404] * 20
     blocked = client.post("/track", data={"code": code, "last4": "4321", "form_token": token})
     assert blocked.status_code == 429 and "提交过于频繁" in blocked.text
+
+
+def test_public_pages_emergency_numbers_privacy_notice_brand_and_bookmark(client):
+    page = client.get("/public/submit").text
+    for number in ("110", "119", "120"):
+        assert f'<a href="tel:{number}">{number}</a>' in page
+    assert "个人信息保护告知" in page and "提交即表示您已阅读并同意" in page
+    assert '<a class="brand" href="/public/submit">' in page  # citizens stay on citizen pages
+    done, _ = submit(client, text="小区路灯不亮，请维修")
+    code = re.search(r'id="tracking-code">([^<]+)<', done.text).group(1)
+    assert f'href="/track?code={code}"' in done.text
+    bookmarked = client.get("/track", params={"code": code}).text
+    assert f'value="{code}"' in bookmarked and 'name="last4"' in bookmarked

@@ -202,3 +202,18 @@ def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.fill('input[name="password"]', password)
     page.click('button[type="submit"]')
     page.wait_for_load_state()
+
+
+def submit_public_form(client, **fields):
+    """Fill and post the public web form (a fresh form token and submission id); returns (response, data)."""
+    page = client.get("/public/submit")
+    submission = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text).group(1)
+    data = {
+        "form_token": form_token_of(page.text),
+        "submission_id": submission,
+        "name": "李四",
+        "phone": "139 0000 1111",
+        "town": "上海庙镇",
+        "text": "社保卡丢了怎么补办",
+    } | fields
+    return client.post("/public/submit", data=data), data

@@ -14,7 +14,7 @@ from hotline.cases.working_days import CHINA
 from hotline.db import unit_of_work
 from hotline.models import Department, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
-from web.labels import china_time
+from web.labels import actor_names, china_time
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -156,6 +156,8 @@ def audit_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AUD
             {
                 "rows": rows[:AUDIT_PAGE],
                 "more": len(rows) > AUDIT_PAGE,
+                "actor_names": actor_names(session, [r.actor for r in rows]),
+                "department_names": dict(session.execute(select(Department.id, Department.name)).all()),
                 "page": page,
                 "params": p,
                 "query": query,

@@ -23,6 +23,7 @@ from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
 from web.analytics import presenting, topics_routes, wallboard_routes
 from web.auth import CurrentUser, require_roles
+from web.labels import actor_names
 
 ANALYSTS = require_roles(Role.analyst, Role.supervisor, Role.admin)
 router = APIRouter(dependencies=[Depends(ANALYSTS)])
@@ -189,6 +190,7 @@ def case_view(request: Request, case_id: int, user: CurrentUser = Depends(ANALYS
         return _render(request, "analytics/case.html", {
             "case": case, "fields": fields, "utterances": utterances, "unmasked": unmask,
             "may_unmask": may_unmask(user.role), "user": user,
+            "actor_names": actor_names(session, [e.actor for e in case.events]),
         })
 
 

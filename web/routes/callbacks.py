@@ -19,6 +19,7 @@ from hotline.cases.errors import CaseError
 from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.labels import actor_names
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -27,6 +28,7 @@ SUPERVISORS = require_roles(Role.supervisor, Role.admin)
 AGENTS = require_roles(Role.agent, Role.supervisor, Role.admin)
 RATE_READERS = require_roles(Role.supervisor, Role.admin, Role.analyst)
 PER_PAGE = 30
+MANUAL_PER_PAGE = 20
 STATE_LABELS = {"due": "待回访", "done": "已回访", "failed": "未联系上", "skipped": "不回访"}
 VERDICT_LABELS = {"confirmed": "属实", "doubtful": "存疑", "wrong": "有误"}
 OUTCOME_LABELS = {"answered": "已评价", "no_answer": "无人接听", "busy": "占线", "invalid_number": "空号",
@@ -78,12 +80,14 @@ async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS))
                                           .order_by(Department.name)).all()
             for callback, _, _ in rows:
                 callback.attempt_log  # noqa: B018 - loaded for the template
-            return rows, total, departments, today, len(sample)
+            names = actor_names(session, [callback.agent for callback, _, _ in rows])
+            return rows, total, departments, today, len(sample), names
 
-    rows, total, departments, today, sampled = await run_in_threadpool(load)
+    rows, total, departments, today, sampled, names = await run_in_threadpool(load)
     return render(request, "callbacks/audit.html", {
         "rows": rows, "total": total, "page": page, "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        "departments": departments, "params": params, "today": today, "sampled": sampled, **_labels()})
+        "departments": departments, "params": params, "today": today, "sampled": sampled,
+        "actor_names": names, **_labels()})
 
 
 @router.post("/callbacks/{callback_id}/verdict", name="callback_verdict")
@@ -133,14 +137,27 @@ async def rates_page(request: Request, user: CurrentUser = Depends(RATE_READERS)
 
 
 @router.get("/callbacks/manual", name="callback_manual")
-async def manual_page(request: Request, user: CurrentUser = Depends(AGENTS)):
+async def manual_page(request: Request, page: int = 1, user: CurrentUser = Depends(AGENTS)):
+    """待回访 or 未联系上, one page at a time (MANUAL_PER_PAGE), with both totals for the tabs. Without a
+    choice, 未联系上 comes first when there are any: those are the ones only a person can still reach."""
+    state = request.query_params.get("state")
+    if state not in (None, "due", "failed"):
+        raise CaseError("invalid_input", "请选择“待回访”或“未联系上”。")
+    page = max(page, 1)
+
     def load():
         with unit_of_work(request.app.state.ctx.session_factory) as session:
-            return [row for state in ("due", "failed") for row in review.list_callbacks(
-                session, filters=review.CallbackFilter(state=state), per_page=100)[0]]
+            totals = {s: review.list_callbacks(session, filters=review.CallbackFilter(state=s), per_page=1)[1]
+                      for s in ("due", "failed")}
+            shown = state or ("failed" if totals["failed"] else "due")
+            rows, _ = review.list_callbacks(session, filters=review.CallbackFilter(state=shown), page=page,
+                                            per_page=MANUAL_PER_PAGE)
+            return rows, totals, shown
 
-    rows = await run_in_threadpool(load)
-    return render(request, "callbacks/manual.html", {"rows": rows, **_labels()})
+    rows, totals, state = await run_in_threadpool(load)
+    pages = max(1, -(-totals[state] // MANUAL_PER_PAGE))
+    return render(request, "callbacks/manual.html", {"rows": rows, "state": state, "totals": totals,
+                                                     "page": page, "pages": pages, **_labels()})
 
 
 @router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -181,10 +182,12 @@ for _action, _perform in CASE_ACTIONS.items():
 async def confirm(
     request: Request, case_id: int, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
 ):
-    """确认受理信息 (corrections feed the classifier), then optionally 派单 or 直接答复 in the same step."""
+    """确认受理信息 (corrections feed the classifier), then optionally 派单 or 直接答复 in the same step.
+    A refused form comes back inline with what was typed; after 派单/答复 the next case to confirm opens."""
+    then = {"then": "save"}
 
     def work(session, actor, form):
-        then = _text(form, "then") or "save"
+        then["then"] = _text(form, "then") or "save"
         form_data = IntakeForm(
             citizen_phone=_text(form, "citizen_phone"),
             citizen_name=_text(form, "citizen_name"),
@@ -192,20 +195,43 @@ async def confirm(
             service_item_code=_text(form, "service_item"),
             intent=_text(form, "intent"),
             department_id=_int(form, "department_id", "承办部门"),
+            title=_text(form, "title"),
+            content=_text(form, "content"),
+            address=None if form.get("address") is None else _text(form, "address"),
         )
         confirm_intake(session, case_id=case_id, actor=actor, form=form_data, ip=client_ip(request))
-        if then == "dispatch":
+        if then["then"] == "dispatch":
             _dispatch("dispatch")(session, actor, case_id, form, client_ip(request))
-        elif then == "answer":
+        elif then["then"] == "answer":
             lifecycle.answer_case(
                 session, case_id=case_id, actor=actor, reply=_text(form, "reply"), ip=client_ip(request)
             )
-        elif then != "save":
+        elif then["then"] != "save":
             raise CaseError("invalid_input", "未知的后续操作。")
         return case_id
 
-    _, status = await _run(request, user, work)
-    return _done(request, case_id, status)
+    try:
+        _, status = await _run(request, user, work)
+    except CaseError as exc:
+        if exc.code != "invalid_input" or wants_json(request):
+            raise
+        from web.routes.console import case_page  # the case page renders the refused form inline
+
+        values = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        return case_page(request, case_id, user, intake_error=exc.message, intake_values=values,
+                         status_code=422)
+    if wants_json(request) or request.headers.get("x-requested-with") == "fetch":
+        return _done(request, case_id, status)
+    code = await run_in_threadpool(_tracking_code, request, case_id)
+    if then["then"] in ("dispatch", "answer"):
+        notice = "dispatched" if then["then"] == "dispatch" else "answered"
+        return RedirectResponse("/intake/next?" + urlencode({"notice": notice, "done": code}), 303)
+    return RedirectResponse(f"/cases/{case_id}?" + urlencode({"notice": "saved", "done": code}), 303)
+
+
+def _tracking_code(request: Request, case_id: int) -> str:
+    with request.app.state.ctx.session_factory() as session:
+        return session.scalar(select(Case.tracking_code).where(Case.id == case_id)) or ""
 
 
 @router.post("/extensions/{extension_id}/decide")
@@ -281,7 +307,7 @@ async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(
             kind=kind,
             town=_text(form, "town"),
             day=day,
-            address=_text(form, "address"),
+            address=None if form.get("address") is None else _text(form, "address"),
             actor=actor,
             note=_text(form, "note"),
         )

@@ -12,9 +12,11 @@ from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, handler_queue, list_cases, returned_queue, supervision_list
 from hotline.cases.time_limits import deadline_state
+from hotline.cases.urging import urge_states
 from hotline.cases.working_days import CHINA
 from hotline.models import Case, CaseStatus, Channel, Department, Intent, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.labels import actor_names
 from web.templating import render
 
 router = APIRouter()
@@ -118,8 +120,17 @@ def supervision_page(request: Request, _user: CurrentUser = Depends(SUPERVISORS)
         entries = supervision_list(session)
         extensions = pending_extensions(session)
         cases = {e.case_id: session.get(Case, e.case_id) for e in extensions}
+        urged = urge_states(session, case_ids=[c.id for c, _ in entries])
         return render(
-            request, "supervision.html", {"entries": entries, "extensions": extensions, "ext_cases": cases}
+            request,
+            "supervision.html",
+            {
+                "entries": entries,
+                "extensions": extensions,
+                "ext_cases": cases,
+                "urged": urged,
+                "actor_names": actor_names(session, [e.requested_by for e in extensions]),
+            },
         )
 
 
@@ -134,6 +145,7 @@ def my_cases(request: Request, page: int = 1, user: CurrentUser = Depends(HANDLE
                 "title": "我的待办工单",
                 "page": result,
                 "rows": _with_deadlines(result.items),
+                "urged": urge_states(session, case_ids=[c.id for c in result.items]),
                 "show_reason": False,
                 "query": {},
             },

@@ -9,17 +9,23 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
+from hotline.accounts.audit import record_audit
 from hotline.cases.appointments import KIND_LABELS, window_slots
+from hotline.cases.caller_history import caller_history
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
-from hotline.cases.queries import CaseFilter, list_cases, returned_queue
+from hotline.cases.queries import CaseFilter, list_cases, may_view, returned_queue
 from hotline.cases.queries import case_detail as load_case_detail
+from hotline.cases.quick_reply import may_sign_and_reply
+from hotline.cases.reply_templates import templates_for_case
 from hotline.cases.transitions import RULES
+from hotline.cases.urging import URGEABLE, URGERS, urge_count
 from hotline.cases.working_days import CHINA, china_date
 from hotline.db import unit_of_work
 from hotline.models import (
     AppointmentKind,
     Call,
+    Case,
     CaseStatus,
     Department,
     Intent,
@@ -30,13 +36,12 @@ from hotline.models import (
     utcnow,
 )
 from web.auth import ALL_ROLES, CurrentUser, require_roles
-from web.labels import INTENT
+from web.labels import INTENT, actor_names
 from web.public_guard import client_ip
 from web.templating import render
 
 router = APIRouter()
 STAFF = require_roles(*ALL_ROLES)
-CONSOLE = require_roles(Role.agent, Role.supervisor, Role.admin)
 CASE_VIEWERS = require_roles(Role.agent, Role.supervisor, Role.admin, Role.handler)
 RECENT_CASES = 20
 CONFIRMABLE = (CaseStatus.accepted, CaseStatus.returned)
@@ -105,6 +110,12 @@ def _slot_day(request: Request) -> date:
 
 @router.get("/cases/{case_id}")
 def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE_VIEWERS)):
+    return case_page(request, case_id, user)
+
+
+def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error: str | None = None,
+              intake_values: dict | None = None, status_code: int = 200):
+    """The case page; ``intake_error`` shows a refused 确认 inline above the form with what was typed."""
     ctx = request.app.state.ctx
     with unit_of_work(ctx.session_factory) as session:  # the view is audited
         viewer = session.get(User, user.id)
@@ -135,18 +146,38 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             "routing": case.routing or [],
             "kb_matches": case.kb_matches or [],
             "utterances": list(case.call.utterances) if case.call else [],
+            "history": caller_history(session, phone=case.citizen_phone, exclude_case_id=case.id),
+            "reply_templates": templates_for_case(session, case=case),
+            "sign_reply": may_sign_and_reply(case, detail.actions),
+            "urge_total": urge_count(session, case_id=case.id),
+            "urgeable": user.role in URGERS and case.status in URGEABLE,
+            "intake_error": intake_error,
+            "iv": intake_values or {},
+            "actor_names": actor_names(
+                session,
+                [e.actor for e in detail.events]
+                + [c.replied_by for c in detail.co_handlers]
+                + [x.requested_by for x in detail.extensions],
+            ),
             **reference_data(session),
         }
-        return render(request, "case_detail.html", context)
+        return render(request, "case_detail.html", context, status_code=status_code)
 
 
 @router.get("/calls/{call_id}/recording")
-def call_recording(request: Request, call_id: str, _user: CurrentUser = Depends(CONSOLE)) -> FileResponse:
+def call_recording(request: Request, call_id: str, user: CurrentUser = Depends(CASE_VIEWERS)) -> FileResponse:
+    """The recording; a handler hears only the calls of cases dispatched to them. Every play is audited."""
     ctx = request.app.state.ctx
-    with ctx.session_factory() as session:
+    with unit_of_work(ctx.session_factory) as session:
         call = session.get(Call, call_id)
-    if call is None or not call.recording_path:
-        raise HTTPException(404, "该通话没有录音")
+        if call is None or not call.recording_path:
+            raise HTTPException(404, "该通话没有录音")
+        viewer = session.get(User, user.id)
+        case = session.scalar(select(Case).where(Case.call_id == call_id))
+        if user.role == Role.handler and (case is None or not may_view(session, case, viewer)):
+            raise HTTPException(403, "该通话的工单未派给您所在的单位。")
+        record_audit(session, actor=viewer, action="call.recording", object_type="call", object_id=call_id,
+                     ip=client_ip(request), details={"case_id": case.id} if case else None)
     path = Path(call.recording_path).resolve()
     if not path.is_file():
         raise HTTPException(404, "录音文件已按保留期限清理或不存在")

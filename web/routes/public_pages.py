@@ -144,7 +144,10 @@ def submit(
 @router.get("/track")
 @public
 def track_form(request: Request):
-    return form_page(request, "track.html", {})
+    """``/track?code=…`` (the bookmark from the success page) fills in the code; the last four digits
+    are still asked for."""
+    code = (request.query_params.get("code") or "").strip().upper()[:16]
+    return form_page(request, "track.html", {"values": {"code": code}} if code else {})
 
 
 @router.post("/track")

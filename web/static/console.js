@@ -37,7 +37,7 @@
     transcript.append(el("span", "finals"), el("span", "partial"));
     const suggestion = el("div", "suggestion");
     suggestion.append(el("div", "intent"), el("div", "route"), el("ul", "kb"));
-    node.append(head, transcript, suggestion, el("div", "case-link"));
+    node.append(head, transcript, suggestion, el("div", "caller-history"), el("div", "case-link"));
     list.appendChild(node);
     return node;
   }
@@ -82,12 +82,37 @@
   const source = new EventSource("/api/events");
   source.onopen = () => { state.textContent = "实时"; state.className = "sse-state ok"; };
   source.onerror = () => { state.textContent = "连接中断，正在重连…"; state.className = "sse-state bad"; };
+  // 来电弹屏 · 历史工单: the caller's earlier cases under the card.
+  function showHistory(slot, caller) {
+    fetch("/api/callers/" + encodeURIComponent(caller) + "/history", { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((h) => {
+        if (!h) return;
+        slot.textContent = "";
+        if (!h.total) { slot.append(el("span", "muted", "首次来电")); return; }
+        slot.append(el("strong", "", "历史工单 " + h.total + " 件" + (h.open_total ? "（" + h.open_total + " 件在办）" : "")));
+        const ul = el("ul");
+        h.cases.forEach((c) => {
+          const li = el("li");
+          const a = el("a", "", c.tracking_code);
+          a.href = "/cases/" + encodeURIComponent(c.id);
+          a.target = "_blank";
+          li.append(a, " ", el("span", "", c.title), " ", el("span", "muted", c.status + " · " + c.created));
+          ul.appendChild(li);
+        });
+        slot.appendChild(ul);
+      })
+      .catch(() => {});
+  }
+
   function on(kind, handler) {
     source.addEventListener(kind, (e) => handler(JSON.parse(e.data)));
   }
   on("call.started", (d) => {
-    card(d.call_id).querySelector(".caller").textContent = d.caller || "未知号码";
+    const node = card(d.call_id);
+    node.querySelector(".caller").textContent = d.caller || "未知号码";
     count();
+    if (d.caller) showHistory(node.querySelector(".caller-history"), d.caller);
   });
   on("call.language", (d) => {
     card(d.call_id).querySelector(".lang").textContent = d.language === "mn" ? "蒙古语" : "汉语";
@@ -104,7 +129,8 @@
     node.querySelector(".partial").textContent = "";
   });
   on("call.analysis", (d) => showAnalysis(card(d.call_id), d));
-  const CHANNEL = { phone: "电话", web: "网站", forum: "百姓论坛", kiosk: "自助终端" };
+  const CHANNEL = { phone: "电话", web: "网站", forum: "百姓论坛", kiosk: "自助终端", walk_in: "窗口来访",
+    letter: "来信", desk_phone: "座机来电" };
   on("case.created", (d) => {  // a new case from any channel appears at the top of the recent list
     const body = document.querySelector("#recent-cases tbody");
     if (!body) return;
