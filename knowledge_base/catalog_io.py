@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import ServiceItem
+from hotline.privacy.spreadsheet_cells import as_text_cell, csv_safe
 from knowledge_base.catalog_reader import read_catalog
 from knowledge_base.catalog_schema import COLUMNS, ItemRecord
 from knowledge_base.items import (
@@ -146,7 +147,7 @@ def write_csv(records: Iterable[ItemRecord], fh: TextIO) -> None:
     writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow(record.as_row())
+        writer.writerow({k: csv_safe(v) for k, v in record.as_row().items()})
 
 
 def write_xlsx(records: Iterable[ItemRecord], path: Path) -> None:
@@ -162,6 +163,8 @@ def write_xlsx(records: Iterable[ItemRecord], path: Path) -> None:
     for record in records:
         row = record.as_row()
         ws.append([row[c] for c in COLUMNS])
+        for cell in ws[ws.max_row]:
+            as_text_cell(cell)
     ws.freeze_panes = "B2"
     widths = {"code": 12, "name": 28, "materials": 40, "steps": 40, "keywords": 40, "answer": 60}
     for index, column in enumerate(COLUMNS, start=1):

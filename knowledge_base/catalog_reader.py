@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from hotline.privacy.spreadsheet_cells import from_csv_cell
 from knowledge_base.catalog_schema import (
     CHANNELS,
     COLUMNS,
@@ -83,7 +84,7 @@ def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
         except UnicodeDecodeError:
             msg = f"the file is not UTF-8 (invalid byte at position {exc.start}); {hint}"
         return [], [Problem(line, None, msg)]
-    return list(csv.reader(io.StringIO(text, newline=""))), []
+    return [[from_csv_cell(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""))], []
 
 
 def _xlsx_table(path: Path) -> tuple[list[list[str]], list[Problem]]:
