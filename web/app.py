@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from web.auth import resolve_web_session
 from web.context import WebContext
 from web.errors import install_error_handlers
+from web.input_guard import InputGuard
 from web.public_guard import RateLimiter
 from web.routes import (
     accounts,
@@ -52,6 +53,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.track_limiter = RateLimiter(TRACKING_LOOKUPS_PER_10_MIN, 600)
     app.state.kiosk_keys = ctx.kiosk_api_keys or ctx.settings.kiosk_keys
     install_error_handlers(app)
+    app.add_middleware(InputGuard)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         health,

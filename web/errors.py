@@ -45,6 +45,7 @@ STATUS: dict[str, int] = {
     "invalid_api_key": 401,
     "contact_rejected": 422,
     "bad_request": 400,
+    "too_large": 413,
     "method_not_allowed": 405,
     "server_error": 500,
 }
