@@ -9,9 +9,9 @@ import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from web_testkit import KIOSK_KEY, form_token_of
+from web_testkit import KIOSK_KEY, form_token_of, login, make_user
 
-from hotline.models import AuditRecord, Case, Channel
+from hotline.models import AuditRecord, Case, Channel, Role
 
 NUL = "\x00"
 
@@ -56,9 +56,9 @@ def test_control_characters_are_cleaned_at_every_public_entry_point(any_client):
     assert kiosk.status_code < 500, kiosk.text
 
     page = c.get("/login")
-    login = c.post("/login", data={"username": f"nobody{NUL}", "password": f"x{NUL}",
+    failed = c.post("/login", data={"username": f"nobody{NUL}", "password": f"x{NUL}",
                                    "form_token": form_token_of(page.text)}, follow_redirects=False)
-    assert login.status_code < 500
+    assert failed.status_code < 500
     with Session(any_client.engine) as s:  # the failed login left its audit row
         assert s.scalar(select(func.count()).select_from(AuditRecord)
                         .where(AuditRecord.action == "login.failed", AuditRecord.actor == "nobody")) >= 1
@@ -76,3 +76,23 @@ def test_a_file_for_a_text_field_is_refused_and_bodies_are_bounded(any_client):
     assert multipart.status_code == 200, multipart.text
     huge = c.post("/public/submit", data=fields | {"text": "长" * 600_000})
     assert huge.status_code == 413 and "上限" in huge.text
+
+
+def test_numbers_the_database_cannot_hold_are_a_clear_422(any_client):
+    """Issue 14, finding 7: huge integers in paths, query strings and forms."""
+    huge = "99999999999999999999"
+    c = _fresh(any_client)
+    assert c.get(f"/forum?page={huge}").status_code == 422
+    for role, urls in ((Role.supervisor, (f"/cases?page={huge}", f"/cases?department_id={huge}",
+                                          f"/cases/{huge}", f"/callbacks/audit?page={huge}",
+                                          f"/callbacks/audit?department_id={huge}&min_attempts={huge}",
+                                          f"/callbacks/{huge}/recording")),
+                       (Role.admin, (f"/admin/audit?page={huge}",)),
+                       (Role.analyst, (f"/analytics/cases?before={huge}", f"/analytics/cases/{huge}")),
+                       (Role.handler, (f"/my/cases?page={huge}",))):
+        browser = c.new_browser()
+        assert login(browser, make_user(any_client.engine, role)).status_code == 303
+        for url in urls:
+            response = browser.get(url)
+            assert response.status_code in (404, 422), (url, response.status_code)
+            assert response.status_code == 404 or any(w in response.text for w in ("范围", "格式", "整数"))

@@ -14,6 +14,7 @@ from hotline.cases.working_days import CHINA
 from hotline.db import unit_of_work
 from hotline.models import Department, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.bounds import NumberOutOfRange, PageNumber, RowId, bounded_int
 from web.labels import china_time
 from web.public_guard import client_ip
 from web.templating import render
@@ -25,12 +26,10 @@ AUDIT_PAGE = 100
 
 
 def _opt_int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise AccountError("invalid_input", "部门或站点选择无效。")
-    return int(raw)
+    try:
+        return bounded_int(raw, "部门或站点")
+    except NumberOutOfRange:
+        raise AccountError("invalid_input", "部门或站点选择无效。") from None
 
 
 def _role(raw: str | None) -> Role:
@@ -83,7 +82,7 @@ async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
 
 
 @router.post("/admin/users/{user_id}")
-async def update_user(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
+async def update_user(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed = users.update_user(
@@ -101,7 +100,7 @@ async def update_user(request: Request, user_id: int, user: CurrentUser = Depend
 
 
 @router.post("/admin/users/{user_id}/active")
-async def set_active(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
+async def set_active(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed = users.set_user_active(
@@ -117,7 +116,7 @@ async def set_active(request: Request, user_id: int, user: CurrentUser = Depends
 
 
 @router.post("/admin/users/{user_id}/reset")
-async def reset_password(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
+async def reset_password(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed, password = users.reset_password(
             session, actor=session.get(User, user.id), user_id=user_id, now=utcnow(), ip=client_ip(request)
@@ -134,7 +133,7 @@ def _day(raw: str | None, end: bool = False) -> datetime | None:
 
 
 @router.get("/admin/audit")
-def audit_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AUDITORS)):
+def audit_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depends(AUDITORS)):
     p = request.query_params
     page = max(page, 1)
     with request.app.state.ctx.session_factory() as session:

@@ -23,6 +23,7 @@ from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
 from web.analytics import presenting, topics_routes, wallboard_routes
 from web.auth import CurrentUser, require_roles
+from web.bounds import OptionalRowId, RowId
 
 ANALYSTS = require_roles(Role.analyst, Role.supervisor, Role.admin)
 router = APIRouter(dependencies=[Depends(ANALYSTS)])
@@ -145,7 +146,7 @@ def api_trend(request: Request, dimension: str | None = None) -> dict:
 
 
 @router.get("/analytics/cases", response_class=HTMLResponse)
-def drill_down(request: Request, before: int | None = None, user: CurrentUser = Depends(ANALYSTS)):
+def drill_down(request: Request, before: OptionalRowId = None, user: CurrentUser = Depends(ANALYSTS)):
     selection = _selection(request)
     unmask = _unmask(request, user, object_type="case_list", object_id=None,
                      details={"selection": selection.query_params(), "before": before})
@@ -166,7 +167,7 @@ def drill_down(request: Request, before: int | None = None, user: CurrentUser = 
 
 
 @router.get("/analytics/cases/{case_id}", response_class=HTMLResponse)
-def case_view(request: Request, case_id: int, user: CurrentUser = Depends(ANALYSTS)):
+def case_view(request: Request, case_id: RowId, user: CurrentUser = Depends(ANALYSTS)):
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 

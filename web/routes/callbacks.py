@@ -19,6 +19,7 @@ from hotline.cases.errors import CaseError
 from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.bounds import MAX_COUNT, MAX_PAGE, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -45,14 +46,18 @@ def _day(raw: str | None) -> date | None:
         raise CaseError("invalid_input", "日期格式应为 YYYY-MM-DD。") from None
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.strip().isdigit() else None
+def _int(raw: str | None, what: str = "编号", high: int = MAX_ROW_ID) -> int | None:
+    try:
+        return bounded_int(raw, what, high=high)
+    except NumberOutOfRange as exc:
+        raise CaseError("invalid_input", str(exc)) from None
 
 
 def _filters(params) -> review.CallbackFilter:
     return review.CallbackFilter(
         result=params.get("result") or None, state=params.get("state") or None,
-        min_attempts=_int(params.get("min_attempts")), department_id=_int(params.get("department_id")),
+        min_attempts=_int(params.get("min_attempts"), "呼叫次数", MAX_COUNT),
+        department_id=_int(params.get("department_id")),
         agent=params.get("agent") or None, date_from=_day(params.get("from")), date_to=_day(params.get("to")),
         sampled_on=_day(params.get("sampled_on")), verdict=params.get("verdict") or None)
 
@@ -66,7 +71,7 @@ def _labels() -> dict:
 @router.get("/callbacks/audit", name="callback_audit")
 async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS)):
     params = request.query_params
-    page = max(_int(params.get("page")) or 1, 1)
+    page = max(_int(params.get("page"), "页码", MAX_PAGE) or 1, 1)
 
     def load():
         with unit_of_work(request.app.state.ctx.session_factory) as session:
@@ -83,11 +88,12 @@ async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS))
     rows, total, departments, today, sampled = await run_in_threadpool(load)
     return render(request, "callbacks/audit.html", {
         "rows": rows, "total": total, "page": page, "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        "departments": departments, "params": params, "today": today, "sampled": sampled, **_labels()})
+        "departments": departments, "params": params, "today": today,
+        "query": {k: v for k, v in params.items() if k != "page" and v}, "sampled": sampled, **_labels()})
 
 
 @router.post("/callbacks/{callback_id}/verdict", name="callback_verdict")
-async def verdict(request: Request, callback_id: int, user: CurrentUser = Depends(SUPERVISORS)):
+async def verdict(request: Request, callback_id: RowId, user: CurrentUser = Depends(SUPERVISORS)):
     form = await request.form()
 
     def save():
@@ -102,7 +108,7 @@ async def verdict(request: Request, callback_id: int, user: CurrentUser = Depend
 
 
 @router.get("/callbacks/{callback_id}/recording", name="callback_recording")
-async def recording(request: Request, callback_id: int, user: CurrentUser = Depends(SUPERVISORS)):
+async def recording(request: Request, callback_id: RowId, user: CurrentUser = Depends(SUPERVISORS)):
     def find() -> Path:
         with unit_of_work(request.app.state.ctx.session_factory) as session:
             row = session.get(Callback, callback_id)
@@ -144,7 +150,7 @@ async def manual_page(request: Request, user: CurrentUser = Depends(AGENTS)):
 
 
 @router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer")
-async def manual_answer(request: Request, callback_id: int, user: CurrentUser = Depends(AGENTS)):
+async def manual_answer(request: Request, callback_id: RowId, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
 
     def save():

@@ -20,6 +20,7 @@ from hotline.cases.transitions import RULES
 from hotline.db import unit_of_work
 from hotline.models import Appointment, Case, CaseExtension, Role, User
 from web.auth import CurrentUser, require_roles
+from web.bounds import MAX_COUNT, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
 from web.errors import wants_json
 from web.intake_confirmation import IntakeForm, confirm_intake
 from web.public_guard import client_ip
@@ -38,9 +39,9 @@ def _int(form, key: str, what: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
-    except ValueError:
-        raise CaseError("invalid_input", f"{what}应为数字。") from None
+        return bounded_int(raw, what, high=MAX_COUNT if "天" in what or "时限" in what else MAX_ROW_ID)
+    except NumberOutOfRange as exc:
+        raise CaseError("invalid_input", str(exc)) from None
 
 
 def _target(form) -> dict:
@@ -53,7 +54,7 @@ def _target(form) -> dict:
 
 def _dispatch(action: str):
     def perform(s, actor, case_id, form, ip):
-        co = [int(v) for v in form.getlist("co_department_ids") if str(v).isdigit()]
+        co = [int(v) for v in form.getlist("co_department_ids") if str(v).isdigit() and len(str(v)) < 10]
         return lifecycle.dispatch_case(
             s,
             case_id=case_id,
@@ -131,7 +132,7 @@ def route_roles(action: str) -> tuple[Role, ...]:
     return tuple(sorted(rule.roles | (NON_HANDLERS if rule.coordinator else frozenset())))
 
 
-def _done(request: Request, case_id: int, status: str) -> object:
+def _done(request: Request, case_id: RowId, status: str) -> object:
     if wants_json(request) or request.headers.get("x-requested-with") == "fetch":
         return JSONResponse({"ok": True, "case_id": case_id, "status": status})
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
@@ -156,7 +157,7 @@ async def _run(request: Request, user: CurrentUser, work: Callable) -> tuple[int
 def _case_endpoint(action: str, perform: Perform):
     guard = require_roles(*route_roles(action))
 
-    async def endpoint(request: Request, case_id: int, user: CurrentUser = Depends(guard)):
+    async def endpoint(request: Request, case_id: RowId, user: CurrentUser = Depends(guard)):
         def work(session, actor, form):
             perform(session, actor, case_id, form, client_ip(request))
             return case_id
@@ -179,7 +180,7 @@ for _action, _perform in CASE_ACTIONS.items():
 
 @router.post("/cases/{case_id}/confirm")
 async def confirm(
-    request: Request, case_id: int, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
+    request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
 ):
     """确认受理信息 (corrections feed the classifier), then optionally 派单 or 直接答复 in the same step."""
 
@@ -211,7 +212,7 @@ async def confirm(
 @router.post("/extensions/{extension_id}/decide")
 async def decide_extension(
     request: Request,
-    extension_id: int,
+    extension_id: RowId,
     user: CurrentUser = Depends(require_roles(*route_roles("decide_extension"))),
 ):
     def work(session, actor, form):
@@ -230,7 +231,7 @@ async def decide_extension(
     return _done(request, case_id, status)
 
 
-def _check_booker(session, actor: User, case_id: int) -> None:
+def _check_booker(session, actor: User, case_id: RowId) -> None:
     """Handlers book only for cases of their own department or site."""
     case = session.get(Case, case_id)
     if case is None:
@@ -247,7 +248,7 @@ def _slot_start(form) -> datetime:
 
 
 @router.post("/cases/{case_id}/appointments/window")
-async def book_window(request: Request, case_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))):
+async def book_window(request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
         appointments.book_window(
@@ -265,7 +266,7 @@ async def book_window(request: Request, case_id: int, user: CurrentUser = Depend
 
 
 @router.post("/cases/{case_id}/appointments/home")
-async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))):
+async def book_home(request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
         try:
@@ -293,7 +294,7 @@ async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(
 
 @router.post("/appointments/{appointment_id}/cancel")
 async def cancel_appointment(
-    request: Request, appointment_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))
+    request: Request, appointment_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))
 ):
     def work(session, actor, form):
         appointment = session.get(Appointment, appointment_id)

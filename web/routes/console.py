@@ -30,6 +30,7 @@ from hotline.models import (
     utcnow,
 )
 from web.auth import ALL_ROLES, CurrentUser, require_roles
+from web.bounds import RowId
 from web.labels import INTENT
 from web.public_guard import client_ip
 from web.templating import render
@@ -106,7 +107,7 @@ def _slot_day(request: Request) -> date:
 
 
 @router.get("/cases/{case_id}")
-def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE_VIEWERS)):
+def case_detail(request: Request, case_id: RowId, user: CurrentUser = Depends(CASE_VIEWERS)):
     ctx = request.app.state.ctx
     with unit_of_work(ctx.session_factory) as session:  # the view is audited
         viewer = session.get(User, user.id)
@@ -114,7 +115,7 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
         case = detail.case
         slots, slot_site, day = [], None, _slot_day(request)
         site_param = request.query_params.get("site_id")
-        if site_param and site_param.isdigit():
+        if site_param and site_param.isdigit() and len(site_param) < 10:
             slot_site = session.get(Site, int(site_param))
             if slot_site is not None:
                 slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
