@@ -79,9 +79,8 @@ def login(
             )
             must_change, role = user.must_change_password, user.role
     if failure is not None:
-        status = (
-            423 if failure.code == "account_locked" else 401 if failure.code == "invalid_credentials" else 403
-        )
+        statuses = {"account_locked": 423, "invalid_credentials": 401, "rate_limited": 429}
+        status = statuses.get(failure.code, 403)
         return _login_page(
             request, error=failure.message, username=username, next_url=_safe_next(next), status_code=status
         )
