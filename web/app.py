@@ -18,6 +18,7 @@ from web.routes import (
     accounts,
     admin,
     analytics,
+    api_schema,
     callbacks,
     case_actions,
     cases,
@@ -29,6 +30,7 @@ from web.routes import (
     public_pages,
     public_rating,
 )
+from web.security_headers import SecurityHeaders
 from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -44,7 +46,8 @@ def create_app(ctx: WebContext) -> FastAPI:
         public_pages.service_index(app)  # build the knowledge-base index once, before the first request
         yield
 
-    app = FastAPI(title="7812345 热线", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(title="7812345 热线", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)  # the document is served to admins only: web.routes.api_schema
     app.state.ctx = ctx
     app.state.templates = make_templates()
     app.state.resolve_session = resolve_web_session
@@ -54,6 +57,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.kiosk_keys = ctx.kiosk_api_keys or ctx.settings.kiosk_keys
     install_error_handlers(app)
     app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         health,
@@ -69,6 +73,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
         analytics,
         callbacks,
+        api_schema,
     ):
         app.include_router(module.router)
     return app

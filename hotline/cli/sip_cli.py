@@ -36,8 +36,24 @@ def _load(path: Path | None):  # type: ignore[no-untyped-def]
 
 @app.command("check")
 def check(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
-    """Validate sip.conf and show the effective settings (secrets masked)."""
+    """Validate sip.conf and show the effective settings (secrets masked); every prompt WAV is decoded
+    exactly as `serve` decodes it, so a file `serve` would refuse fails here."""
+    from hotline.sip.pcm import PromptFileError, load_wav_pcm
+
     config = _load(file)
+    bad_prompts = []
+    for name, prompt in config.ivr.prompts.items():
+        try:
+            if prompt:
+                load_wav_pcm(prompt, config.media.clock_rate)
+        except PromptFileError as exc:
+            bad_prompts.append(f"[ivr] {name}: {exc}")
+    if bad_prompts:
+        typer.secho(f"{config.source}: prompt files that `hotline serve` would refuse:", fg=typer.colors.RED,
+                    err=True)
+        for line in bad_prompts:
+            typer.secho(f"  {line}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     t, a, m, lim = config.transport, config.account, config.media, config.limits
     typer.echo(f"{config.source}: OK")
     typer.echo(

@@ -96,3 +96,25 @@ def test_numbers_the_database_cannot_hold_are_a_clear_422(any_client):
             response = browser.get(url)
             assert response.status_code in (404, 422), (url, response.status_code)
             assert response.status_code == 404 or any(w in response.text for w in ("范围", "格式", "整数"))
+
+
+def test_security_headers_no_store_and_the_schema_is_for_admins_only(any_client):
+    """Issue 14, finding 11."""
+    c = _fresh(any_client)
+    page = c.get("/guide")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    assert "no-store" not in c.get("/static/console.css").headers.get("cache-control", "")
+    for url in ("/openapi.json", "/api/docs", "/docs", "/api/openapi.json"):
+        assert c.get(url, headers={"accept": "application/json"}).status_code in (401, 404), url
+    browser = c.new_browser()
+    assert login(browser, make_user(any_client.engine, Role.agent)).status_code == 303
+    assert browser.get("/api/openapi.json").status_code == 403
+    case_page = browser.get("/cases")
+    assert case_page.status_code == 200 and case_page.headers["cache-control"] == "no-store"
+    admin = c.new_browser()
+    assert login(admin, make_user(any_client.engine, Role.admin)).status_code == 303
+    schema = admin.get("/api/openapi.json").json()
+    assert "/public/submit" in schema["paths"]
