@@ -165,6 +165,8 @@ class Hotline:
 
     def status(self) -> dict:
         status = dict(self.components)
+        if getattr(self, "pipeline", None) is not None:
+            status.update(self.pipeline.spool.health())  # calls waiting to be written, quarantined ones
         if self.workers is not None:
             status.update(self.workers.health())
         elif self.transcriber is not None:
