@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from hotline.calls.live import LiveCallPipeline
+from hotline.calls.recording_retention import purge_hook
 from hotline.calls.registry import LiveCallRegistry
 from hotline.calls.spool import Spool
 from hotline.events import EventHub
@@ -95,6 +96,7 @@ class Hotline:
             from hotline.sip.pjsua_adapter import PjsuaEndpoint
 
             endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone)
+        endpoint.writer.on_purged = purge_hook(self.session_factory, config.recording.retention_days)
         endpoint.start()
         t = config.transport
         where = f"{', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}"

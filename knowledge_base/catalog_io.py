@@ -19,6 +19,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.audit import record_audit
 from hotline.models import ServiceItem
 from hotline.privacy.spreadsheet_cells import as_text_cell, csv_safe
 from knowledge_base.catalog_reader import read_catalog
@@ -98,6 +99,9 @@ def import_catalog(
             result.unchanged += 1
     if retire_missing:
         result.rows = len(listed)
+    if not dry_run:  # who changed the catalogue citizens and agents rely on, from which file
+        record_audit(session, actor=actor, action="kb.import", object_type="catalogue", object_id=path.name,
+                     details={"rows": result.rows, **result.counts(), "retire_missing": retire_missing})
     return result
 
 

@@ -149,11 +149,18 @@ def kamailio_config(
 @app.command("purge-recordings")
 def purge(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
     """Delete recordings older than [recording] retention_days now (the endpoint also does it every 6 h)."""
-    from hotline.sip.recording import purge_recordings
+    from hotline.calls.recording_retention import purge_hook
+    from hotline.cli.common import engine_for, settings_or_exit
+    from hotline.db import make_session_factory
+    from hotline.sip.recording import purge_recording_files
 
     config = _load(file)
-    count = purge_recordings(config.recording.directory, config.recording.retention_days)
-    typer.echo(f"deleted {count} recordings older than {config.recording.retention_days} days")
+    engine = engine_for(settings_or_exit())
+    deleted = purge_recording_files(config.recording.directory, config.recording.retention_days)
+    if deleted:  # the calls forget the files and the purge is audited, as when the endpoint purges
+        purge_hook(make_session_factory(engine), config.recording.retention_days)(deleted)
+    engine.dispose()
+    typer.echo(f"deleted {len(deleted)} recordings older than {config.recording.retention_days} days")
 
 
 def call(

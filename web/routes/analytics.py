@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from hotline.accounts.audit import record_audit
 from hotline.analytics import rollups
 from hotline.analytics.case_list import Selection, figure_count, iter_cases, page_of_cases
 from hotline.analytics.exports import csv_chunks, xlsx_chunks
@@ -198,6 +199,11 @@ def _export(request: Request, user: CurrentUser, fmt: str) -> StreamingResponse:
     unmask = _unmask(request, user, object_type="case_export", object_id=fmt,
                      details={"selection": selection.query_params()})
     factory = request.app.state.ctx.session_factory
+    if not unmask:  # a masked export still takes the cases away: who, what selection, when
+        with unit_of_work(factory) as session:
+            record_audit(session, actor=user.username, action="analytics.export", object_type="case_export",
+                         object_id=fmt, ip=request.client.host if request.client else None,
+                         details={"selection": selection.query_params(), "masked": True})
     now = datetime.now(UTC)
 
     def rows():

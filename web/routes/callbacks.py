@@ -15,6 +15,7 @@ from callbacks import review
 from callbacks.answers import RESULT_LABELS, SOURCE_LABELS, record_manual_callback
 from callbacks.opt_outs import add_opt_out
 from callbacks.policy import CallbackPolicy
+from hotline.accounts.audit import record_audit
 from hotline.cases.errors import CaseError
 from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
@@ -116,9 +117,15 @@ async def recording(request: Request, callback_id: RowId, user: CurrentUser = De
                 raise CaseError("not_found", f"回访 {callback_id} 没有录音。")
             return Path(row.recording_path)
 
+    def audit() -> None:
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            record_audit(session, actor=user.username, action="recording.play", object_type="callback",
+                         object_id=callback_id, ip=client_ip(request))
+
     path = await run_in_threadpool(find)
     if not path.is_file():
         raise CaseError("not_found", f"回访录音文件已不存在（可能已超过保存期限）：{path.name}")
+    await run_in_threadpool(audit)
     return FileResponse(path, media_type="audio/wav", filename=f"callback-{callback_id}.wav",
                         content_disposition_type="inline")
 

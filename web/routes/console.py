@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
+from hotline.accounts.audit import record_audit
 from hotline.cases.appointments import KIND_LABELS, window_slots
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
@@ -144,15 +145,18 @@ def case_detail(request: Request, case_id: RowId, user: CurrentUser = Depends(CA
 
 
 @router.get("/calls/{call_id}/recording")
-def call_recording(request: Request, call_id: str, _user: CurrentUser = Depends(CONSOLE)) -> FileResponse:
+def call_recording(request: Request, call_id: str, user: CurrentUser = Depends(CONSOLE)) -> FileResponse:
     ctx = request.app.state.ctx
     with ctx.session_factory() as session:
-        call = session.get(Call, call_id)
+        call = session.get(Call, call_id[:64])
     if call is None or not call.recording_path:
         raise HTTPException(404, "该通话没有录音")
     path = Path(call.recording_path).resolve()
     if not path.is_file():
         raise HTTPException(404, "录音文件已按保留期限清理或不存在")
+    with unit_of_work(ctx.session_factory) as session:  # who listened to which call
+        record_audit(session, actor=user.username, action="recording.play", object_type="call",
+                     object_id=call_id, ip=client_ip(request))
     return FileResponse(path, media_type="audio/wav", filename=f"{call_id}.wav")
 
 
