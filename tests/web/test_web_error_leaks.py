@@ -25,7 +25,8 @@ def test_actions_on_another_units_case_reveal_neither_status_nor_tracking_code(c
             code = case.tracking_code
             s.commit()
         for action in [*CASE_ACTIONS, "appointments/window", "appointments/home"]:
-            fields = {"csrf_token": csrf_of(client), "reply": "已处理", "note": "x", "reason": "other", "days": "1"}
+            fields = {"csrf_token": csrf_of(client), "reply": "已处理", "note": "x", "reason": "other",
+                      "days": "1"}
             response = client.post(f"/cases/{case_id}/{action}", data=fields,
                                    headers={"accept": "application/json"}, follow_redirects=False)
             assert response.status_code in (403, 404, 422), (action, response.status_code, response.text)
