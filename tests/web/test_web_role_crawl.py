@@ -18,7 +18,7 @@ from web_testkit import login, make_user
 from hotline.demo.seed import seed_demo_cases
 from hotline.models import Role
 
-PAGES_PER_ROLE = 40
+PAGES_PER_ROLE = 30
 VISITS_PER_SHAPE = 1
 SKIP = ("/static/", "/api/events")  # assets, the endless SSE stream
 

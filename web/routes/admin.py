@@ -15,6 +15,7 @@ from hotline.db import unit_of_work
 from hotline.models import Department, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
 from web.bounds import NumberOutOfRange, PageNumber, RowId, bounded_int
+from web.form_schemas import form_body
 from web.labels import china_time
 from web.public_guard import client_ip
 from web.templating import render
@@ -62,7 +63,8 @@ def users_page(request: Request, _user: CurrentUser = Depends(ADMINS)):
         return _users_page(request, session)
 
 
-@router.post("/admin/users")
+@router.post("/admin/users", openapi_extra=form_body("username", "display_name", "role", "department_id",
+                                                     "site_id"))
 async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
@@ -81,7 +83,8 @@ async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
         return _users_page(request, session, one_time={"username": created.username, "password": password})
 
 
-@router.post("/admin/users/{user_id}")
+@router.post("/admin/users/{user_id}", openapi_extra=form_body("display_name", "role", "department_id",
+                                                               "site_id"))
 async def update_user(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
@@ -99,7 +102,7 @@ async def update_user(request: Request, user_id: RowId, user: CurrentUser = Depe
         return _users_page(request, session, notice=f"已保存账户 {changed.username}。")
 
 
-@router.post("/admin/users/{user_id}/active")
+@router.post("/admin/users/{user_id}/active", openapi_extra=form_body("active"))
 async def set_active(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
@@ -115,7 +118,7 @@ async def set_active(request: Request, user_id: RowId, user: CurrentUser = Depen
         return _users_page(request, session, notice=f"已{state}账户 {changed.username}。")
 
 
-@router.post("/admin/users/{user_id}/reset")
+@router.post("/admin/users/{user_id}/reset", openapi_extra=form_body())
 async def reset_password(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed, password = users.reset_password(

@@ -21,6 +21,7 @@ from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
 from web.auth import CurrentUser, require_roles
 from web.bounds import MAX_COUNT, MAX_PAGE, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
+from web.form_schemas import form_body
 from web.public_guard import client_ip
 from web.templating import render
 
@@ -93,7 +94,8 @@ async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS))
         "query": {k: v for k, v in params.items() if k != "page" and v}, "sampled": sampled, **_labels()})
 
 
-@router.post("/callbacks/{callback_id}/verdict", name="callback_verdict")
+@router.post("/callbacks/{callback_id}/verdict", name="callback_verdict",
+             openapi_extra=form_body("verdict", "note", "back"))
 async def verdict(request: Request, callback_id: RowId, user: CurrentUser = Depends(SUPERVISORS)):
     form = await request.form()
 
@@ -156,7 +158,8 @@ async def manual_page(request: Request, user: CurrentUser = Depends(AGENTS)):
     return render(request, "callbacks/manual.html", {"rows": rows, **_labels()})
 
 
-@router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer")
+@router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer",
+             openapi_extra=form_body("result", "note"))
 async def manual_answer(request: Request, callback_id: RowId, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
 
@@ -170,7 +173,7 @@ async def manual_answer(request: Request, callback_id: RowId, user: CurrentUser 
     return RedirectResponse("/callbacks/manual?notice=saved", status_code=303)
 
 
-@router.post("/callbacks/opt-out", name="callback_opt_out")
+@router.post("/callbacks/opt-out", name="callback_opt_out", openapi_extra=form_body("phone", "reason"))
 async def opt_out(request: Request, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
 

@@ -22,6 +22,7 @@ from hotline.models import Appointment, Case, CaseExtension, Role, User
 from web.auth import CurrentUser, require_roles
 from web.bounds import MAX_COUNT, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
 from web.errors import wants_json
+from web.form_schemas import case_action_body, form_body
 from web.intake_confirmation import IntakeForm, confirm_intake
 from web.public_guard import client_ip
 
@@ -72,9 +73,9 @@ def _dispatch(action: str):
 
 def _master(s, form) -> int:
     ref = _text(form, "master").strip().upper()
-    master = s.scalar(select(Case.id).where(Case.tracking_code == ref)) if ref else None
+    master = s.scalar(select(Case.id).where(Case.tracking_code == ref[:32])) if ref else None
     if master is None and ref.isdigit():
-        master = int(ref)
+        master = _int(form, "master", "主工单")
     if master is None:
         raise CaseError("invalid_input", "请填写主工单的编号。")
     return master
@@ -175,10 +176,12 @@ for _action, _perform in CASE_ACTIONS.items():
         _case_endpoint(_action, _perform),
         methods=["POST"],
         name=f"case_{_action}",
+        openapi_extra=case_action_body(_action),
     )
 
 
-@router.post("/cases/{case_id}/confirm")
+@router.post("/cases/{case_id}/confirm", openapi_extra=form_body(
+    "then", "citizen_phone", "citizen_name", "town", "service_item", "intent", "department_id", "reply"))
 async def confirm(
     request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
 ):
@@ -209,7 +212,7 @@ async def confirm(
     return _done(request, case_id, status)
 
 
-@router.post("/extensions/{extension_id}/decide")
+@router.post("/extensions/{extension_id}/decide", openapi_extra=form_body("approve", "days", "note"))
 async def decide_extension(
     request: Request,
     extension_id: RowId,
@@ -247,7 +250,7 @@ def _slot_start(form) -> datetime:
         raise CaseError("invalid_input", "请从可选时段中选择预约时间。") from None
 
 
-@router.post("/cases/{case_id}/appointments/window")
+@router.post("/cases/{case_id}/appointments/window", openapi_extra=form_body("slot_start", "site_id", "note"))
 async def book_window(request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
@@ -265,7 +268,8 @@ async def book_window(request: Request, case_id: RowId, user: CurrentUser = Depe
     return _done(request, case_id, status)
 
 
-@router.post("/cases/{case_id}/appointments/home")
+@router.post("/cases/{case_id}/appointments/home",
+             openapi_extra=form_body("day", "kind", "town", "address", "note"))
 async def book_home(request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
@@ -292,7 +296,7 @@ async def book_home(request: Request, case_id: RowId, user: CurrentUser = Depend
     return _done(request, case_id, status)
 
 
-@router.post("/appointments/{appointment_id}/cancel")
+@router.post("/appointments/{appointment_id}/cancel", openapi_extra=form_body("reason"))
 async def cancel_appointment(
     request: Request, appointment_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))
 ):
