@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from web_testkit import KIOSK_KEY, form_token_of, login, make_user
+from web_testkit import KIOSK_KEY, csrf_of, form_token_of, login, make_user, new_case
 
 from hotline.models import AuditRecord, Case, Channel, Role
 
@@ -118,3 +118,28 @@ def test_security_headers_no_store_and_the_schema_is_for_admins_only(any_client)
     assert login(admin, make_user(any_client.engine, Role.admin)).status_code == 303
     schema = admin.get("/api/openapi.json").json()
     assert "/public/submit" in schema["paths"]
+
+
+def test_case_pages_mask_numbers_for_every_role_with_an_audited_reveal(any_client):
+    """Issue 14, finding 2: agents and handlers no longer see full numbers without asking."""
+    case_id = new_case(any_client.app, "我的身份证号150102199001011234，电话13812345678", phone="13812345678")
+    agent = any_client.new_browser()
+    name = make_user(any_client.engine, Role.agent)
+    assert login(agent, name).status_code == 303
+    page = agent.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert "13812345678" not in page.text and "19900101" not in page.text and "138****5678" in page.text
+    with Session(any_client.engine) as s:
+        before = s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "privacy.unmask", AuditRecord.actor == name))
+    revealed = agent.get(f"/cases/{case_id}?reveal=1")
+    assert "13812345678" in revealed.text and "150102199001011234" in revealed.text
+    with Session(any_client.engine) as s:
+        after = s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "privacy.unmask", AuditRecord.actor == name))
+    assert after == before + 1
+    if 'id="intake-form"' in page.text:  # the masked phone sent back by the confirm form changes nothing
+        fields = {"csrf_token": csrf_of(agent), "citizen_phone": "138****5678", "then": "save"}
+        agent.post(f"/cases/{case_id}/confirm", data=fields, follow_redirects=False)
+        with Session(any_client.engine) as s:
+            assert s.get(Case, case_id).citizen_phone == "13812345678"

@@ -21,6 +21,7 @@ from hotline.db import unit_of_work
 from hotline.models import Appointment, Case, CaseExtension, Role, User
 from web.auth import CurrentUser, require_roles
 from web.bounds import MAX_COUNT, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
+from web.case_masking import kept_if_masked
 from web.errors import wants_json
 from web.form_schemas import case_action_body, form_body
 from web.intake_confirmation import IntakeForm, confirm_intake
@@ -189,8 +190,10 @@ async def confirm(
 
     def work(session, actor, form):
         then = _text(form, "then") or "save"
-        form_data = IntakeForm(
-            citizen_phone=_text(form, "citizen_phone"),
+        stored = session.get(Case, case_id)
+        form_data = IntakeForm(  # the page shows the phone masked: "138****5678" sent back means unchanged
+            citizen_phone=kept_if_masked(_text(form, "citizen_phone"),
+                                         stored.citizen_phone if stored else None),
             citizen_name=_text(form, "citizen_name"),
             town=_text(form, "town"),
             service_item_code=_text(form, "service_item"),

@@ -32,6 +32,7 @@ from hotline.models import (
 )
 from web.auth import ALL_ROLES, CurrentUser, require_roles
 from web.bounds import RowId
+from web.case_masking import MaskedCase, audit_reveal, masked_utterances, wants_reveal
 from web.labels import INTENT
 from web.public_guard import client_ip
 from web.templating import render
@@ -114,6 +115,9 @@ def case_detail(request: Request, case_id: RowId, user: CurrentUser = Depends(CA
         viewer = session.get(User, user.id)
         detail = load_case_detail(session, case_id=case_id, viewer=viewer, ip=client_ip(request))
         case = detail.case
+        reveal = wants_reveal(request)
+        if reveal:
+            audit_reveal(session, request, user, case.id)
         slots, slot_site, day = [], None, _slot_day(request)
         site_param = request.query_params.get("site_id")
         if site_param and site_param.isdigit() and len(site_param) < 10:
@@ -122,9 +126,11 @@ def case_detail(request: Request, case_id: RowId, user: CurrentUser = Depends(CA
                 slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
         confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
         hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
+        said = list(case.call.utterances) if case.call else []
         context = {
             "d": detail,
-            "case": case,
+            "case": case if reveal else MaskedCase(case),
+            "masked": not reveal,
             "rules": RULES,
             "actions": set(detail.actions),
             "return_reasons": RETURN_REASON_LABELS,
@@ -138,7 +144,7 @@ def case_detail(request: Request, case_id: RowId, user: CurrentUser = Depends(CA
             "china": CHINA,
             "routing": case.routing or [],
             "kb_matches": case.kb_matches or [],
-            "utterances": list(case.call.utterances) if case.call else [],
+            "utterances": said if reveal else masked_utterances(said),
             **reference_data(session),
         }
         return render(request, "case_detail.html", context)
