@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hotline.calls.live import LiveCallPipeline
+from hotline.calls.recording_retention import purge_hook
 from hotline.calls.registry import LiveCallRegistry
 from hotline.calls.spool import Spool
 from hotline.events import EventHub
@@ -113,6 +114,7 @@ class Hotline:
             from hotline.sip.pjsua_adapter import PjsuaEndpoint
 
             endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone)
+        endpoint.writer.on_purged = purge_hook(self.session_factory, config.recording.retention_days)
         endpoint.start()
         t = config.transport
         where = f"{', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}"
@@ -231,6 +233,8 @@ class Hotline:
 
     def status(self) -> dict:
         status = dict(self.components)
+        if getattr(self, "pipeline", None) is not None:
+            status.update(self.pipeline.spool.health())  # calls waiting to be written, quarantined ones
         if self.workers is not None:
             status.update(self.workers.health())
         elif self.transcriber is not None:

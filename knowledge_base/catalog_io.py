@@ -19,7 +19,9 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.audit import record_audit
 from hotline.models import ServiceItem
+from hotline.privacy.spreadsheet_cells import as_text_cell, csv_safe
 from knowledge_base.catalog_reader import read_catalog
 from knowledge_base.catalog_schema import COLUMNS, ItemRecord
 from knowledge_base.items import (
@@ -102,6 +104,9 @@ def import_catalog(
             result.unchanged += 1
     if retire_missing:
         result.rows = len(listed)
+    if not dry_run:  # who changed the catalogue citizens and agents rely on, from which file
+        record_audit(session, actor=actor, action="kb.import", object_type="catalogue", object_id=path.name,
+                     details={"rows": result.rows, **result.counts(), "retire_missing": retire_missing})
     return result
 
 
@@ -175,7 +180,7 @@ def write_csv(records: Iterable[ItemRecord], fh: TextIO) -> None:
     writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow(record.as_row())
+        writer.writerow({k: csv_safe(v) for k, v in record.as_row().items()})
 
 
 def write_xlsx(records: Iterable[ItemRecord], path: Path) -> None:
@@ -191,6 +196,8 @@ def write_xlsx(records: Iterable[ItemRecord], path: Path) -> None:
     for record in records:
         row = record.as_row()
         ws.append([row[c] for c in COLUMNS])
+        for cell in ws[ws.max_row]:
+            as_text_cell(cell)
     ws.freeze_panes = "B2"
     widths = {"code": 12, "name": 28, "materials": 40, "steps": 40, "keywords": 40, "answer": 60}
     for index, column in enumerate(COLUMNS, start=1):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
+from hotline.privacy.spreadsheet_cells import from_csv_cell
 from knowledge_base.catalog_schema import (
     CHANNELS,
     COLUMNS,
@@ -31,6 +32,15 @@ from knowledge_base.catalog_schema import (
 )
 
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+# What an import reads at most (the catalogue has ~900 items): a crafted file gets a clear error, not
+# a MemoryError (issue 14, finding 6).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_COLUMNS = 64
+MAX_CELL_CHARS = 20_000
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_XLSX_RATIO = 200  # uncompressed / compressed, per archive member over 1 MB
+MAX_XLSX_MEMBERS = 1000
 RawRow = tuple[int, dict[str, str]]
 
 
@@ -54,6 +64,9 @@ def read_raw_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
     if not path.is_file():
         return [], [Problem(None, None, f"file not found: {path}")]
     suffix = path.suffix.lower()
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return [], [Problem(None, None, f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB; "
+                                        "a catalogue is much smaller — check that this is the right file")]
     if suffix == ".xlsx":
         table, problems = _xlsx_table(path)
     elif suffix in (".csv", ".txt"):
@@ -83,7 +96,42 @@ def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
         except UnicodeDecodeError:
             msg = f"the file is not UTF-8 (invalid byte at position {exc.start}); {hint}"
         return [], [Problem(line, None, msg)]
-    return list(csv.reader(io.StringIO(text, newline=""))), []
+    table = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        problem = _bounds_problem(len(table) + 1, row)
+        if problem:
+            return [], [problem]
+        table.append([from_csv_cell(c) for c in row])
+    return table, []
+
+
+def _bounds_problem(number: int, cells: list[str]) -> Problem | None:
+    if number > MAX_ROWS:
+        return Problem(number, None, f"more than {MAX_ROWS} rows; split the file")
+    if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+        return Problem(number, None, f"more than {MAX_COLUMNS} columns; expected: " + ",".join(COLUMNS))
+    for cell in cells:
+        if len(cell) > MAX_CELL_CHARS:
+            return Problem(number, None, f"a cell longer than {MAX_CELL_CHARS} characters")
+    return None
+
+
+def _archive_problem(path: Path) -> Problem | None:
+    """Refuse a zip bomb before openpyxl unpacks anything."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        return Problem(None, None, f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})")
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED_BYTES or any(
+            m.file_size > 1024 * 1024 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1)
+            for m in members):
+        return Problem(None, None, f"the workbook unpacks to {unpacked // 1024 // 1024} MB in {len(members)} "
+                                   "parts — far more than a catalogue; save it again from Excel or as CSV")
+    return None
 
 
 def _xlsx_table(path: Path) -> tuple[list[list[str]], list[Problem]]:
@@ -92,13 +140,23 @@ def _xlsx_table(path: Path) -> tuple[list[list[str]], list[Problem]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    problem = _archive_problem(path)
+    if problem:
+        return [], [problem]
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         return [], [Problem(None, None, f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})")]
     try:
         ws = wb.worksheets[0]
-        table = [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        ws.reset_dimensions()  # ignore the declared size (a crafted A1:XFD1048576 would pad every row)
+        table = []
+        for row in ws.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+            cells = [_xlsx_cell(v) for v in row]
+            problem = _bounds_problem(len(table) + 1, cells)
+            if problem:
+                return [], [problem]
+            table.append(cells[:MAX_COLUMNS])
     finally:
         wb.close()
     if not any(any(c.strip() for c in row) for row in table):

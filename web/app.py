@@ -12,11 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from web.auth import resolve_web_session
 from web.context import WebContext
 from web.errors import install_error_handlers
+from web.input_guard import InputGuard
 from web.public_guard import RateLimiter
 from web.routes import (
     accounts,
     admin,
     analytics,
+    api_schema,
     callbacks,
     case_actions,
     cases,
@@ -34,6 +36,7 @@ from web.routes import (
     reports,
     softphone,
 )
+from web.security_headers import SecurityHeaders
 from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -49,7 +52,8 @@ def create_app(ctx: WebContext) -> FastAPI:
         public_pages.service_index(app)  # build the knowledge-base index once, before the first request
         yield
 
-    app = FastAPI(title="7812345 热线", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(title="7812345 热线", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)  # the document is served to admins only: web.routes.api_schema
     app.state.ctx = ctx
     app.state.templates = make_templates()
     app.state.resolve_session = resolve_web_session
@@ -59,6 +63,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.state.kiosk_keys = ctx.kiosk_api_keys or ctx.settings.kiosk_keys
     install_error_handlers(app)
     metrics.install_metrics(app)
+    app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders, connect_sources=(ctx.settings.softphone_ws_url,))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         health,
@@ -80,6 +86,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         prompts,
         metrics,
         reports,
+        api_schema,
     ):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.accounts.errors import AccountError
@@ -46,6 +47,7 @@ STATUS: dict[str, int] = {
     "invalid_api_key": 401,
     "contact_rejected": 422,
     "bad_request": 400,
+    "too_large": 413,
     "method_not_allowed": 405,
     "server_error": 500,
 }
@@ -130,6 +132,11 @@ async def _rejected(request: Request, exc: ContactRejected) -> Response:
     return error_response(request, "contact_rejected", str(exc))
 
 
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    # the safety net behind web.bounds: a number the database cannot hold is the client's mistake
+    return error_response(request, "invalid_input", N_("数字超出允许范围：请检查页码、编号等数字参数。"), 422)
+
+
 async def _validation(request: Request, exc: RequestValidationError) -> Response:
     fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
     return error_response(request, "invalid_input", N_("请求参数不完整或格式不正确：{fields}。"),
@@ -149,3 +156,5 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, _domain_error)
     app.add_exception_handler(ContactRejected, _rejected)
     app.add_exception_handler(RequestValidationError, _validation)
+    for exc_type in (OverflowError, DataError):
+        app.add_exception_handler(exc_type, _out_of_range)

@@ -152,7 +152,11 @@ AUDIT_ACTION = {
     "callback.opt_out": "拒绝回访登记",
     "callback.verdict": "回访质检",
     "privacy.unmask": "查看完整号码",
-    "call.recording": "播放通话录音",
+    "login.throttled": "登录受限（失败过多）",
+    "recording.play": "播放录音",
+    "recording.purge": "按保留期限清理录音",
+    "analytics.export": "导出统计数据",
+    "kb.import": "导入服务事项目录",
 }
 AUDIT_OBJECT = {
     "case": "工单",
@@ -164,6 +168,7 @@ AUDIT_OBJECT = {
     "call": "通话",
 }
 DETAIL_KEY = {
+    "page": "页面",
     "from": "原状态",
     "to": "新状态",
     "reason": "原因",
@@ -199,6 +204,7 @@ DETAIL_KEY = {
     "field": "字段",
 }
 DETAIL_VALUE = {
+    "case_detail": "工单详情页",
     "unknown_user": "账号不存在",
     "locked": "账户已锁定",
     "disabled": "账户已停用",

@@ -1,6 +1,8 @@
 """CSV (UTF-8 with BOM, for Excel) and XLSX (openpyxl write-only) exports of a selection, without a row cap.
 
-Both read the cases in id-ordered batches and hand back chunks as they go, so memory does not grow with the
+Text a spreadsheet would evaluate (``=…``, ``+…``, ``@…``) is neutralised without losing it (see
+:mod:`hotline.privacy.spreadsheet_cells`). Both read the cases in id-ordered batches and hand back chunks as
+they go, so memory does not grow with the
 number of rows. Personal numbers are masked unless the caller passes ``unmask=True`` (after auditing).
 """
 
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 
 from hotline.analytics.case_list import EXPORT_COLUMNS
 from hotline.analytics.filters import CHINA
+from hotline.privacy.spreadsheet_cells import csv_safe, xlsx_row
 from hotline.privacy.unmasking import masked_row
 
 BOM = "\ufeff"
@@ -53,7 +56,7 @@ def csv_chunks(rows: Iterable[dict], labels: Labels, *, unmask: bool = False) ->
     writer.writerow([title for _key, title in EXPORT_COLUMNS])
     pending = 0
     for row in rows:
-        writer.writerow(display_row(row, labels, unmask=unmask))
+        writer.writerow([csv_safe(v) for v in display_row(row, labels, unmask=unmask)])
         pending += 1
         if pending >= CSV_FLUSH_ROWS:
             yield buffer.getvalue().encode("utf-8")
@@ -73,8 +76,8 @@ def xlsx_chunks(rows: Iterable[dict], labels: Labels, *, unmask: bool = False,
     sheet.append([title for _key, title in EXPORT_COLUMNS])
     count = 0
     for row in rows:
-        sheet.append([v.translate(_ILLEGAL_XLSX) if isinstance(v, str) else v
-                      for v in display_row(row, labels, unmask=unmask)])
+        sheet.append(xlsx_row(sheet, [v.translate(_ILLEGAL_XLSX) if isinstance(v, str) else v
+                                      for v in display_row(row, labels, unmask=unmask)]))
         count += 1
     fd, path = tempfile.mkstemp(prefix="hotline-export-", suffix=".xlsx")
     os.close(fd)

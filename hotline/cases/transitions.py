@@ -84,7 +84,7 @@ def may(rule: Rule, case: Case, actor: User | None, pending_co_departments: froz
 
 def check(rule: Rule, case: Case, actor: User | None, pending_co_departments: frozenset[int] = frozenset()
           ) -> None:
-    """Raise the CaseError that explains why not (role, then status, then ownership); return when allowed."""
+    """Raise the CaseError that explains why not (role, then ownership, then status); return when allowed."""
     is_coordinator = actor is not None and rule.coordinator and case.coordinator_id == actor.id
     if actor is None:
         if not rule.system:
@@ -93,17 +93,17 @@ def check(rule: Rule, case: Case, actor: User | None, pending_co_departments: fr
         raise CaseError("forbidden", "账户已停用。")
     elif actor.role not in rule.roles and not is_coordinator:
         raise CaseError("forbidden", f"您的角色不能执行“{rule.label}”。", action=rule.action)
+    # ownership before status: a handler learns nothing (status, tracking code) about another unit's case
+    if actor is not None and not is_coordinator and actor.role == Role.handler:
+        if rule.owner and not handler_owns(actor, case):
+            raise CaseError("not_case_handler", f"该工单未派给您所在的单位，不能执行“{rule.label}”。",
+                            action=rule.action)
+        if rule.co_handler and not is_pending_co_handler(actor, case, pending_co_departments):
+            raise CaseError("not_case_handler", "您所在的单位不是该工单的待答复协办单位。",
+                            action=rule.action)
     if case.status not in rule.sources:
         raise CaseError("invalid_transition", f"工单当前状态为“{STATUS_LABELS[case.status]}”，不能执行"
                         f"“{rule.label}”。", action=rule.action, status=case.status.value)
-    if actor is not None and not is_coordinator and actor.role == Role.handler:
-        if rule.owner and not handler_owns(actor, case):
-            raise CaseError("not_case_handler", f"工单 {case.tracking_code} 未派给您所在的单位，"
-                            f"不能执行“{rule.label}”。", action=rule.action)
-        if rule.co_handler and not is_pending_co_handler(actor, case, pending_co_departments):
-            raise CaseError("not_case_handler",
-                            f"您所在的单位不是工单 {case.tracking_code} 的待答复协办单位。",
-                            action=rule.action)
 
 
 STATUS_LABELS: dict[CaseStatus, str] = {

@@ -40,8 +40,24 @@ def _load(path: Path | None) -> SipConfig:
 
 @app.command("check")
 def check(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
-    """Validate sip.conf and show the effective settings (secrets masked)."""
+    """Validate sip.conf and show the effective settings (secrets masked); every prompt WAV is decoded
+    exactly as `serve` decodes it, so a file `serve` would refuse fails here."""
+    from hotline.sip.pcm import PromptFileError, load_wav_pcm
+
     config = _load(file)
+    bad_prompts = []
+    for name, prompt in config.ivr.prompts.items():
+        try:
+            if prompt:
+                load_wav_pcm(prompt, config.media.clock_rate)
+        except PromptFileError as exc:
+            bad_prompts.append(f"[ivr] {name}: {exc}")
+    if bad_prompts:
+        typer.secho(f"{config.source}: prompt files that `hotline serve` would refuse:", fg=typer.colors.RED,
+                    err=True)
+        for line in bad_prompts:
+            typer.secho(f"  {line}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     t, a, m, lim = config.transport, config.account, config.media, config.limits
     typer.echo(f"{config.source}: OK")
     typer.echo(
@@ -159,11 +175,18 @@ def kamailio_config(
 @app.command("purge-recordings")
 def purge(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
     """Delete recordings older than [recording] retention_days now (the endpoint also does it every 6 h)."""
-    from hotline.sip.recording import purge_recordings
+    from hotline.calls.recording_retention import purge_hook
+    from hotline.cli.common import engine_for, settings_or_exit
+    from hotline.db import make_session_factory
+    from hotline.sip.recording import purge_recording_files
 
     config = _load(file)
-    count = purge_recordings(config.recording.directory, config.recording.retention_days)
-    typer.echo(f"deleted {count} recordings older than {config.recording.retention_days} days")
+    engine = engine_for(settings_or_exit())
+    deleted = purge_recording_files(config.recording.directory, config.recording.retention_days)
+    if deleted:  # the calls forget the files and the purge is audited, as when the endpoint purges
+        purge_hook(make_session_factory(engine), config.recording.retention_days)(deleted)
+    engine.dispose()
+    typer.echo(f"deleted {len(deleted)} recordings older than {config.recording.retention_days} days")
 
 
 def call(

@@ -1,7 +1,8 @@
 """Mask phone and ID numbers in fields and free text, including numbers spoken as Chinese digits.
 
 A run of at least 7 digits (Arabic, full-width or Chinese: 零〇幺一二两三四五六七八九, with spaces or
-hyphens between them, and an ID number's final X/x/叉) is a number to hide. Runs of 11 or more digits keep
+whatever separates them: spaces, hyphens, dots, 、, slashes, underscores, middle dots — and an ID number's
+final X/x/叉) is a number to hide. Runs of 11 or more digits keep
 the first 3 and last 4 characters (138****5678, 150***********123X); shorter runs keep the last 2. Every
 hidden digit becomes '*', so the text keeps its length and layout.
 """
@@ -13,8 +14,19 @@ import re
 MASK = "*"
 MIN_DIGITS = 7
 _DIGIT = "0-9０-９零〇幺一二两三四五六七八九"
-_RUN = re.compile(rf"[{_DIGIT}](?:[ \t\-－]*[{_DIGIT}])*(?:[ \t\-－]*[Xx叉])?")
+_SEPARATOR = r" \t\u3000\-－‐–—.．。、/／\\_＿·・,，"
+_RUN = re.compile(rf"[{_DIGIT}](?:[{_SEPARATOR}]*[{_DIGIT}])*(?:[{_SEPARATOR}]*[Xx叉])?")
 _IS_DIGIT = re.compile(rf"[{_DIGIT}]")
+SEARCHABLE_DIGITS = 2  # a masked view's keyword may hold at most this many digits in a row
+
+
+def reveals_numbers(keyword: str) -> bool:
+    """True when searching masked text for ``keyword`` would test digits the masked view hides.
+
+    A keyword with more than two digits in a row (any separators, Arabic or spoken) could confirm a
+    phone or ID number piece by piece, so a masked role may not search with it.
+    """
+    return any(len(_IS_DIGIT.findall(run.group(0))) > SEARCHABLE_DIGITS for run in _RUN.finditer(keyword))
 
 
 def mask_text(text: str | None) -> str | None:

@@ -54,22 +54,27 @@ def recording_path(directory: Path, call_id: str, started_at: datetime, tz: str 
 
 def purge_recordings(directory: Path, retention_days: int, now: float | None = None) -> int:
     """Delete WAVs older than ``retention_days`` (0 keeps all) and empty date folders; returns the count."""
+    return len(purge_recording_files(directory, retention_days, now))
+
+
+def purge_recording_files(directory: Path, retention_days: int, now: float | None = None) -> list[Path]:
+    """Like :func:`purge_recordings`, returning the deleted files (for the audit record and the calls)."""
     if retention_days <= 0 or not directory.is_dir():
-        return 0
+        return []
     cutoff = (now or time.time()) - timedelta(days=retention_days).total_seconds()
-    deleted = 0
+    deleted: list[Path] = []
     for path in directory.glob("*/*.wav"):
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
-                deleted += 1
+                deleted.append(path)
         except OSError as exc:
             log.warning("recording purge: cannot delete %s: %s", path, exc)
     for folder in directory.iterdir():
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     if deleted:
-        log.info("recording purge: deleted %d recordings older than %d days", deleted, retention_days)
+        log.info("recording purge: deleted %d recordings older than %d days", len(deleted), retention_days)
     return deleted
 
 
@@ -87,6 +92,8 @@ class RecordingWriter:
         self._open: dict[str, _Open] = {}
         self._thread: threading.Thread | None = None
         self._last_purge = 0.0
+        # on_purged(deleted files): set by the composition root to audit the purge and forget the paths
+        self.on_purged: Callable[[list[Path]], None] | None = None
 
     def start(self) -> None:
         if self.synchronous:
@@ -186,6 +193,12 @@ class RecordingWriter:
             return
         self._last_purge = time.monotonic()
         try:
-            purge_recordings(self.directory, self.retention_days)
+            deleted = purge_recording_files(self.directory, self.retention_days)
         except OSError as exc:
             log.warning("recording purge failed: %s", exc)
+            return
+        if deleted and self.on_purged is not None:
+            try:
+                self.on_purged(deleted)
+            except Exception:
+                log.exception("recording purge: recording %d deleted files failed", len(deleted))

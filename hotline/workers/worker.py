@@ -29,6 +29,7 @@ FLUSH_EVERY_S = 5.0
 def run_worker(index: int, events: EventWriter, *, node: str = "", decode_threads: int | None = None,
                stop: threading.Event) -> int:
     from hotline.calls.live import LiveCallPipeline
+    from hotline.calls.recording_retention import purge_hook
     from hotline.calls.registry import LiveCallRegistry
     from hotline.calls.spool import Spool
     from hotline.events import EventHub
@@ -59,6 +60,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
                           analyze=services.analyzer)
     pipeline.flush_spool()
     endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone)
+    endpoint.writer.on_purged = purge_hook(services.session_factory, config.recording.retention_days)
     try:
         endpoint.start()
     except SipStartError as exc:
@@ -78,7 +80,8 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
                                       "calls": [c["call_id"] for c in pipeline.registry.snapshots()],
                                       "asr_max_lag_s": stats.get("max_lag_s", 0.0),
                                       "asr_buffered_s": stats.get("buffered_seconds", 0.0),
-                                      "pending_cases": len(spool.pending())})
+                                      "pending_cases": len(spool.pending()),
+                                      "quarantined_cases": len(spool.quarantined())})
         if time.monotonic() >= next_flush:
             pipeline.flush_spool()
             next_flush = time.monotonic() + FLUSH_EVERY_S

@@ -73,26 +73,52 @@ def test_password_policy():
         "至少包含小写字母、大写字母、数字、符号中的 2 类"]
 
 
-def test_lockout_after_repeated_failures_then_unlocks(db_session, agent):
-    policy = LockoutPolicy(max_failures=3, lock_minutes=15)
-    for left in (2, 1):
+def test_failures_throttle_the_name_from_that_address_only_then_pass(db_session, agent):
+    """Issue 14, finding 5: a stranger's failures do not lock the owner out; the window passes."""
+    policy = LockoutPolicy(max_failures=3, max_failures_per_ip=50, lock_minutes=15)
+    for _ in range(3):
         with pytest.raises(LoginFailed) as err:
             login(db_session, "wrong-password", policy=policy)
-        assert err.value.code == "invalid_credentials" and f"再错 {left} 次" in err.value.message
-    with pytest.raises(LoginFailed) as err:
-        login(db_session, "wrong-password", policy=policy)
-    assert err.value.code == "account_locked" and "2026-03-02 09:15" in err.value.message
-    db_session.expire_all()  # the counters were flushed for the caller to commit
-    stored = db_session.scalar(select(User).where(User.username == "wang.li"))
-    assert stored.locked_until is not None
-    with pytest.raises(LoginFailed) as err:  # even the right password while locked
+        assert err.value.code == "invalid_credentials" and err.value.message == "用户名或密码错误。"
+    with pytest.raises(LoginFailed) as err:  # even the right password, from the guessing address
         login(db_session, GOOD, at=NOW + timedelta(minutes=14), policy=policy)
-    assert err.value.code == "account_locked"
+    assert err.value.code == "rate_limited" and "15 分钟" in err.value.message
+    owner = authenticate(db_session, username="wang.li", password=GOOD, now=NOW + timedelta(minutes=1),
+                         ip="10.0.0.99", policy=policy)  # the owner, elsewhere, is not locked out
+    db_session.expire_all()
+    stored = db_session.scalar(select(User).where(User.username == "wang.li"))
+    assert owner is stored and stored.locked_until is None
     assert login(db_session, GOOD, at=NOW + timedelta(minutes=15), policy=policy) is stored
-    assert stored.failed_logins == 0 and stored.locked_until is None
-    reasons = [r.details.get("reason") for r in reversed(list_audit(db_session, actor="wang.li"))
+    actions = [(r.action, r.details.get("reason")) for r in reversed(list_audit(db_session, actor="wang.li"))
                if r.action.startswith("login")]
-    assert reasons == ["wrong_password", "wrong_password", "locked_now", "locked", None]
+    assert actions == [("login.failed", "wrong_password")] * 3 + [
+        ("login", None), ("login.throttled", "name_from_ip"), ("login", None)]  # in time order
+
+
+def test_unknown_and_known_names_answer_alike_and_one_address_is_throttled(db_session, agent):
+    policy = LockoutPolicy(max_failures=3, max_failures_per_ip=5, lock_minutes=15)
+    answers = []
+    for name in ("wang.li", "nobody", "wang.li", "nobody"):
+        with pytest.raises(LoginFailed) as err:
+            authenticate(db_session, username=name, password="wrong-password", now=NOW, ip="10.0.0.7",
+                         policy=policy)
+        answers.append((name, err.value.code, err.value.message))
+    assert {a[1:] for a in answers} == {("invalid_credentials", "用户名或密码错误。")}
+    with pytest.raises(LoginFailed):
+        authenticate(db_session, username="other", password="x", now=NOW, ip="10.0.0.7", policy=policy)
+    for name in ("wang.li", "nobody", "third"):  # five failures from one address: it is refused
+        with pytest.raises(LoginFailed) as err:
+            authenticate(db_session, username=name, password=GOOD, now=NOW, ip="10.0.0.7", policy=policy)
+        assert err.value.code == "rate_limited"
+    assert authenticate(db_session, username="wang.li", password=GOOD, now=NOW, ip="10.0.0.8",
+                        policy=policy).username == "wang.li"
+
+
+@pytest.mark.parametrize("weak", ["password12", "Password1!", "qwertyuiop1", "12345678aA", "woaini1314!",
+                                  "Qwerty123!", "P@ssw0rd2024", "iloveyou12", "abc123ABC!", "aaaaaaaaaa",
+                                  "wang.li-2026X"])
+def test_weak_and_common_passwords_are_refused(weak):
+    assert password_problems(weak, username="wang.li"), weak
 
 
 def test_unknown_and_disabled_accounts(db_session, admin, agent):

@@ -65,3 +65,28 @@ def test_only_supervisors_and_admins_unmask_and_each_unmasking_is_audited(db_ses
     assert (record.action, record.object_type, record.object_id, record.ip) == (
         "privacy.unmask", "case", "42", "10.0.0.5")
     assert db_session.scalar(select(AuditRecord).where(AuditRecord.actor == "ana")) is None
+
+
+@pytest.mark.parametrize(("text", "hidden"), [
+    ("电话138.0013.8000", "0013"),
+    ("电话138、0013、8001", "0013"),
+    ("电话138/0013/8003", "0013"),
+    ("电话138_0013_8004", "0013"),
+    ("电话 138 0013 8005。", "0013"),
+    ("身份证150102.1990.0101.123X", "1990"),
+    ("回电幺三八.0013.8000", "0013"),
+])
+def test_numbers_are_masked_whatever_separates_the_digits(text, hidden):
+    """Issue 14, finding 2: dots, 、, slashes and underscores no longer leave a number in clear."""
+    masked = mask_text(text)
+    assert hidden not in masked and len(masked) == len(text), masked
+
+
+def test_a_keyword_with_a_number_cannot_search_the_masked_analytics():
+    from hotline.analytics.filters import FilterError, parse_filter
+
+    for keyword in ("13800138000", "0013", "幺三八", "138-0013"):
+        with pytest.raises(FilterError, match="遮蔽"):
+            parse_filter({"keyword": keyword})
+    assert parse_filter({"keyword": "停车难"}).keyword == "停车难"
+    assert parse_filter({"keyword": "12路公交"}).keyword == "12路公交"

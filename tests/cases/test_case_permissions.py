@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.cases.errors import CaseError
-from hotline.models import AuditRecord, Case, CaseExtension
+from hotline.cases.transitions import handler_owns
+from hotline.models import AuditRecord, Case, CaseExtension, Role
 
 ACTORS = ["agent", "supervisor", "admin", "analyst", "handler", "other_handler", "site_handler", "system"]
 
@@ -89,7 +90,9 @@ def test_transitions_from_the_wrong_status_are_refused(db_session, flow, people,
     before = snapshot(db_session, case)
     with pytest.raises(CaseError) as err:
         flow.do(action, case, actor)
-    assert err.value.code == "invalid_transition"
+    # a handler hears about the status only of a case of their own unit (issue 14, finding 9)
+    foreign = actor.role == Role.handler and not handler_owns(actor, case)
+    assert err.value.code == ("not_case_handler" if foreign else "invalid_transition")
     assert snapshot(db_session, case) == before
 
 

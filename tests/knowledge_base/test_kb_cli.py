@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from hotline.cli.kb_cli import app
 from hotline.models import ServiceItem
 from knowledge_base.catalog_io import SEED_CATALOG
 from knowledge_base.catalog_reader import read_catalog
+from tests.analytics.test_export_formula_safety import EVIL
 
 on_sqlite = pytest.mark.parametrize("fresh_engine", ["sqlite"], indirect=True)
 
@@ -98,3 +100,25 @@ def test_an_uninitialised_database_says_to_run_init(tmp_path):
     result = CliRunner().invoke(app, ["search", "社保"], env=env)
     assert result.exit_code != 0
     assert "hotline init" in result.output
+
+
+@on_sqlite
+def test_export_is_formula_free_and_imports_back_unchanged(kb, write_catalog, sample_rows, tmp_path):
+    """Issue 14, finding 1: no live formula in either format, and the text survives a round trip."""
+    sample_rows[0]["name"] = EVIL[0]
+    sample_rows[0]["answer"] = "@SUM(1,1) 请带身份证"
+    assert kb("import", str(write_catalog(sample_rows))).exit_code == 0
+    exported = kb("export")
+    assert exported.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert rows[0]["name"] == "'" + EVIL[0] and rows[0]["answer"].startswith("'@SUM")
+    again = tmp_path / "again.csv"
+    again.write_text(exported.stdout, encoding="utf-8")
+    assert "unchanged" in kb("import", str(again)).stdout
+    assert kb("import", "--dry-run", str(again)).stdout.count("created 0, updated 0") == 1
+    out = tmp_path / "items.xlsx"
+    assert kb("export", "--format", "xlsx", "--out", str(out)).exit_code == 0
+    sheet = load_workbook(out).active
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert EVIL[0] in [c.value for row in sheet.iter_rows() for c in row]
+    assert "created 0, updated 0" in kb("import", "--dry-run", str(out)).stdout

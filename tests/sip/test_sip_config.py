@@ -74,3 +74,14 @@ def test_check_command_reports_ok_and_errors(tmp_path):
     assert "[limits] max_calls: expected 1..4 calls" in result.output
     missing = runner.invoke(app, ["check", str(tmp_path / "absent.conf")])
     assert missing.exit_code == 2 and "not found; copy sip.conf.example" in missing.output
+
+
+def test_check_refuses_a_prompt_wav_that_serve_would_refuse(tmp_path):
+    """Issue 14, finding 11: `sip check` decodes every prompt the way `serve` does."""
+    garbage = tmp_path / "greeting.wav"
+    garbage.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(64))
+    conf = tmp_path / "sip.conf"
+    conf.write_text(f"[ivr]\ngreeting_zh = {garbage}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(conf)])
+    assert result.exit_code == 2, result.output
+    assert "[ivr] greeting_zh" in result.output and "not a PCM WAV file" in result.output

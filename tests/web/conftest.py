@@ -38,3 +38,24 @@ def app(web_engine, analyzer, tmp_path) -> FastAPI:
 def client(app) -> Iterator[WebClient]:
     with serve(app) as url, WebClient(app, url) as c:
         yield c
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def any_web_engine(request, tmp_path_factory) -> Iterator[Engine]:
+    """A database with the service catalogue on SQLite, then on PostgreSQL (one per test module)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('anydb') / 'web.sqlite3'}"
+    else:
+        url = request.getfixturevalue("new_pg_database")("hotline_web")
+    engine = migrated_with_catalogue(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def any_client(any_web_engine, analyzer, tmp_path_factory) -> Iterator[WebClient]:
+    """A served app on ``any_web_engine`` (module scope: build your own users and cases per test)."""
+    app = build_app(any_web_engine, analyzer, tmp_path_factory.mktemp("anyapp"))
+    with serve(app) as url, WebClient(app, url) as c:
+        c.engine = any_web_engine
+        yield c

@@ -311,7 +311,7 @@ def test_handlers_play_the_recording_of_their_own_cases_audited(client, web_engi
     with Session(web_engine) as session:
         played = session.scalars(
             select(AuditRecord).where(
-                AuditRecord.action == "call.recording", AuditRecord.object_id == call_id
+                AuditRecord.action == "recording.play", AuditRecord.object_id == call_id
             )
         ).all()
     assert [r.actor for r in played] == [handler]

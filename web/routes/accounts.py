@@ -11,6 +11,7 @@ from hotline.accounts.web_sessions import create_web_session, revoke_web_session
 from hotline.db import unit_of_work
 from hotline.models import Role, User, utcnow
 from web.auth import ALL_ROLES, SESSION_COOKIE, CurrentUser, public, require_roles
+from web.form_schemas import form_body
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
@@ -79,9 +80,8 @@ def login(
             )
             must_change, role = user.must_change_password, user.role
     if failure is not None:
-        status = (
-            423 if failure.code == "account_locked" else 401 if failure.code == "invalid_credentials" else 403
-        )
+        statuses = {"account_locked": 423, "invalid_credentials": 401, "rate_limited": 429}
+        status = statuses.get(failure.code, 403)
         return _login_page(
             request, error=failure.message, username=username, next_url=_safe_next(next), status_code=status
         )
@@ -98,7 +98,7 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", openapi_extra=form_body())
 def logout(request: Request, _user: CurrentUser = Depends(SIGNED_IN)):
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         revoke_web_session(session, token=request.cookies.get(SESSION_COOKIE, ""), now=utcnow())

@@ -14,6 +14,8 @@ from hotline.cases.working_days import CHINA
 from hotline.db import unit_of_work
 from hotline.models import Department, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.bounds import NumberOutOfRange, PageNumber, RowId, bounded_int
+from web.form_schemas import form_body
 from web.labels import actor_names, china_time
 from web.public_guard import client_ip
 from web.templating import render
@@ -25,12 +27,10 @@ AUDIT_PAGE = 100
 
 
 def _opt_int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise AccountError("invalid_input", "部门或站点选择无效。")
-    return int(raw)
+    try:
+        return bounded_int(raw, "部门或站点")
+    except NumberOutOfRange:
+        raise AccountError("invalid_input", "部门或站点选择无效。") from None
 
 
 def _role(raw: str | None) -> Role:
@@ -63,7 +63,8 @@ def users_page(request: Request, _user: CurrentUser = Depends(ADMINS)):
         return _users_page(request, session)
 
 
-@router.post("/admin/users")
+@router.post("/admin/users", openapi_extra=form_body("username", "display_name", "role", "department_id",
+                                                     "site_id"))
 async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
@@ -82,8 +83,9 @@ async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
         return _users_page(request, session, one_time={"username": created.username, "password": password})
 
 
-@router.post("/admin/users/{user_id}")
-async def update_user(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
+@router.post("/admin/users/{user_id}", openapi_extra=form_body("display_name", "role", "department_id",
+                                                               "site_id"))
+async def update_user(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed = users.update_user(
@@ -100,8 +102,8 @@ async def update_user(request: Request, user_id: int, user: CurrentUser = Depend
         return _users_page(request, session, notice=f"已保存账户 {changed.username}。")
 
 
-@router.post("/admin/users/{user_id}/active")
-async def set_active(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
+@router.post("/admin/users/{user_id}/active", openapi_extra=form_body("active"))
+async def set_active(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed = users.set_user_active(
@@ -116,8 +118,8 @@ async def set_active(request: Request, user_id: int, user: CurrentUser = Depends
         return _users_page(request, session, notice=f"已{state}账户 {changed.username}。")
 
 
-@router.post("/admin/users/{user_id}/reset")
-async def reset_password(request: Request, user_id: int, user: CurrentUser = Depends(ADMINS)):
+@router.post("/admin/users/{user_id}/reset", openapi_extra=form_body())
+async def reset_password(request: Request, user_id: RowId, user: CurrentUser = Depends(ADMINS)):
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         changed, password = users.reset_password(
             session, actor=session.get(User, user.id), user_id=user_id, now=utcnow(), ip=client_ip(request)
@@ -134,7 +136,7 @@ def _day(raw: str | None, end: bool = False) -> datetime | None:
 
 
 @router.get("/admin/audit")
-def audit_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AUDITORS)):
+def audit_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depends(AUDITORS)):
     p = request.query_params
     page = max(page, 1)
     with request.app.state.ctx.session_factory() as session:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from hotline.accounts.audit import record_audit
 from hotline.analytics import rollups
 from hotline.analytics.case_list import Selection, figure_count, iter_cases, page_of_cases
 from hotline.analytics.exports import csv_chunks, xlsx_chunks
@@ -23,6 +24,7 @@ from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
 from web.analytics import presenting, topics_routes, wallboard_routes
 from web.auth import CurrentUser, require_roles
+from web.bounds import OptionalRowId, RowId
 from web.labels import actor_names
 
 ANALYSTS = require_roles(Role.analyst, Role.supervisor, Role.admin)
@@ -146,7 +148,7 @@ def api_trend(request: Request, dimension: str | None = None) -> dict:
 
 
 @router.get("/analytics/cases", response_class=HTMLResponse)
-def drill_down(request: Request, before: int | None = None, user: CurrentUser = Depends(ANALYSTS)):
+def drill_down(request: Request, before: OptionalRowId = None, user: CurrentUser = Depends(ANALYSTS)):
     selection = _selection(request)
     unmask = _unmask(request, user, object_type="case_list", object_id=None,
                      details={"selection": selection.query_params(), "before": before})
@@ -167,7 +169,7 @@ def drill_down(request: Request, before: int | None = None, user: CurrentUser = 
 
 
 @router.get("/analytics/cases/{case_id}", response_class=HTMLResponse)
-def case_view(request: Request, case_id: int, user: CurrentUser = Depends(ANALYSTS)):
+def case_view(request: Request, case_id: RowId, user: CurrentUser = Depends(ANALYSTS)):
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -199,6 +201,11 @@ def _export(request: Request, user: CurrentUser, fmt: str) -> StreamingResponse:
     unmask = _unmask(request, user, object_type="case_export", object_id=fmt,
                      details={"selection": selection.query_params()})
     factory = request.app.state.ctx.session_factory
+    if not unmask:  # a masked export still takes the cases away: who, what selection, when
+        with unit_of_work(factory) as session:
+            record_audit(session, actor=user.username, action="analytics.export", object_type="case_export",
+                         object_id=fmt, ip=request.client.host if request.client else None,
+                         details={"selection": selection.query_params(), "masked": True})
     now = datetime.now(UTC)
 
     def rows():

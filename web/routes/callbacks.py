@@ -15,10 +15,13 @@ from callbacks import review
 from callbacks.answers import RESULT_LABELS, SOURCE_LABELS, record_manual_callback
 from callbacks.opt_outs import add_opt_out
 from callbacks.policy import CallbackPolicy
+from hotline.accounts.audit import record_audit
 from hotline.cases.errors import CaseError
 from hotline.db import unit_of_work
 from hotline.models import Callback, CallbackState, Department, Role, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.bounds import MAX_COUNT, MAX_PAGE, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
+from web.form_schemas import form_body
 from web.labels import actor_names
 from web.public_guard import client_ip
 from web.templating import render
@@ -47,14 +50,18 @@ def _day(raw: str | None) -> date | None:
         raise CaseError("invalid_input", "日期格式应为 YYYY-MM-DD。") from None
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.strip().isdigit() else None
+def _int(raw: str | None, what: str = "编号", high: int = MAX_ROW_ID) -> int | None:
+    try:
+        return bounded_int(raw, what, high=high)
+    except NumberOutOfRange as exc:
+        raise CaseError("invalid_input", str(exc)) from None
 
 
 def _filters(params) -> review.CallbackFilter:
     return review.CallbackFilter(
         result=params.get("result") or None, state=params.get("state") or None,
-        min_attempts=_int(params.get("min_attempts")), department_id=_int(params.get("department_id")),
+        min_attempts=_int(params.get("min_attempts"), "呼叫次数", MAX_COUNT),
+        department_id=_int(params.get("department_id")),
         agent=params.get("agent") or None, date_from=_day(params.get("from")), date_to=_day(params.get("to")),
         sampled_on=_day(params.get("sampled_on")), verdict=params.get("verdict") or None)
 
@@ -68,7 +75,7 @@ def _labels() -> dict:
 @router.get("/callbacks/audit", name="callback_audit")
 async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS)):
     params = request.query_params
-    page = max(_int(params.get("page")) or 1, 1)
+    page = max(_int(params.get("page"), "页码", MAX_PAGE) or 1, 1)
 
     def load():
         with unit_of_work(request.app.state.ctx.session_factory) as session:
@@ -86,12 +93,14 @@ async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS))
     rows, total, departments, today, sampled, names = await run_in_threadpool(load)
     return render(request, "callbacks/audit.html", {
         "rows": rows, "total": total, "page": page, "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        "departments": departments, "params": params, "today": today, "sampled": sampled,
+        "departments": departments, "params": params, "today": today,
+        "query": {k: v for k, v in params.items() if k != "page" and v}, "sampled": sampled,
         "actor_names": names, **_labels()})
 
 
-@router.post("/callbacks/{callback_id}/verdict", name="callback_verdict")
-async def verdict(request: Request, callback_id: int, user: CurrentUser = Depends(SUPERVISORS)):
+@router.post("/callbacks/{callback_id}/verdict", name="callback_verdict",
+             openapi_extra=form_body("verdict", "note", "back"))
+async def verdict(request: Request, callback_id: RowId, user: CurrentUser = Depends(SUPERVISORS)):
     form = await request.form()
 
     def save():
@@ -106,7 +115,7 @@ async def verdict(request: Request, callback_id: int, user: CurrentUser = Depend
 
 
 @router.get("/callbacks/{callback_id}/recording", name="callback_recording")
-async def recording(request: Request, callback_id: int, user: CurrentUser = Depends(SUPERVISORS)):
+async def recording(request: Request, callback_id: RowId, user: CurrentUser = Depends(SUPERVISORS)):
     def find() -> Path:
         with unit_of_work(request.app.state.ctx.session_factory) as session:
             row = session.get(Callback, callback_id)
@@ -114,9 +123,15 @@ async def recording(request: Request, callback_id: int, user: CurrentUser = Depe
                 raise CaseError("not_found", f"回访 {callback_id} 没有录音。")
             return Path(row.recording_path)
 
+    def audit() -> None:
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            record_audit(session, actor=user.username, action="recording.play", object_type="callback",
+                         object_id=callback_id, ip=client_ip(request))
+
     path = await run_in_threadpool(find)
     if not path.is_file():
         raise CaseError("not_found", f"回访录音文件已不存在（可能已超过保存期限）：{path.name}")
+    await run_in_threadpool(audit)
     return FileResponse(path, media_type="audio/wav", filename=f"callback-{callback_id}.wav",
                         content_disposition_type="inline")
 
@@ -160,8 +175,9 @@ async def manual_page(request: Request, page: int = 1, user: CurrentUser = Depen
                                                      "page": page, "pages": pages, **_labels()})
 
 
-@router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer")
-async def manual_answer(request: Request, callback_id: int, user: CurrentUser = Depends(AGENTS)):
+@router.post("/callbacks/{callback_id}/manual", name="callback_manual_answer",
+             openapi_extra=form_body("result", "note"))
+async def manual_answer(request: Request, callback_id: RowId, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
 
     def save():
@@ -174,7 +190,7 @@ async def manual_answer(request: Request, callback_id: int, user: CurrentUser = 
     return RedirectResponse("/callbacks/manual?notice=saved", status_code=303)
 
 
-@router.post("/callbacks/opt-out", name="callback_opt_out")
+@router.post("/callbacks/opt-out", name="callback_opt_out", openapi_extra=form_body("phone", "reason"))
 async def opt_out(request: Request, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
 

@@ -21,7 +21,10 @@ from hotline.cases.transitions import RULES
 from hotline.db import unit_of_work
 from hotline.models import Appointment, Case, CaseExtension, Role, User
 from web.auth import CurrentUser, require_roles
+from web.bounds import MAX_COUNT, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
+from web.case_masking import kept_if_masked
 from web.errors import wants_json
+from web.form_schemas import case_action_body, form_body
 from web.intake_confirmation import IntakeForm, confirm_intake
 from web.public_guard import client_ip
 
@@ -39,9 +42,9 @@ def _int(form, key: str, what: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
-    except ValueError:
-        raise CaseError("invalid_input", f"{what}应为数字。") from None
+        return bounded_int(raw, what, high=MAX_COUNT if "天" in what or "时限" in what else MAX_ROW_ID)
+    except NumberOutOfRange as exc:
+        raise CaseError("invalid_input", str(exc)) from None
 
 
 def _target(form) -> dict:
@@ -54,7 +57,7 @@ def _target(form) -> dict:
 
 def _dispatch(action: str):
     def perform(s, actor, case_id, form, ip):
-        co = [int(v) for v in form.getlist("co_department_ids") if str(v).isdigit()]
+        co = [int(v) for v in form.getlist("co_department_ids") if str(v).isdigit() and len(str(v)) < 10]
         return lifecycle.dispatch_case(
             s,
             case_id=case_id,
@@ -72,9 +75,9 @@ def _dispatch(action: str):
 
 def _master(s, form) -> int:
     ref = _text(form, "master").strip().upper()
-    master = s.scalar(select(Case.id).where(Case.tracking_code == ref)) if ref else None
+    master = s.scalar(select(Case.id).where(Case.tracking_code == ref[:32])) if ref else None
     if master is None and ref.isdigit():
-        master = int(ref)
+        master = _int(form, "master", "主工单")
     if master is None:
         raise CaseError("invalid_input", "请填写主工单的编号。")
     return master
@@ -132,7 +135,7 @@ def route_roles(action: str) -> tuple[Role, ...]:
     return tuple(sorted(rule.roles | (NON_HANDLERS if rule.coordinator else frozenset())))
 
 
-def _done(request: Request, case_id: int, status: str) -> object:
+def _done(request: Request, case_id: RowId, status: str) -> object:
     if wants_json(request) or request.headers.get("x-requested-with") == "fetch":
         return JSONResponse({"ok": True, "case_id": case_id, "status": status})
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
@@ -157,7 +160,7 @@ async def _run(request: Request, user: CurrentUser, work: Callable) -> tuple[int
 def _case_endpoint(action: str, perform: Perform):
     guard = require_roles(*route_roles(action))
 
-    async def endpoint(request: Request, case_id: int, user: CurrentUser = Depends(guard)):
+    async def endpoint(request: Request, case_id: RowId, user: CurrentUser = Depends(guard)):
         def work(session, actor, form):
             perform(session, actor, case_id, form, client_ip(request))
             return case_id
@@ -175,12 +178,15 @@ for _action, _perform in CASE_ACTIONS.items():
         _case_endpoint(_action, _perform),
         methods=["POST"],
         name=f"case_{_action}",
+        openapi_extra=case_action_body(_action),
     )
 
 
-@router.post("/cases/{case_id}/confirm")
+@router.post("/cases/{case_id}/confirm", openapi_extra=form_body(
+    "then", "citizen_phone", "citizen_name", "town", "service_item", "intent", "department_id", "reply",
+    "title", "content", "address"))
 async def confirm(
-    request: Request, case_id: int, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
+    request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(Role.agent, Role.supervisor))
 ):
     """确认受理信息 (corrections feed the classifier), then optionally 派单 or 直接答复 in the same step.
     A refused form comes back inline with what was typed; after 派单/答复 the next case to confirm opens."""
@@ -188,8 +194,10 @@ async def confirm(
 
     def work(session, actor, form):
         then["then"] = _text(form, "then") or "save"
-        form_data = IntakeForm(
-            citizen_phone=_text(form, "citizen_phone"),
+        stored = session.get(Case, case_id)
+        form_data = IntakeForm(  # the page shows the phone masked: "138****5678" sent back means unchanged
+            citizen_phone=kept_if_masked(_text(form, "citizen_phone"),
+                                         stored.citizen_phone if stored else None),
             citizen_name=_text(form, "citizen_name"),
             town=_text(form, "town"),
             service_item_code=_text(form, "service_item"),
@@ -234,10 +242,10 @@ def _tracking_code(request: Request, case_id: int) -> str:
         return session.scalar(select(Case.tracking_code).where(Case.id == case_id)) or ""
 
 
-@router.post("/extensions/{extension_id}/decide")
+@router.post("/extensions/{extension_id}/decide", openapi_extra=form_body("approve", "days", "note"))
 async def decide_extension(
     request: Request,
-    extension_id: int,
+    extension_id: RowId,
     user: CurrentUser = Depends(require_roles(*route_roles("decide_extension"))),
 ):
     def work(session, actor, form):
@@ -256,7 +264,7 @@ async def decide_extension(
     return _done(request, case_id, status)
 
 
-def _check_booker(session, actor: User, case_id: int) -> None:
+def _check_booker(session, actor: User, case_id: RowId) -> None:
     """Handlers book only for cases of their own department or site."""
     case = session.get(Case, case_id)
     if case is None:
@@ -272,8 +280,8 @@ def _slot_start(form) -> datetime:
         raise CaseError("invalid_input", "请从可选时段中选择预约时间。") from None
 
 
-@router.post("/cases/{case_id}/appointments/window")
-async def book_window(request: Request, case_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))):
+@router.post("/cases/{case_id}/appointments/window", openapi_extra=form_body("slot_start", "site_id", "note"))
+async def book_window(request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
         appointments.book_window(
@@ -290,8 +298,9 @@ async def book_window(request: Request, case_id: int, user: CurrentUser = Depend
     return _done(request, case_id, status)
 
 
-@router.post("/cases/{case_id}/appointments/home")
-async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))):
+@router.post("/cases/{case_id}/appointments/home",
+             openapi_extra=form_body("day", "kind", "town", "address", "note"))
+async def book_home(request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))):
     def work(session, actor, form):
         _check_booker(session, actor, case_id)
         try:
@@ -317,9 +326,9 @@ async def book_home(request: Request, case_id: int, user: CurrentUser = Depends(
     return _done(request, case_id, status)
 
 
-@router.post("/appointments/{appointment_id}/cancel")
+@router.post("/appointments/{appointment_id}/cancel", openapi_extra=form_body("reason"))
 async def cancel_appointment(
-    request: Request, appointment_id: int, user: CurrentUser = Depends(require_roles(*BOOKERS))
+    request: Request, appointment_id: RowId, user: CurrentUser = Depends(require_roles(*BOOKERS))
 ):
     def work(session, actor, form):
         appointment = session.get(Appointment, appointment_id)

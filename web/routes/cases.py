@@ -16,6 +16,7 @@ from hotline.cases.urging import urge_states
 from hotline.cases.working_days import CHINA
 from hotline.models import Case, CaseStatus, Channel, Department, Intent, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
+from web.bounds import NumberOutOfRange, PageNumber, bounded_int
 from web.labels import actor_names
 from web.templating import render
 
@@ -46,7 +47,10 @@ def _day(raw: str | None, *, end: bool = False) -> datetime | None:
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    try:
+        return bounded_int(raw, "部门")
+    except NumberOutOfRange as exc:
+        raise CaseError("invalid_input", str(exc)) from None
 
 
 def case_filter(params) -> CaseFilter:
@@ -70,7 +74,7 @@ def _with_deadlines(cases: list[Case]) -> list[tuple[Case, str | None]]:
 
 
 @router.get("/cases")
-def cases_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGENTS)):
+def cases_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depends(AGENTS)):
     params = request.query_params
     filters = case_filter(params)
     with request.app.state.ctx.session_factory() as session:
@@ -97,7 +101,7 @@ def cases_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGE
 
 
 @router.get("/returned")
-def returned_page(request: Request, page: int = 1, _user: CurrentUser = Depends(AGENTS)):
+def returned_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depends(AGENTS)):
     with request.app.state.ctx.session_factory() as session:
         result = returned_queue(session, page=page, per_page=PER_PAGE)
         return render(
@@ -135,7 +139,7 @@ def supervision_page(request: Request, _user: CurrentUser = Depends(SUPERVISORS)
 
 
 @router.get("/my/cases")
-def my_cases(request: Request, page: int = 1, user: CurrentUser = Depends(HANDLERS)):
+def my_cases(request: Request, page: PageNumber = 1, user: CurrentUser = Depends(HANDLERS)):
     with request.app.state.ctx.session_factory() as session:
         result = handler_queue(session, user=session.get(User, user.id), page=page, per_page=PER_PAGE)
         return render(

@@ -36,6 +36,8 @@ from hotline.models import (
     utcnow,
 )
 from web.auth import ALL_ROLES, CurrentUser, require_roles
+from web.bounds import RowId
+from web.case_masking import MaskedCase, audit_reveal, masked_utterances, wants_reveal
 from web.labels import INTENT, actor_names
 from web.public_guard import client_ip
 from web.templating import render
@@ -109,7 +111,7 @@ def _slot_day(request: Request) -> date:
 
 
 @router.get("/cases/{case_id}")
-def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE_VIEWERS)):
+def case_detail(request: Request, case_id: RowId, user: CurrentUser = Depends(CASE_VIEWERS)):
     return case_page(request, case_id, user)
 
 
@@ -121,17 +123,22 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
         viewer = session.get(User, user.id)
         detail = load_case_detail(session, case_id=case_id, viewer=viewer, ip=client_ip(request))
         case = detail.case
+        reveal = wants_reveal(request)
+        if reveal:
+            audit_reveal(session, request, user, case.id)
         slots, slot_site, day = [], None, _slot_day(request)
         site_param = request.query_params.get("site_id")
-        if site_param and site_param.isdigit():
+        if site_param and site_param.isdigit() and len(site_param) < 10:
             slot_site = session.get(Site, int(site_param))
             if slot_site is not None:
                 slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
         confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
         hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
+        said = list(case.call.utterances) if case.call else []
         context = {
             "d": detail,
-            "case": case,
+            "case": case if reveal else MaskedCase(case),
+            "masked": not reveal,
             "rules": RULES,
             "actions": set(detail.actions),
             "return_reasons": RETURN_REASON_LABELS,
@@ -145,7 +152,7 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             "china": CHINA,
             "routing": case.routing or [],
             "kb_matches": case.kb_matches or [],
-            "utterances": list(case.call.utterances) if case.call else [],
+            "utterances": said if reveal else masked_utterances(said),
             "history": caller_history(session, phone=case.citizen_phone, exclude_case_id=case.id),
             "reply_templates": templates_for_case(session, case=case),
             "sign_reply": may_sign_and_reply(case, detail.actions),
@@ -169,18 +176,18 @@ def call_recording(request: Request, call_id: str, user: CurrentUser = Depends(C
     """The recording; a handler hears only the calls of cases dispatched to them. Every play is audited."""
     ctx = request.app.state.ctx
     with unit_of_work(ctx.session_factory) as session:
-        call = session.get(Call, call_id)
+        call = session.get(Call, call_id[:64])
         if call is None or not call.recording_path:
             raise HTTPException(404, "该通话没有录音")
         viewer = session.get(User, user.id)
         case = session.scalar(select(Case).where(Case.call_id == call_id))
         if user.role == Role.handler and (case is None or not may_view(session, case, viewer)):
             raise HTTPException(403, "该通话的工单未派给您所在的单位。")
-        record_audit(session, actor=viewer, action="call.recording", object_type="call", object_id=call_id,
+        path = Path(call.recording_path).resolve()
+        if not path.is_file():
+            raise HTTPException(404, "录音文件已按保留期限清理或不存在")
+        record_audit(session, actor=viewer, action="recording.play", object_type="call", object_id=call_id,
                      ip=client_ip(request), details={"case_id": case.id} if case else None)
-    path = Path(call.recording_path).resolve()
-    if not path.is_file():
-        raise HTTPException(404, "录音文件已按保留期限清理或不存在")
     return FileResponse(path, media_type="audio/wav", filename=f"{call_id}.wav")
 
 

@@ -18,7 +18,9 @@ from hotline.cases.quick_reply import sign_and_reply
 from hotline.db import unit_of_work
 from hotline.models import Role, User
 from web.auth import CurrentUser, require_roles
+from web.bounds import RowId
 from web.errors import wants_json
+from web.form_schemas import form_body
 from web.labels import STATUS, china_time, label
 from web.public_guard import client_ip
 from web.routes.case_actions import _done, _int, _run, _text
@@ -45,7 +47,7 @@ def manual_case_form(request: Request, _user: CurrentUser = Depends(AGENTS)):
     return _manual_page(request, {"channel": request.query_params.get("channel", "walk_in")})
 
 
-@router.post("/intake/new")
+@router.post("/intake/new", openapi_extra=form_body(*MANUAL_FIELDS))
 async def manual_case_submit(request: Request, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
     values = {k: _text(form, k) for k in MANUAL_FIELDS}
@@ -83,9 +85,9 @@ def next_case(request: Request, _user: CurrentUser = Depends(AGENTS)):
     return RedirectResponse(f"/cases/{case.id}" + ("?" + urlencode(keep) if keep else ""), status_code=303)
 
 
-@router.post("/cases/{case_id}/sign_reply")
+@router.post("/cases/{case_id}/sign_reply", openapi_extra=form_body("reply", "note"))
 async def case_sign_reply(
-    request: Request, case_id: int, user: CurrentUser = Depends(require_roles(Role.handler))
+    request: Request, case_id: RowId, user: CurrentUser = Depends(require_roles(Role.handler))
 ):
     def work(session, actor, form):
         sign_and_reply(
@@ -97,8 +99,8 @@ async def case_sign_reply(
     return _done(request, case_id, status)
 
 
-@router.post("/cases/{case_id}/urge")
-async def case_urge(request: Request, case_id: int, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
+@router.post("/cases/{case_id}/urge", openapi_extra=form_body("note"))
+async def case_urge(request: Request, case_id: RowId, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     """催办 (counted); the handler's queue shows it, and ``case.urged`` reaches open pages."""
 
     def work(session, actor, form):
@@ -114,8 +116,8 @@ async def case_urge(request: Request, case_id: int, user: CurrentUser = Depends(
     return _back(request, case_id, status, "urged")
 
 
-@router.post("/cases/{case_id}/opinion")
-async def case_opinion(request: Request, case_id: int, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
+@router.post("/cases/{case_id}/opinion", openapi_extra=form_body("opinion"))
+async def case_opinion(request: Request, case_id: RowId, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     def work(session, actor, form):
         urging.add_opinion(
             session, case_id=case_id, actor=actor, opinion=_text(form, "opinion"), ip=client_ip(request)
@@ -126,7 +128,7 @@ async def case_opinion(request: Request, case_id: int, user: CurrentUser = Depen
     return _back(request, case_id, status, "opinion")
 
 
-def _back(request: Request, case_id: int, status: str, notice: str):
+def _back(request: Request, case_id: RowId, status: str, notice: str):
     """Back where the supervisor was (the 督办 list or the case page), with a notice."""
     if wants_json(request):
         return _done(request, case_id, status)
@@ -179,7 +181,8 @@ def templates_page(request: Request, _user: CurrentUser = Depends(TEMPLATE_EDITO
         return _templates_page(request, session)
 
 
-@router.post("/reply-templates")
+@router.post("/reply-templates", openapi_extra=form_body(
+    "name", "body", "department_id", "service_item", "shortcut"))
 async def template_create(request: Request, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     form = await request.form()
     values = {k: _text(form, k) for k in ("name", "body", "department_id", "service_item", "shortcut")}
@@ -202,8 +205,9 @@ async def template_create(request: Request, user: CurrentUser = Depends(TEMPLATE
     return RedirectResponse("/reply-templates?notice=template_saved", status_code=303)
 
 
-@router.post("/reply-templates/{template_id}/active")
-async def template_active(request: Request, template_id: int, _user: CurrentUser = Depends(TEMPLATE_EDITORS)):
+@router.post("/reply-templates/{template_id}/active",
+             openapi_extra=form_body("active"))
+async def template_active(request: Request, template_id: RowId, _user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         reply_templates.set_template_active(

@@ -14,7 +14,9 @@ from hotline.models import PromptRecording, Role
 from hotline.sip.config import PROMPT_KEYS
 from hotline.sip.prompt_library import PromptError, activate, add_recording, history
 from web.auth import CurrentUser, require_roles
+from web.bounds import RowId
 from web.errors import WebError, wants_json
+from web.form_schemas import form_body, upload_body
 from web.templating import render
 
 router = APIRouter()
@@ -35,7 +37,7 @@ def prompts_page(request: Request, _user: CurrentUser = Depends(ADMINS)):
             "versions": versions, "slot_text": SLOT_TEXT, "notice": request.query_params.get("notice", "")})
 
 
-@router.post("/admin/prompts/{slot}")
+@router.post("/admin/prompts/{slot}", openapi_extra=upload_body("audio", "source"))
 async def upload(request: Request, slot: str, user: CurrentUser = Depends(ADMINS)):
     form = await request.form()
     audio = form.get("audio")
@@ -60,7 +62,7 @@ async def upload(request: Request, slot: str, user: CurrentUser = Depends(ADMINS
 
 
 @router.get("/admin/prompts/recordings/{recording_id}.wav")
-def audio_file(request: Request, recording_id: int, _user: CurrentUser = Depends(ADMINS)):
+def audio_file(request: Request, recording_id: RowId, _user: CurrentUser = Depends(ADMINS)):
     with request.app.state.ctx.session_factory() as session:
         recording = session.get(PromptRecording, recording_id)
         path = request.app.state.ctx.settings.data_dir / recording.path if recording else None
@@ -69,8 +71,8 @@ def audio_file(request: Request, recording_id: int, _user: CurrentUser = Depends
     return FileResponse(path, media_type="audio/wav")
 
 
-@router.post("/admin/prompts/recordings/{recording_id}/activate")
-def activate_recording(request: Request, recording_id: int, _user: CurrentUser = Depends(ADMINS)):
+@router.post("/admin/prompts/recordings/{recording_id}/activate", openapi_extra=form_body())
+def activate_recording(request: Request, recording_id: RowId, _user: CurrentUser = Depends(ADMINS)):
     ctx = request.app.state.ctx
     try:
         with unit_of_work(ctx.session_factory) as session:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from hotline.models import Case, CaseStatus, Channel
 from web.auth import public
+from web.bounds import PageNumber
 from web.errors import WebError
 from web.i18n import error_text
 from web.public_guard import check_form_token
@@ -34,7 +35,7 @@ def _published():
 
 @router.get("/forum")
 @public
-def forum(request: Request, page: int = 1):
+def forum(request: Request, page: PageNumber = 1):
     page = max(page, 1)
     with request.app.state.ctx.session_factory() as session:
         total = session.scalar(select(func.count()).select_from(Case).where(*_published())) or 0

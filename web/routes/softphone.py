@@ -25,6 +25,6 @@ def softphone_credentials(request: Request, user: CurrentUser = Depends(PHONE_US
             ttl_s=settings.softphone_credential_ttl_s, now=utcnow(),
         )
     except SoftphoneUnavailable as exc:
-        return JSONResponse({"code": "softphone_unavailable", "message": str(exc)}, status_code=503,
+        return JSONResponse({"code": "softphone_unavailable", "message": str(exc)}, status_code=404,
                             headers=NO_STORE)
     return JSONResponse(creds.as_json(), headers=NO_STORE)

@@ -146,7 +146,7 @@
     const response = await fetch(panel.dataset.credentialsUrl, { credentials: "same-origin" });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw Object.assign(new Error(body.message || "HTTP " + response.status),
-      { unconfigured: response.status === 503 });
+      { unconfigured: response.status === 404 });
     return body;
   }
 
