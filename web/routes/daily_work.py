@@ -205,9 +205,9 @@ async def template_create(request: Request, user: CurrentUser = Depends(TEMPLATE
     return RedirectResponse("/reply-templates?notice=template_saved", status_code=303)
 
 
-@router.post("/reply-templates/{template_id}/active",
-             openapi_extra=form_body("active"))
-async def template_active(request: Request, template_id: RowId, _user: CurrentUser = Depends(TEMPLATE_EDITORS)):
+@router.post("/reply-templates/{template_id}/active", openapi_extra=form_body("active"))
+async def template_active(request: Request, template_id: RowId,
+                          _user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         reply_templates.set_template_active(
