@@ -22,6 +22,7 @@ from web.routes import (
     cases,
     console,
     health,
+    holiday_calendar,
     kiosk,
     live,
     public_forum,
@@ -67,6 +68,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
         analytics,
         callbacks,
+        holiday_calendar,
     ):
         app.include_router(module.router)
     return app

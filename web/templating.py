@@ -17,7 +17,20 @@ def _page_context(request: Request) -> dict:
     from web.auth import request_csrf_token
 
     user = getattr(request.state, "user", None)
-    return {"user": user, "csrf": request_csrf_token(request) if user else ""}
+    return {"user": user, "csrf": request_csrf_token(request) if user else "",
+            "calendar_warning": _calendar_warning(request, user)}
+
+
+def _calendar_warning(request: Request, user) -> str | None:
+    """Admins see, on every page, that the coming year's holiday arrangement is missing (from November)."""
+    if user is None or getattr(user.role, "value", None) != "admin":
+        return None
+    from hotline.cases.calendar_admin import calendar_status
+    from hotline.cases.working_days import china_date
+    from hotline.models import utcnow
+
+    with request.app.state.ctx.session_factory() as session:
+        return calendar_status(session, today=china_date(utcnow())).warning
 
 
 def make_templates() -> Jinja2Templates:

@@ -5,7 +5,7 @@ from hotline.models.analytics import CaseRollup, RollupWatermark
 from hotline.models.appointments import Appointment, AppointmentCapacity, AppointmentKind, AppointmentStatus
 from hotline.models.audit import AuditRecord
 from hotline.models.base import Base, utcnow
-from hotline.models.calendar import CalendarDay, DayKind
+from hotline.models.calendar import CalendarDay, CalendarYear, DayKind
 from hotline.models.callbacks import (
     AnswerSource,
     AuditVerdict,
@@ -37,6 +37,7 @@ __all__ = [
     "AppointmentStatus",
     "AuditRecord",
     "CalendarDay",
+    "CalendarYear",
     "CaseCoHandler",
     "CaseExtension",
     "CaseRollup",

@@ -15,7 +15,7 @@ from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, list_cases, returned_queue
 from hotline.cases.queries import case_detail as load_case_detail
 from hotline.cases.transitions import RULES
-from hotline.cases.working_days import CHINA, china_date
+from hotline.cases.working_days import CHINA, china_date, load_work_calendar
 from hotline.db import unit_of_work
 from hotline.models import (
     AppointmentKind,
@@ -137,6 +137,7 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             "routing": case.routing or [],
             "kb_matches": case.kb_matches or [],
             "utterances": list(case.call.utterances) if case.call else [],
+            "calendar_notice": load_work_calendar(session).unknown_notice(case.due_at),
             **reference_data(session),
         }
         return render(request, "case_detail.html", context)
