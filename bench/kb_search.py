@@ -2,7 +2,7 @@
 
     python bench/kb_search.py [--repeat 5] [--show-misses]
 
-Loads the shipped seed catalogue (knowledge_base/seed/service_items.csv) and the query set
+Loads the shipped seed catalogue (knowledge_base/seed/catalogue/, 885 items) and the query set
 (tests/knowledge_base/queries.csv), prints the figures and writes bench/results/kb_search.json.
 """
 

@@ -46,7 +46,8 @@ def record_of(item: ServiceItem) -> ItemRecord:
         department=item.department.code, levels=tuple(item.levels or ()), channels=tuple(item.channels or ()),
         materials=tuple(item.materials or ()), time_limit_days=item.time_limit_days, fee=item.fee,
         steps=tuple(item.steps or ()), keywords=tuple(item.keywords or ()), answer=item.answer,
-        status=ItemStatus(item.status).value,
+        status=ItemStatus(item.status).value, item_type=item.item_type, source=item.source,
+        window_number=item.window_number,
     )
 
 

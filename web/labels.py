@@ -24,7 +24,7 @@ STATUS = {
     "reopened": "重办",
     "merged": "已合并",
 }
-LEVEL = {"banner": "旗级", "town": "镇级", "village": "嘎查村级"}
+LEVEL = {"banner": "旗级", "town": "镇级", "village": "嘎查村级", "grid": "网格（党员中心户）"}
 LANGUAGE = {"zh": "汉语", "mn": "蒙古语"}
 TRANSCRIPT = {"complete": "已转写", "empty": "无有效语音", "unavailable": "转写不可用"}
 ROLE = {

@@ -20,6 +20,7 @@ from hotline.cases.tracking import track_case
 from hotline.db import unit_of_work
 from hotline.models import Channel, ItemStatus, ServiceItem, Site
 from hotline.seeding import read_seed_csv
+from knowledge_base.catalog_schema import ITEM_TYPES, SOURCES
 from web.auth import public
 from web.errors import WebError
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
@@ -207,5 +208,6 @@ def guide_item(request: Request, code: str):
         if item is None:
             raise WebError("not_found", "该服务事项不存在或已停止办理。")
         return render(
-            request, "guide_item.html", {"item": item, "zones": zone_names(), "department": item.department}
+            request, "guide_item.html", {"item": item, "zones": zone_names(), "department": item.department,
+                                         "item_types": ITEM_TYPES, "sources": SOURCES}
         )
