@@ -21,6 +21,7 @@ from web.routes import (
     case_actions,
     cases,
     console,
+    grid,
     health,
     holiday_calendar,
     kiosk,
@@ -69,6 +70,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         analytics,
         callbacks,
         holiday_calendar,
+        grid,
     ):
         app.include_router(module.router)
     return app

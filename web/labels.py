@@ -36,6 +36,8 @@ ROLE = {
 }
 EVENT = {
     "accept": "受理",
+    "grid_task": "转党员中心户",
+    "grid_outcome": "中心户办理结果",
     "confirm_intake": "确认受理信息",
     "book_appointment": "预约",
     "cancel_appointment": "取消预约",

@@ -18,6 +18,15 @@ from hotline.models.callbacks import (
 from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utterance
 from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
+from hotline.models.grid import (
+    GridHousehold,
+    GridHouseholdKind,
+    GridTask,
+    GridTaskKind,
+    GridTaskOutcome,
+    GridTaskStatus,
+    LinkedHousehold,
+)
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
@@ -38,6 +47,13 @@ __all__ = [
     "AuditRecord",
     "CalendarDay",
     "CalendarYear",
+    "GridHousehold",
+    "GridHouseholdKind",
+    "GridTask",
+    "GridTaskKind",
+    "GridTaskOutcome",
+    "GridTaskStatus",
+    "LinkedHousehold",
     "CaseCoHandler",
     "CaseExtension",
     "CaseRollup",

@@ -15,8 +15,13 @@ from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, list_cases, returned_queue
 from hotline.cases.queries import case_detail as load_case_detail
 from hotline.cases.transitions import RULES
+from hotline.cases.windows import suggest_window
 from hotline.cases.working_days import CHINA, china_date, load_work_calendar
 from hotline.db import unit_of_work
+from hotline.grid.register import linked_by_phone
+from hotline.grid.tasks import KIND_LABELS as GRID_KIND_LABELS
+from hotline.grid.tasks import OUTCOME_LABELS as GRID_OUTCOME_LABELS
+from hotline.grid.tasks import list_tasks
 from hotline.models import (
     AppointmentKind,
     Call,
@@ -138,6 +143,10 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             "kb_matches": case.kb_matches or [],
             "utterances": list(case.call.utterances) if case.call else [],
             "calendar_notice": load_work_calendar(session).unknown_notice(case.due_at),
+            "window": suggest_window(session, item=case.service_item),
+            "grid_linked": linked_by_phone(session, phone=case.citizen_phone),
+            "grid_tasks": list_tasks(session, case_id=case.id),
+            "grid_kinds": GRID_KIND_LABELS, "grid_outcomes": GRID_OUTCOME_LABELS,
             **reference_data(session),
         }
         return render(request, "case_detail.html", context)

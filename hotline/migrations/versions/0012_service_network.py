@@ -1,4 +1,5 @@
-"""service network: holiday calendar years entered in full; service items' type, source and window
+"""service network: holiday calendar years entered in full; service items' type, source and window;
+level 4 grid households, their linked households and tasks
 
 Revision ID: 0012
 Revises: 0007
@@ -28,9 +29,68 @@ def upgrade() -> None:
                                    server_default='public_service'))
         batch.add_column(sa.Column('source', sa.String(length=16), nullable=False, server_default='banner'))
         batch.add_column(sa.Column('window_number', sa.Integer(), nullable=True))
+    op.create_table('grid_households',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.Enum('party_member', 'smart_herder', name='grid_household_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('head_name', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_grid_households_site_id_sites')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_grid_households_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_grid_households')),
+    sa.UniqueConstraint('code', name=op.f('uq_grid_households_code')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_grid_households_user_id'))
+    )
+    op.create_index(op.f('ix_grid_households_site_id'), 'grid_households', ['site_id'], unique=False)
+    op.create_table('linked_households',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('grid_household_id', sa.Integer(), nullable=False),
+    sa.Column('head_name', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('place', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['grid_household_id'], ['grid_households.id'], name=op.f('fk_linked_households_grid_household_id_grid_households')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_linked_households'))
+    )
+    op.create_index(op.f('ix_linked_households_grid_household_id'), 'linked_households', ['grid_household_id'], unique=False)
+    op.create_index(op.f('ix_linked_households_phone'), 'linked_households', ['phone'], unique=False)
+    op.create_table('grid_tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('grid_household_id', sa.Integer(), nullable=False),
+    sa.Column('linked_household_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('assist', 'proxy', 'visit', name='grid_task_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('open', 'done', name='grid_task_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('request', sa.String(length=200), nullable=False),
+    sa.Column('requested_by', sa.String(length=64), nullable=False),
+    sa.Column('outcome', sa.Enum('visited', 'proxied', 'not_home', name='grid_task_outcome', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('done_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_grid_tasks_case_id_cases')),
+    sa.ForeignKeyConstraint(['grid_household_id'], ['grid_households.id'], name=op.f('fk_grid_tasks_grid_household_id_grid_households')),
+    sa.ForeignKeyConstraint(['linked_household_id'], ['linked_households.id'], name=op.f('fk_grid_tasks_linked_household_id_linked_households')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_grid_tasks'))
+    )
+    op.create_index(op.f('ix_grid_tasks_case_id'), 'grid_tasks', ['case_id'], unique=False)
+    op.create_index(op.f('ix_grid_tasks_grid_household_id'), 'grid_tasks', ['grid_household_id'], unique=False)
+    op.create_index(op.f('ix_grid_tasks_status'), 'grid_tasks', ['status'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('grid_tasks')
+    op.drop_table('linked_households')
+    op.drop_table('grid_households')
     with op.batch_alter_table('service_items') as batch:
         batch.drop_column('window_number')
         batch.drop_column('source')
