@@ -44,6 +44,10 @@ def _user(session, role: Role, name: str, site: Site | None = None) -> User:
     return user
 
 
+def _close(session, task, outcome: GridTaskOutcome, note: str, actor: User):
+    return record_outcome(session, task_id=task.id, outcome=outcome, note=note, actor=actor, now=NOW)
+
+
 def _household(session, code: str) -> GridHousehold:
     return session.scalar(select(GridHousehold).where(GridHousehold.code == code))
 
@@ -67,8 +71,8 @@ def test_84_households_under_the_12_village_stations_each_with_ten_linked(grid):
 
 def test_a_linked_households_request_goes_to_its_household_and_the_station_sees_it(grid):
     household = _household(grid, "asz-mld-03")
-    linked = register_linked(grid, linked_id=household.linked[0].id, head_name="那顺", phone="+86 139 4770 0001",
-                             place="二社", note="独居老人")
+    linked = register_linked(grid, linked_id=household.linked[0].id, head_name="那顺",
+                             phone="+86 139 4770 0001", place="二社", note="独居老人")
     assert linked_by_phone(grid, phone="13947700001").id == linked.id
     agent = _user(grid, Role.agent, "agent-grid")
     case = _case(grid, "13947700001")
@@ -101,9 +105,9 @@ def test_the_household_records_the_visit_not_home_keeps_it_open(grid):
     task = plan_visit(grid, household_id=household.id, linked_id=household.linked[1].id,
                       request="给独居老人代缴城乡居民医保", actor=station, now=NOW)
     with pytest.raises(CaseError):
-        record_outcome(grid, task_id=task.id, outcome=GridTaskOutcome.visited, note="x", actor=outsider, now=NOW)
+        _close(grid, task, GridTaskOutcome.visited, "x", outsider)
     with pytest.raises(CaseError, match="办理情况"):
-        record_outcome(grid, task_id=task.id, outcome=GridTaskOutcome.visited, note=" ", actor=center, now=NOW)
+        _close(grid, task, GridTaskOutcome.visited, " ", center)
     record_outcome(grid, task_id=task.id, outcome=GridTaskOutcome.not_home, note="家中无人，明天再去",
                    actor=center, now=NOW)
     assert task.status == GridTaskStatus.open
@@ -111,4 +115,4 @@ def test_the_household_records_the_visit_not_home_keeps_it_open(grid):
                    actor=center, now=NOW)
     assert task.status == GridTaskStatus.done and task.done_by == "center-mht-01"
     with pytest.raises(CaseError, match="已办结"):
-        record_outcome(grid, task_id=task.id, outcome=GridTaskOutcome.visited, note="再次", actor=center, now=NOW)
+        _close(grid, task, GridTaskOutcome.visited, "再次", center)
