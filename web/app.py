@@ -29,6 +29,7 @@ from web.routes import (
     public_forum,
     public_pages,
     public_rating,
+    windows,
 )
 from web.templating import make_templates
 
@@ -71,6 +72,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         callbacks,
         holiday_calendar,
         grid,
+        windows,
     ):
         app.include_router(module.router)
     return app
