@@ -29,6 +29,7 @@ from web.routes import (
     public_forum,
     public_pages,
     public_rating,
+    transfer,
     windows,
 )
 from web.templating import make_templates
@@ -73,6 +74,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         holiday_calendar,
         grid,
         windows,
+        transfer,
     ):
         app.include_router(module.router)
     return app

@@ -37,6 +37,8 @@ ROLE = {
 EVENT = {
     "accept": "受理",
     "grid_task": "转党员中心户",
+    "offline_step": "中转办线下步骤",
+    "offline_step_done": "线下步骤完成",
     "grid_outcome": "中心户办理结果",
     "confirm_intake": "确认受理信息",
     "book_appointment": "预约",

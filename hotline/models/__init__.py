@@ -30,6 +30,7 @@ from hotline.models.grid import (
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
+from hotline.models.transfer import CaseOfflineStep
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "AuditRecord",
     "CalendarDay",
     "CalendarYear",
+    "CaseOfflineStep",
     "GridHousehold",
     "GridHouseholdKind",
     "GridTask",

@@ -1,5 +1,5 @@
 """service network: holiday calendar years entered in full; service items' type, source and window;
-level 4 grid households, their linked households and tasks
+level 4 grid households, their linked households and tasks; 中转办 offline steps
 
 Revision ID: 0012
 Revises: 0007
@@ -85,9 +85,24 @@ def upgrade() -> None:
     op.create_index(op.f('ix_grid_tasks_case_id'), 'grid_tasks', ['case_id'], unique=False)
     op.create_index(op.f('ix_grid_tasks_grid_household_id'), 'grid_tasks', ['grid_household_id'], unique=False)
     op.create_index(op.f('ix_grid_tasks_status'), 'grid_tasks', ['status'], unique=False)
+    op.create_table('case_offline_steps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('added_by', sa.String(length=64), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('done_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_offline_steps_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_offline_steps'))
+    )
+    op.create_index(op.f('ix_case_offline_steps_case_id'), 'case_offline_steps', ['case_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('case_offline_steps')
     op.drop_table('grid_tasks')
     op.drop_table('linked_households')
     op.drop_table('grid_households')
