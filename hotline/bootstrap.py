@@ -29,6 +29,7 @@ class InitReport:
 def initialise(settings: Settings, *, admin_username: str = "admin") -> InitReport:
     """Idempotent: safe to run on an initialised database (adds only what is missing)."""
     from hotline.cases.calendar_admin import seed_holiday_calendar
+    from hotline.cases.red_teams import seed_red_teams
     from hotline.grid.register import seed_grid_households
     from knowledge_base.catalog_io import load_seed_catalogue
 
@@ -44,6 +45,7 @@ def initialise(settings: Settings, *, admin_username: str = "admin") -> InitRepo
             report.rules_added = seed_routing_rules(session)
             report.calendar_days_added = seed_holiday_calendar(session)
             report.grid_added = seed_grid_households(session)
+            report.grid_added["red_teams"] = seed_red_teams(session)
             if session.scalar(select(User).where(User.role == Role.admin)) is None:
                 report.admin_password = one_time_password()
                 session.add(User(username=admin_username, display_name="系统管理员", role=Role.admin,

@@ -29,6 +29,7 @@ from web.routes import (
     public_forum,
     public_pages,
     public_rating,
+    red_teams,
     transfer,
     windows,
 )
@@ -75,6 +76,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         grid,
         windows,
         transfer,
+        red_teams,
     ):
         app.include_router(module.router)
     return app

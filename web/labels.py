@@ -38,6 +38,7 @@ EVENT = {
     "accept": "受理",
     "grid_task": "转党员中心户",
     "offline_step": "中转办线下步骤",
+    "home_visit": "红色服务队上门",
     "offline_step_done": "线下步骤完成",
     "grid_outcome": "中心户办理结果",
     "confirm_intake": "确认受理信息",

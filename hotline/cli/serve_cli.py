@@ -23,7 +23,8 @@ def _print_init_report(report) -> None:
                f"{report.rules_added} routing rules, {report.calendar_days_added} calendar days")
     grid = report.grid_added
     typer.echo(f"level 4: {grid.get('grid_households', 0)} 党员中心户/智慧农牧户, "
-               f"{grid.get('linked_households', 0)} linked households")
+               f"{grid.get('linked_households', 0)} linked households, "
+               f"{grid.get('red_teams', 0)} red service teams")
     if report.admin_password:
         typer.secho("admin account created. One-time password (shown only now, change it at first login):",
                     fg=typer.colors.YELLOW)

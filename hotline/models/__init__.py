@@ -30,6 +30,7 @@ from hotline.models.grid import (
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
+from hotline.models.red_teams import HomeVisitRecord, RedTeam, RedTeamMember, VisitOutcome
 from hotline.models.transfer import CaseOfflineStep
 from hotline.models.web_sessions import WebSession
 
@@ -48,6 +49,10 @@ __all__ = [
     "AuditRecord",
     "CalendarDay",
     "CalendarYear",
+    "HomeVisitRecord",
+    "RedTeam",
+    "RedTeamMember",
+    "VisitOutcome",
     "CaseOfflineStep",
     "GridHousehold",
     "GridHouseholdKind",

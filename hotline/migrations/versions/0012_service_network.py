@@ -1,5 +1,6 @@
 """service network: holiday calendar years entered in full; service items' type, source and window;
-level 4 grid households, their linked households and tasks; 中转办 offline steps
+level 4 grid households, their linked households and tasks; 中转办 offline steps;
+red service teams and home-visit records
 
 Revision ID: 0012
 Revises: 0007
@@ -99,9 +100,52 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_offline_steps'))
     )
     op.create_index(op.f('ix_case_offline_steps_case_id'), 'case_offline_steps', ['case_id'], unique=False)
+    op.create_table('red_teams',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('town', sa.String(length=32), nullable=False),
+    sa.Column('vehicle', sa.String(length=64), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_red_teams')),
+    sa.UniqueConstraint('code', name=op.f('uq_red_teams_code'))
+    )
+    op.create_table('red_team_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('duty', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['red_teams.id'], name=op.f('fk_red_team_members_team_id_red_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_red_team_members'))
+    )
+    op.create_index(op.f('ix_red_team_members_team_id'), 'red_team_members', ['team_id'], unique=False)
+    op.create_table('home_visit_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('appointment_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.Enum('done', 'not_home', 'follow_up', name='visit_outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_home_visit_records_appointment_id_appointments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['red_teams.id'], name=op.f('fk_home_visit_records_team_id_red_teams')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_home_visit_records'))
+    )
+    op.create_index(op.f('ix_home_visit_records_appointment_id'), 'home_visit_records', ['appointment_id'], unique=False)
+    op.create_index(op.f('ix_home_visit_records_team_id'), 'home_visit_records', ['team_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('home_visit_records')
+    op.drop_table('red_team_members')
+    op.drop_table('red_teams')
     op.drop_table('case_offline_steps')
     op.drop_table('grid_tasks')
     op.drop_table('linked_households')
