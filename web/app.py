@@ -24,6 +24,7 @@ from web.routes import (
     grid,
     health,
     holiday_calendar,
+    item_changes,
     kiosk,
     live,
     public_forum,
@@ -77,6 +78,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         windows,
         transfer,
         red_teams,
+        item_changes,
     ):
         app.include_router(module.router)
     return app

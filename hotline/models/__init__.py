@@ -27,6 +27,7 @@ from hotline.models.grid import (
     GridTaskStatus,
     LinkedHousehold,
 )
+from hotline.models.item_changes import ChangeStatus, ItemChangeRequest
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
@@ -49,6 +50,8 @@ __all__ = [
     "AuditRecord",
     "CalendarDay",
     "CalendarYear",
+    "ChangeStatus",
+    "ItemChangeRequest",
     "HomeVisitRecord",
     "RedTeam",
     "RedTeamMember",

@@ -1,6 +1,6 @@
 """service network: holiday calendar years entered in full; service items' type, source and window;
 level 4 grid households, their linked households and tasks; 中转办 offline steps;
-red service teams and home-visit records
+red service teams and home-visit records; item change requests
 
 Revision ID: 0012
 Revises: 0007
@@ -141,8 +141,30 @@ def upgrade() -> None:
     op.create_index(op.f('ix_home_visit_records_appointment_id'), 'home_visit_records', ['appointment_id'], unique=False)
     op.create_index(op.f('ix_home_visit_records_team_id'), 'home_visit_records', ['team_id'], unique=False)
 
+    op.create_table('item_change_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=32), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'published', 'rejected', name='change_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('proposed_by', sa.String(length=64), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_by', sa.String(length=64), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_item_change_requests_case_id_cases')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_item_change_requests_department_id_departments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_item_change_requests'))
+    )
+    op.create_index(op.f('ix_item_change_requests_department_id'), 'item_change_requests', ['department_id'], unique=False)
+    op.create_index(op.f('ix_item_change_requests_item_code'), 'item_change_requests', ['item_code'], unique=False)
+    op.create_index(op.f('ix_item_change_requests_status'), 'item_change_requests', ['status'], unique=False)
 
 def downgrade() -> None:
+    op.drop_table('item_change_requests')
     op.drop_table('home_visit_records')
     op.drop_table('red_team_members')
     op.drop_table('red_teams')
