@@ -4,6 +4,7 @@ the outcome."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_web_browser import CHROMIUM_ARGS, sign_in
@@ -28,6 +29,7 @@ def _prepare(engine) -> str:
     return center
 
 
+@pytest.mark.browser
 def test_a_case_goes_to_the_household_which_records_it_on_a_phone(app, web_engine):
     from playwright.sync_api import expect, sync_playwright
 

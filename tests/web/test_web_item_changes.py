@@ -4,6 +4,7 @@ department."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_web_browser import CHROMIUM_ARGS, sign_in
@@ -14,6 +15,7 @@ from hotline.models import Case, Role, ServiceItem
 CODE = "ZW-SB-007"  # 社会保障卡申领、补换和挂失 (旗人力资源和社会保障局)
 
 
+@pytest.mark.browser
 def test_a_department_change_is_reviewed_and_published(app, web_engine):
     from playwright.sync_api import expect, sync_playwright
 

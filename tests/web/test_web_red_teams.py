@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 from test_web_browser import CHROMIUM_ARGS, sign_in
 from web_testkit import make_user, new_case, serve
@@ -29,6 +30,7 @@ def _booked_visit(app, engine) -> tuple[int, str]:
     return case_id, day.isoformat()
 
 
+@pytest.mark.browser
 def test_a_red_team_plans_its_day_and_closes_a_visit(app, web_engine):
     from playwright.sync_api import expect, sync_playwright
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_web_browser import CHROMIUM_ARGS, sign_in
@@ -27,6 +28,7 @@ def _coordinated_case(app, engine, coordinator: str) -> int:
     return case_id
 
 
+@pytest.mark.browser
 def test_the_board_shows_an_open_offline_step_until_it_is_done(app, web_engine):
     from playwright.sync_api import expect, sync_playwright
 
