@@ -65,7 +65,7 @@ def test_hotline_init_seeds_the_whole_network(monkeypatch, tmp_path):
 
     from hotline.cli.main import app
     from hotline.db import make_engine
-    from hotline.models import ServiceItem
+    from hotline.models import GridHousehold, LinkedHousehold, RedTeam, ServiceItem, Site
 
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "var"))
     result = CliRunner().invoke(app, ["init"])
@@ -76,8 +76,16 @@ def test_hotline_init_seeds_the_whole_network(monkeypatch, tmp_path):
         with engine.connect() as conn:
             items = conn.execute(select(ServiceItem.zone, ServiceItem.kind, ServiceItem.levels)).all()
             assert conn.scalar(select(func.count()).select_from(ServiceItem)) == 885
+            site_levels = set(conn.scalars(select(Site.level)))
+            households = conn.scalar(select(func.count()).select_from(GridHousehold))
+            linked = conn.scalar(select(func.count()).select_from(LinkedHousehold))
+            teams = conn.scalar(select(func.count()).select_from(RedTeam))
     finally:
         engine.dispose()
     assert len({zone for zone, _, _ in items}) == 6
     assert sum(1 for _, kind, _ in items if kind == "party") == 43
     assert {lv for *_, levels in items for lv in levels} == {"banner", "town", "village", "grid"}
+    # the four levels of the network: banner centre, 4 towns, 12 village stations, 84 中心户 (level 4)
+    assert {str(v) for v in site_levels} == {"banner", "town", "village"}
+    assert (households, linked, teams) == (84, 840, 4)
+    assert "84 党员中心户/智慧农牧户, 840 linked households, 4 red service teams" in result.output
