@@ -5,9 +5,9 @@ the outcome."""
 from __future__ import annotations
 
 import pytest
+from browser_testkit import chromium, page_of
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_web_browser import CHROMIUM_ARGS, sign_in
 from web_testkit import WebClient, csrf_of, make_user, new_case, serve, signed_in
 
 from hotline.grid.register import register_linked, seed_grid_households
@@ -31,11 +31,11 @@ def _prepare(engine) -> str:
 
 @pytest.mark.browser
 def test_a_case_goes_to_the_household_which_records_it_on_a_phone(app, web_engine):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     center = _prepare(web_engine)
     case_id = new_case(app, "我妈腿脚不便 城乡居民医保要续费 想请人帮忙代缴", phone=PHONE)
-    with serve(app) as base, WebClient(app, base) as agent, sync_playwright() as p:
+    with serve(app) as base, WebClient(app, base) as agent, chromium() as browser:
         signed_in(agent, web_engine, Role.agent)
         page = agent.get(f"/cases/{case_id}")
         assert "巴音乌苏嘎查党员中心户02" in page.text and 'id="grid-suggestion"' in page.text
@@ -43,23 +43,17 @@ def test_a_case_goes_to_the_household_which_records_it_on_a_phone(app, web_engin
         routed = agent.post(f"/cases/{case_id}/grid", data=form, follow_redirects=True)
         assert routed.status_code == 200 and "转党员中心户" in routed.text and "待办" in routed.text
 
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                        is_mobile=True, has_touch=True).new_page()
-            sign_in(phone, base, center)
-            phone.goto(f"{base}/grid")
-            task = phone.locator(".task").first
-            expect(task).to_contain_text("代缴城乡居民医保")
-            expect(task).to_contain_text("乌云其其格")
-            assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
-            task.locator("textarea[name=note]").fill("已到家中代缴2027年度医保，老人满意")
-            task.locator("button[value=proxied]").click()
-            phone.wait_for_load_state()
-            expect(phone.locator(".done").first).to_contain_text("已代办")
-            expect(phone.locator(".task")).to_have_count(0)
-        finally:
-            browser.close()
+        phone = page_of(browser, base, center, width=390, height=844, is_mobile=True, has_touch=True)
+        phone.goto(f"{base}/grid")
+        task = phone.locator(".task").first
+        expect(task).to_contain_text("代缴城乡居民医保")
+        expect(task).to_contain_text("乌云其其格")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+        task.locator("textarea[name=note]").fill("已到家中代缴2027年度医保，老人满意")
+        task.locator("button[value=proxied]").click()
+        phone.wait_for_load_state()
+        expect(phone.locator(".done").first).to_contain_text("已代办")
+        expect(phone.locator(".task")).to_have_count(0)
 
         station = agent.new_browser()
         signed_in(station, web_engine, Role.handler, site="asz-bywsu")

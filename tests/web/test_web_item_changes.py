@@ -5,9 +5,9 @@ department."""
 from __future__ import annotations
 
 import pytest
+from browser_testkit import chromium, page_of
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_web_browser import CHROMIUM_ARGS, sign_in
 from web_testkit import csrf_of, make_user, new_case, serve, signed_in
 
 from hotline.models import Case, Role, ServiceItem
@@ -17,36 +17,30 @@ CODE = "ZW-SB-007"  # 社会保障卡申领、补换和挂失 (旗人力资源�
 
 @pytest.mark.browser
 def test_a_department_change_is_reviewed_and_published(app, web_engine):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keeper = make_user(web_engine, Role.handler, department="rsj")
     reviewer = make_user(web_engine, Role.handler, department="zwfwj")
-    with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            sign_in(page, base, keeper)
-            page.goto(f"{base}/kb/changes?code={CODE}")
-            form = page.locator("#propose")
-            form.locator("input[name=fee]").fill("首次申领免费，补换卡工本费按自治区标准收取")
-            form.locator("input[name=reason]").fill("按新收费标准更新")
-            form.locator("button").click()
-            page.wait_for_load_state()
-            expect(page.locator("#own-changes")).to_contain_text(f"{CODE} · 待审核")
+    with serve(app) as base, chromium() as browser:
+        page = page_of(browser, base, keeper)
+        page.goto(f"{base}/kb/changes?code={CODE}")
+        form = page.locator("#propose")
+        form.locator("input[name=fee]").fill("首次申领免费，补换卡工本费按自治区标准收取")
+        form.locator("input[name=reason]").fill("按新收费标准更新")
+        form.locator("button").click()
+        page.wait_for_load_state()
+        expect(page.locator("#own-changes")).to_contain_text(f"{CODE} · 待审核")
 
-            boss = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-            sign_in(boss, base, reviewer)
-            boss.goto(f"{base}/kb/changes")
-            change = boss.locator(".change").filter(has_text=CODE).first
-            expect(change.locator("ins")).to_contain_text("补换卡工本费按自治区标准收取")
-            change.locator("button[value=publish]").click()
-            boss.wait_for_load_state()
+        boss = page_of(browser, base, reviewer)
+        boss.goto(f"{base}/kb/changes")
+        change = boss.locator(".change").filter(has_text=CODE).first
+        expect(change.locator("ins")).to_contain_text("补换卡工本费按自治区标准收取")
+        change.locator("button[value=publish]").click()
+        boss.wait_for_load_state()
 
-            guide = browser.new_context(locale="zh-CN").new_page()
-            guide.goto(f"{base}/guide/items/{CODE}")
-            expect(guide.locator("body")).to_contain_text("补换卡工本费按自治区标准收取")
-        finally:
-            browser.close()
+        guide = page_of(browser, base)
+        guide.goto(f"{base}/guide/items/{CODE}")
+        expect(guide.locator("body")).to_contain_text("补换卡工本费按自治区标准收取")
     with Session(web_engine) as session:
         item = session.scalar(select(ServiceItem).where(ServiceItem.code == CODE))
         assert item.revisions[-1].actor == f"{keeper}/审核 {reviewer}"

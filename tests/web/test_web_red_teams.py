@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from browser_testkit import chromium, page_of
 from sqlalchemy.orm import Session
-from test_web_browser import CHROMIUM_ARGS, sign_in
 from web_testkit import make_user, new_case, serve
 
 from hotline.cases.appointments import book_home_visit
@@ -32,36 +32,31 @@ def _booked_visit(app, engine) -> tuple[int, str]:
 
 @pytest.mark.browser
 def test_a_red_team_plans_its_day_and_closes_a_visit(app, web_engine):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     case_id, day = _booked_visit(app, web_engine)
     member = make_user(web_engine, Role.handler, site="ccz")
-    with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
-            sign_in(page, base, member)
-            page.goto(f"{base}/teams")
-            team = page.locator("#team-ccz")
-            expect(team).to_contain_text("城川镇流动服务车")
-            team.locator("input[name=name]").fill("斯琴")
-            team.locator("input[name=duty]").fill("乡村医生")
-            team.locator("button").click()
-            page.wait_for_load_state()
-            expect(page.locator("#team-ccz")).to_contain_text("斯琴（乡村医生）")
-            page.goto(f"{base}/teams/ccz/day?day={day}")
-            expect(page.locator("h2")).to_contain_text("（1 户）")
-            visit = page.locator(".visit").first
-            expect(visit).to_contain_text("城川镇大沙头嘎查二社")
-            expect(visit).to_contain_text("王**")  # names masked on the printable list
-            visit.locator("textarea[name=note]").fill("已代为提交高龄津贴申请材料")
-            visit.locator("button[value=done]").click()
-            page.wait_for_load_state()
-            done = page.locator(".visit.closed").first
-            expect(done).to_contain_text("已办结：已代为提交高龄津贴申请材料")
-            expect(done.locator("form")).to_have_count(0)
-        finally:
-            browser.close()
+    with serve(app) as base, chromium() as browser:
+        page = page_of(browser, base, member, width=390, height=844)
+        page.goto(f"{base}/teams")
+        team = page.locator("#team-ccz")
+        expect(team).to_contain_text("城川镇流动服务车")
+        team.locator("input[name=name]").fill("斯琴")
+        team.locator("input[name=duty]").fill("乡村医生")
+        team.locator("button").click()
+        page.wait_for_load_state()
+        expect(page.locator("#team-ccz")).to_contain_text("斯琴（乡村医生）")
+        page.goto(f"{base}/teams/ccz/day?day={day}")
+        expect(page.locator("h2")).to_contain_text("（1 户）")
+        visit = page.locator(".visit").first
+        expect(visit).to_contain_text("城川镇大沙头嘎查二社")
+        expect(visit).to_contain_text("王**")  # names masked on the printable list
+        visit.locator("textarea[name=note]").fill("已代为提交高龄津贴申请材料")
+        visit.locator("button[value=done]").click()
+        page.wait_for_load_state()
+        done = page.locator(".visit.closed").first
+        expect(done).to_contain_text("已办结：已代为提交高龄津贴申请材料")
+        expect(done.locator("form")).to_have_count(0)
     with Session(web_engine) as session:
         actions = [e.action for e in session.get(Case, case_id).events]
         assert actions[-1] == "home_visit"

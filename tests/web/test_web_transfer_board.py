@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from browser_testkit import chromium, page_of
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_web_browser import CHROMIUM_ARGS, sign_in
 from web_testkit import csrf_of, make_user, new_case, serve, signed_in
 
 from hotline.cases.lifecycle import dispatch_case
@@ -30,37 +30,32 @@ def _coordinated_case(app, engine, coordinator: str) -> int:
 
 @pytest.mark.browser
 def test_the_board_shows_an_open_offline_step_until_it_is_done(app, web_engine):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     make_user(web_engine, Role.supervisor)
     coordinator = make_user(web_engine, Role.agent)
     case_id = _coordinated_case(app, web_engine, coordinator)
     yesterday = (china_date(utcnow()) - timedelta(days=1)).isoformat()
-    with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            sign_in(page, base, coordinator)
-            page.goto(f"{base}/transfer")
-            card = page.locator(f"#case-{case_id}")
-            expect(card).to_contain_text("旗自然资源局（待答复）")
-            expect(card).to_contain_text("敖勒召其镇人民政府（待答复）")
-            card.locator("input[name=title]").fill("组织住建、自然资源和镇政府现场会勘")
-            card.locator("input[name=due_on]").fill(yesterday)
-            card.locator("form.filters button").click()
-            page.wait_for_load_state()
-            card = page.locator(f"#case-{case_id}")
-            expect(card.locator("li.step-overdue")).to_contain_text("现场会勘")
-            expect(card).to_contain_text("1 个线下步骤逾期")
-            card.locator("li.step-overdue button").click()
-            page.wait_for_load_state()
-            card = page.locator(f"#case-{case_id}")
-            expect(card.locator("li.step-done")).to_contain_text("现场会勘")
-            expect(card.locator("li.step-overdue")).to_have_count(0)
-            page.goto(f"{base}/cases/{case_id}")
-            expect(page.locator("body")).to_contain_text("线下步骤完成")
-        finally:
-            browser.close()
+    with serve(app) as base, chromium() as browser:
+        page = page_of(browser, base, coordinator)
+        page.goto(f"{base}/transfer")
+        card = page.locator(f"#case-{case_id}")
+        expect(card).to_contain_text("旗自然资源局（待答复）")
+        expect(card).to_contain_text("敖勒召其镇人民政府（待答复）")
+        card.locator("input[name=title]").fill("组织住建、自然资源和镇政府现场会勘")
+        card.locator("input[name=due_on]").fill(yesterday)
+        card.locator("form.filters button").click()
+        page.wait_for_load_state()
+        card = page.locator(f"#case-{case_id}")
+        expect(card.locator("li.step-overdue")).to_contain_text("现场会勘")
+        expect(card).to_contain_text("1 个线下步骤逾期")
+        card.locator("li.step-overdue button").click()
+        page.wait_for_load_state()
+        card = page.locator(f"#case-{case_id}")
+        expect(card.locator("li.step-done")).to_contain_text("现场会勘")
+        expect(card.locator("li.step-overdue")).to_have_count(0)
+        page.goto(f"{base}/cases/{case_id}")
+        expect(page.locator("body")).to_contain_text("线下步骤完成")
 
 
 def test_only_the_coordinator_or_a_supervisor_keeps_the_steps(client, app, web_engine):
