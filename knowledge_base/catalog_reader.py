@@ -103,6 +103,20 @@ def read_raw_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
     return _rows_by_header(table)
 
 
+def read_table_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """Rows of any spreadsheet keyed by its own header (no column check): for foreign formats."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        return [], [Problem(None, None, f"file not found: {path}")]
+    table, problems = _xlsx_table(path) if suffix == ".xlsx" else _csv_table(path.read_bytes())
+    if problems or not table:
+        return [], problems or [Problem(None, None, "the file is empty")]
+    header = [c.strip() for c in table[0]]
+    rows = [(n, {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h})
+            for n, cells in enumerate(table[1:], start=2) if any(c.strip() for c in cells)]
+    return rows, ([] if rows else [Problem(None, None, "the file has a header but no item rows")])
+
+
 def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
     if not data.strip():
         return [], [Problem(None, None, "the file is empty")]
