@@ -22,12 +22,15 @@ class InitReport:
     items_added: int = 0
     rules_added: int = 0
     calendar_days_added: int = 0
+    grid_added: dict[str, int] = field(default_factory=dict)
     admin_password: str | None = None  # shown once, only when the admin was created now
 
 
 def initialise(settings: Settings, *, admin_username: str = "admin") -> InitReport:
     """Idempotent: safe to run on an initialised database (adds only what is missing)."""
     from hotline.cases.calendar_admin import seed_holiday_calendar
+    from hotline.cases.red_teams import seed_red_teams
+    from hotline.grid.register import seed_grid_households
     from knowledge_base.catalog_io import load_seed_catalogue
 
     for folder in (settings.data_dir, settings.recordings_dir, settings.models_dir):
@@ -41,6 +44,8 @@ def initialise(settings: Settings, *, admin_username: str = "admin") -> InitRepo
             report.items_added = load_seed_catalogue(session, actor="init")
             report.rules_added = seed_routing_rules(session)
             report.calendar_days_added = seed_holiday_calendar(session)
+            report.grid_added = seed_grid_households(session)
+            report.grid_added["red_teams"] = seed_red_teams(session)
             if session.scalar(select(User).where(User.role == Role.admin)) is None:
                 report.admin_password = one_time_password()
                 session.add(User(username=admin_username, display_name="系统管理员", role=Role.admin,

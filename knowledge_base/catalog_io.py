@@ -35,7 +35,7 @@ from knowledge_base.items import (
     upsert_item,
 )
 
-SEED_CATALOG = Path(__file__).parent / "seed" / "service_items.csv"
+SEED_CATALOG = Path(__file__).parent / "seed" / "catalogue"  # one CSV per zone
 # Mongolian names and short answers of the citizen-facing items, by item code: kept apart from the main
 # catalogue so that translators and catalogue editors do not edit the same file.
 SEED_MONGOLIAN = Path(__file__).parent / "seed" / "items_mn.csv"
@@ -118,7 +118,7 @@ def _planned_change(session: Session, record: ItemRecord) -> ItemChange | None:
 
 
 def load_seed_catalogue(session: Session, *, actor: str = "seed") -> int:
-    """Add the shipped items (knowledge_base/seed/service_items.csv) that are missing; return how many.
+    """Add the shipped items (knowledge_base/seed/catalogue/*.csv) that are missing; return how many.
 
     Items already in the database are left alone, so running `hotline init` again never undoes
     an administrator's edits or retirements. Use :func:`import_catalog` to apply a new catalogue.

@@ -17,6 +17,8 @@ from knowledge_base.catalog_schema import (
     CHANNELS,
     COLUMNS,
     DEFAULT_FEE,
+    DEFAULT_ITEM_TYPE,
+    ITEM_TYPES,
     KINDS,
     LEVELS,
     LIST_FIELDS,
@@ -24,10 +26,12 @@ from knowledge_base.catalog_schema import (
     MAX_CODE_LENGTH,
     MAX_LENGTHS,
     REQUIRED_COLUMNS,
+    SOURCES,
     STATUSES,
     CatalogFileError,
     ItemRecord,
     Problem,
+    normalised_name,
     zone_codes,
 )
 
@@ -47,15 +51,49 @@ RawRow = tuple[int, dict[str, str]]
 def read_catalog(path: str | Path, *, departments: Collection[str] | None = None) -> list[ItemRecord]:
     """Parse and validate ``path``; raise :class:`CatalogFileError` listing every problem.
 
-    ``departments`` is the set of known department codes; ``None`` skips that check.
+    ``departments`` is the set of known department codes; ``None`` skips that check. A folder is read as
+    one catalogue made of its .csv/.xlsx files (e.g. one per zone), problems naming the file.
     """
     path = Path(path)
+    if path.is_dir():
+        return _read_folder(path, departments)
     rows, problems = read_raw_rows(path)
     records: list[ItemRecord] = []
     if not problems:
         records, problems = validate_rows(rows, departments=departments)
     if problems:
         raise CatalogFileError(path.name, problems)
+    return records
+
+
+def _read_folder(folder: Path, departments: Collection[str] | None) -> list[ItemRecord]:
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
+    records: list[ItemRecord] = []
+    problems: list[Problem] = []
+    if not files:
+        problems.append(Problem(None, None, f"no .csv or .xlsx catalogue files in {folder}"))
+    first_code: dict[str, str] = {}
+    first_name: dict[tuple[str, str], str] = {}
+    for file in files:
+        try:
+            file_records = read_catalog(file, departments=departments)
+        except CatalogFileError as exc:
+            problems += [Problem(p.row, p.column, f"{file.name}: {p.message}") for p in exc.problems]
+            continue
+        for record in file_records:
+            where = f"{file.name} row {record.row}"
+            same = (normalised_name(record.name), record.department)
+            if record.code in first_code:
+                problems.append(Problem(record.row, "code", f"{file.name}: duplicate code {record.code} "
+                                                            f"(first in {first_code[record.code]})"))
+            elif same in first_name:
+                problems.append(Problem(record.row, "name", f"{file.name}: {record.name} is already an item "
+                                                            f"of {record.department} ({first_name[same]})"))
+            first_code.setdefault(record.code, where)
+            first_name.setdefault(same, where)
+        records += file_records
+    if problems:
+        raise CatalogFileError(folder.name, problems)
     return records
 
 
@@ -76,6 +114,20 @@ def read_raw_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
     if problems:
         return [], problems
     return _rows_by_header(table)
+
+
+def read_table_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """Rows of any spreadsheet keyed by its own header (no column check): for foreign formats."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        return [], [Problem(None, None, f"file not found: {path}")]
+    table, problems = _xlsx_table(path) if suffix == ".xlsx" else _csv_table(path.read_bytes())
+    if problems or not table:
+        return [], problems or [Problem(None, None, "the file is empty")]
+    header = [c.strip() for c in table[0]]
+    rows = [(n, {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h})
+            for n, cells in enumerate(table[1:], start=2) if any(c.strip() for c in cells)]
+    return rows, ([] if rows else [Problem(None, None, "the file has a header but no item rows")])
 
 
 def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
@@ -212,9 +264,15 @@ def validate_rows(
     records: list[ItemRecord] = []
     problems: list[Problem] = []
     first_row_of: dict[str, int] = {}
+    first_name_of: dict[tuple[str, str], int] = {}
     for number, cells in rows:
         record, row_problems = _validate_row(number, cells, departments)
         problems += row_problems
+        same = (normalised_name(cells.get("name", "")), cells.get("department", ""))
+        if same[0] and same in first_name_of:
+            problems.append(Problem(number, "name", f"{cells['name']} is already an item of department "
+                                                    f"{same[1]} (row {first_name_of[same]})"))
+        first_name_of.setdefault(same, number)
         code = cells.get("code", "").upper()
         if code in first_row_of:
             first = first_row_of[code]
@@ -239,6 +297,9 @@ def _validate_row(
         if not cells.get(col, ""):
             bad(col, "required value is empty")
     code = cells.get("code", "").upper()
+    window = cells.get("window_number", "").removesuffix(".0")
+    if window and not window.isdigit():
+        bad("window_number", f"{window!r} is not a window number (blank: the zone's window)")
     if code and (len(code) > MAX_CODE_LENGTH or not CODE_PATTERN.match(code)):
         bad("code", f"{code!r} is not a code like DW-001 or ZW-SB-001")
     for column, limit in MAX_LENGTHS.items():
@@ -247,6 +308,8 @@ def _validate_row(
     _check_choice(cells, "zone", zone_codes(), bad)
     _check_choice(cells, "kind", KINDS, bad)
     _check_choice(cells, "status", STATUSES, bad)
+    _check_choice(cells, "item_type", ITEM_TYPES, bad)
+    _check_choice(cells, "source", SOURCES, bad)
     if departments is not None and cells.get("department") and cells["department"] not in departments:
         bad("department", f"unknown department code {cells['department']!r} "
                           "(known codes: hotline/seed/departments.csv)")
@@ -274,6 +337,8 @@ def _validate_row(
         materials=lists["materials"], time_limit_days=days or 0, fee=cells.get("fee") or DEFAULT_FEE,
         steps=lists["steps"], keywords=lists["keywords"], answer=cells["answer"],
         status=cells.get("status") or "active", answer_mn=cells.get("answer_mn") or None, row=number,
+        item_type=cells.get("item_type") or DEFAULT_ITEM_TYPE[cells["kind"]],
+        source=cells.get("source") or "banner", window_number=int(window) if window else None,
     ), []
 
 

@@ -7,6 +7,7 @@ several values in one cell separated by ``|``.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -14,8 +15,9 @@ from pathlib import Path
 import hotline
 
 COLUMNS = (
-    "code", "name", "name_mn", "zone", "kind", "department", "levels", "channels", "materials",
-    "time_limit_days", "fee", "steps", "keywords", "answer", "status", "answer_mn",
+    "code", "name", "name_mn", "zone", "kind", "department", "item_type", "source", "levels", "channels",
+    "window_number", "materials", "time_limit_days", "fee", "steps", "keywords", "answer", "status",
+    "answer_mn",
 )
 REQUIRED_COLUMNS = ("code", "name", "zone", "kind", "department", "levels", "channels", "time_limit_days",
                     "answer")
@@ -23,8 +25,21 @@ LIST_FIELDS = ("levels", "channels", "materials", "steps", "keywords")
 LIST_SEPARATOR = "|"
 
 KINDS = ("party", "government")
-LEVELS = ("banner", "town", "village")
-CHANNELS = ("window", "online", "phone", "home_visit")
+LEVELS = ("banner", "town", "village", "grid")  # grid: 党员中心户 / 智慧农牧户
+CHANNELS = ("window", "online", "phone", "home_visit", "proxy")  # online: 可网办; proxy: 可帮办代办
+# 事项类型 of the national standard item structure (政务服务事项基本目录), plus 党务服务
+ITEM_TYPES = {
+    "administrative_license": "行政许可", "administrative_confirmation": "行政确认",
+    "administrative_payment": "行政给付", "administrative_ruling": "行政裁决",
+    "administrative_reward": "行政奖励", "other_administrative": "其他行政权力",
+    "public_service": "公共服务", "party_service": "党务服务",
+}
+DEFAULT_ITEM_TYPE = {"party": "party_service", "government": "public_service"}
+# where the item's standard name comes from
+SOURCES = {
+    "national": "国家政务服务事项基本目录", "region": "自治区政务服务事项实施清单",
+    "party": "党务服务事项清单", "banner": "旗本级特色事项",
+}
 STATUSES = ("active", "retired")
 DEFAULT_FEE = "免费"
 MAX_CODE_LENGTH = 32
@@ -92,6 +107,9 @@ class ItemRecord:
     keywords: tuple[str, ...] = ()
     status: str = "active"
     answer_mn: str | None = None
+    item_type: str = "public_service"
+    source: str = "banner"
+    window_number: int | None = None  # the banner centre's window; None: the zone's window
     row: int | None = field(default=None, compare=False)
 
     def as_row(self) -> dict[str, str]:
@@ -104,6 +122,14 @@ class ItemRecord:
             else:
                 out[name] = "" if value is None else str(value)
         return out
+
+
+_PUNCTUATION = re.compile(r"[\s（）()“”\"'、，,。.·\-—_/]")
+
+
+def normalised_name(name: str) -> str:
+    """The name without spaces, brackets and punctuation: two items whose names differ only there are one."""
+    return _PUNCTUATION.sub("", name).lower()
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(ItemRecord) if f.name != "row")

@@ -48,7 +48,8 @@ def record_of(item: ServiceItem) -> ItemRecord:
         materials=tuple(item.materials or ()), time_limit_days=item.time_limit_days, fee=item.fee,
         steps=tuple(item.steps or ()), keywords=tuple(item.keywords or ()), answer=item.answer,
         answer_mn=item.answer_mn,
-        status=ItemStatus(item.status).value,
+        status=ItemStatus(item.status).value, item_type=item.item_type, source=item.source,
+        window_number=item.window_number,
     )
 
 

@@ -24,7 +24,10 @@ from web.routes import (
     cases,
     console,
     daily_work,
+    grid,
     health,
+    holiday_calendar,
+    item_changes,
     kiosk,
     language,
     live,
@@ -33,8 +36,11 @@ from web.routes import (
     public_forum,
     public_pages,
     public_rating,
+    red_teams,
     reports,
     softphone,
+    transfer,
+    windows,
 )
 from web.security_headers import SecurityHeaders
 from web.templating import make_templates
@@ -87,6 +93,12 @@ def create_app(ctx: WebContext) -> FastAPI:
         metrics,
         reports,
         api_schema,
+        holiday_calendar,
+        grid,
+        windows,
+        transfer,
+        red_teams,
+        item_changes,
     ):
         app.include_router(module.router)
     return app

@@ -19,6 +19,7 @@ MAX_COUNT = 10_000  # days, attempts and other small counts typed into a form
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="row id")]
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page number, from 1")]
 OptionalRowId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="row id")]
+CalendarYear = Annotated[int, Path(ge=2000, le=2100, description="calendar year")]
 
 
 class NumberOutOfRange(ValueError):

@@ -32,7 +32,7 @@ STATUS = {
     "reopened": "重办",
     "merged": "已合并",
 }
-LEVEL = {"banner": "旗级", "town": "镇级", "village": "嘎查村级"}
+LEVEL = {"banner": "旗级", "town": "镇级", "village": "嘎查村级", "grid": "网格（党员中心户）"}
 LANGUAGE = {"zh": "汉语", "mn": "蒙古语"}
 TRANSCRIPT = {"complete": "已转写", "empty": "无有效语音", "unavailable": "转写不可用"}
 ROLE = {
@@ -44,6 +44,11 @@ ROLE = {
 }
 EVENT = {
     "accept": "受理",
+    "grid_task": "转党员中心户",
+    "offline_step": "中转办线下步骤",
+    "home_visit": "红色服务队上门",
+    "offline_step_done": "线下步骤完成",
+    "grid_outcome": "中心户办理结果",
     "confirm_intake": "确认受理信息",
     "book_appointment": "预约",
     "cancel_appointment": "取消预约",

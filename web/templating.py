@@ -18,7 +18,20 @@ def _page_context(request: Request) -> dict:
 
     user = getattr(request.state, "user", None)
     csrf = request_csrf_token(request) if user else ""
-    return {"user": user, "csrf": csrf, **i18n.template_context(request)}
+    return {"user": user, "csrf": csrf, "calendar_warning": _calendar_warning(request, user),
+            **i18n.template_context(request)}
+
+
+def _calendar_warning(request: Request, user) -> str | None:
+    """Admins see, on every page, that the coming year's holiday arrangement is missing (from November)."""
+    if user is None or getattr(user.role, "value", None) != "admin":
+        return None
+    from hotline.cases.calendar_admin import calendar_status
+    from hotline.cases.working_days import china_date
+    from hotline.models import utcnow
+
+    with request.app.state.ctx.session_factory() as session:
+        return calendar_status(session, today=china_date(utcnow())).warning
 
 
 def make_templates() -> Jinja2Templates:

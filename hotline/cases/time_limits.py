@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,8 @@ from datetime import datetime
 from hotline.accounts.timestamps import as_utc, as_utc_or_none
 from hotline.cases.working_days import DAY, WorkCalendar
 from hotline.models import Case, CaseStatus, Intent
+
+log = logging.getLogger(__name__)
 
 # Statuses in which the clock runs: the handler owes the citizen an answer.
 CLOCK_RUNNING = frozenset({CaseStatus.dispatched, CaseStatus.signed, CaseStatus.handling,
@@ -51,6 +54,9 @@ def start_clock(case: Case, *, now: datetime, days: int, calendar: WorkCalendar,
     case.time_limit_days = days
     case.due_at = due_at = calendar.add_working_days(now, days)
     case.warn_at = warning_point(due_at, days, calendar, policy)
+    notice = calendar.unknown_notice(due_at)
+    if notice:
+        log.warning("case %s: %s", case.id, notice)
     return due_at
 
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.timestamps import as_utc
-from hotline.models import CalendarDay, DayKind
+from hotline.models import CalendarDay, CalendarYear, DayKind
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DAY = 86400.0
@@ -22,13 +22,34 @@ _MAX_DAYS = 3660  # ten years: a guard against a calendar without working days
 
 
 class WorkCalendar:
-    """Monday–Friday are working days unless ``overrides`` says otherwise (date -> is working)."""
+    """Monday–Friday are working days unless ``overrides`` says otherwise (date -> is working).
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+    ``known_until`` is the last day of the last year whose official arrangement is entered; past it the
+    Monday–Friday rule is only a guess, and :meth:`unknown_notice` says so (None: not tracked).
+    """
+
+    def __init__(self, overrides: Mapping[date, bool] | None = None, *, known_until: date | None = None
+                 ) -> None:
         self.overrides = dict(overrides or {})
+        self.known_until = known_until
 
     def is_working_day(self, day: date) -> bool:
         return self.overrides.get(day, day.weekday() < 5)
+
+    def is_known(self, day: date) -> bool:
+        """False when ``day`` lies past the entered arrangements (its holidays are not known yet)."""
+        return self.known_until is None or day <= self.known_until
+
+    def unknown_notice(self, until: datetime | None) -> str | None:
+        """A warning when a computation reaching ``until`` went past the known calendar, else None."""
+        if until is None or self.known_until is None:
+            return None
+        day = china_date(until)
+        if self.is_known(day):
+            return None
+        return (f"截止时间 {day:%Y年%m月%d日} 超出已录入的节假日安排（至 {self.known_until:%Y年%m月%d日}）："
+                f"{self.known_until.year + 1} 年暂按周一至周五计算工作日，"
+                "国务院公布的放假调休安排录入后可能变化。")
 
     def working_days(self, start: date, end: date) -> list[date]:
         """Working days in [start, end]."""
@@ -106,4 +127,6 @@ def china_date(at: datetime) -> date:
 
 def load_work_calendar(session: Session) -> WorkCalendar:
     rows = session.execute(select(CalendarDay.day, CalendarDay.kind))
-    return WorkCalendar({day: kind == DayKind.workday for day, kind in rows})
+    last_year = session.scalar(select(func.max(CalendarYear.year)))
+    return WorkCalendar({day: kind == DayKind.workday for day, kind in rows},
+                        known_until=date(last_year, 12, 31) if last_year else date.min)

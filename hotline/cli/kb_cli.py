@@ -71,6 +71,41 @@ def import_(
         typer.echo(result.summary())
 
 
+@app.command("import-national")
+def import_national_(
+    file: Path = typer.Argument(..., help="catalogue in the national standard format (.xlsx or .csv)"),
+    mapping: list[str] = typer.Option([], "--map", help="extra column mapping 表头=字段, e.g. 事项名称=name"),
+    apply: bool = typer.Option(False, "--apply", help="write the changes (default: preview only)"),
+    code_prefix: str = typer.Option("ZW-GB", help="code prefix for items not yet in the catalogue"),
+    actor: str = typer.Option(None, "--actor", help="name recorded in the change history (default cli:USER)"),
+) -> None:
+    """Preview (default) or apply a national-format catalogue through a column mapping; all or nothing."""
+    from knowledge_base.catalog_schema import CatalogFileError
+    from knowledge_base.national_format import import_national, parse_mapping
+
+    try:
+        columns = parse_mapping(mapping)
+    except ValueError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    with _session() as session:
+        try:
+            result = import_national(session, path=file, actor=actor or _default_actor(), mapping=columns,
+                                     code_prefix=code_prefix, preview=not apply)
+        except CatalogFileError as exc:
+            session.rollback()
+            typer.secho(exc.report(), fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
+        for change in result.changes:
+            typer.echo(f"  {change.action:<8} {change.code}  {', '.join(change.fields[:6])}")
+        if apply:
+            session.commit()
+        else:
+            session.rollback()
+            typer.echo("preview only: run again with --apply to write these changes")
+        typer.echo(result.summary())
+
+
 @app.command("export")
 def export(
     fmt: str = typer.Option("csv", "--format", help="csv or xlsx"),

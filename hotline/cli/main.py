@@ -6,6 +6,7 @@ import typer
 
 from hotline.cli import (
     asr_cli,
+    calendar_cli,
     callbacks_cli,
     classifier_cli,
     config_cli,
@@ -33,6 +34,7 @@ app.add_typer(sip_cli.app, name="sip")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(callbacks_cli.app, name="callbacks")
 app.add_typer(i18n_cli.app, name="i18n")
+app.add_typer(calendar_cli.app, name="calendar")
 app.command("call")(sip_cli.call)
 app.command("init")(serve_cli.init)
 app.command("serve")(serve_cli.serve)

@@ -29,6 +29,10 @@ def _print_init_report(report) -> None:
     typer.echo(f"seeded: {org.get('departments', 0)} departments, {org.get('sites', 0)} sites, "
                f"{org.get('windows', 0)} windows, {report.items_added} service items, "
                f"{report.rules_added} routing rules, {report.calendar_days_added} calendar days")
+    grid = report.grid_added
+    typer.echo(f"level 4: {grid.get('grid_households', 0)} 党员中心户/智慧农牧户, "
+               f"{grid.get('linked_households', 0)} linked households, "
+               f"{grid.get('red_teams', 0)} red service teams")
     if report.admin_password:
         typer.secho("admin account created. One-time password (shown only now, change it at first login):",
                     fg=typer.colors.YELLOW)

@@ -5,7 +5,7 @@ from hotline.models.analytics import CaseRollup, RollupWatermark
 from hotline.models.appointments import Appointment, AppointmentCapacity, AppointmentKind, AppointmentStatus
 from hotline.models.audit import AuditRecord
 from hotline.models.base import Base, utcnow
-from hotline.models.calendar import CalendarDay, DayKind
+from hotline.models.calendar import CalendarDay, CalendarYear, DayKind
 from hotline.models.callbacks import (
     AnswerSource,
     AuditVerdict,
@@ -18,12 +18,24 @@ from hotline.models.callbacks import (
 from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utterance
 from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
+from hotline.models.grid import (
+    GridHousehold,
+    GridHouseholdKind,
+    GridTask,
+    GridTaskKind,
+    GridTaskOutcome,
+    GridTaskStatus,
+    LinkedHousehold,
+)
+from hotline.models.item_changes import ChangeStatus, ItemChangeRequest
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
 from hotline.models.prompts import PromptRecording
+from hotline.models.red_teams import HomeVisitRecord, RedTeam, RedTeamMember, VisitOutcome
 from hotline.models.reply_templates import ReplyTemplate
 from hotline.models.sms import SmsKind, SmsMessage, SmsOptOut, SmsState
+from hotline.models.transfer import CaseOfflineStep
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
@@ -41,6 +53,21 @@ __all__ = [
     "AppointmentStatus",
     "AuditRecord",
     "CalendarDay",
+    "CalendarYear",
+    "ChangeStatus",
+    "ItemChangeRequest",
+    "HomeVisitRecord",
+    "RedTeam",
+    "RedTeamMember",
+    "VisitOutcome",
+    "CaseOfflineStep",
+    "GridHousehold",
+    "GridHouseholdKind",
+    "GridTask",
+    "GridTaskKind",
+    "GridTaskOutcome",
+    "GridTaskStatus",
+    "LinkedHousehold",
     "CaseCoHandler",
     "CaseExtension",
     "CaseRollup",

@@ -24,3 +24,16 @@ class CalendarDay(TimestampMixin, Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     kind: Mapped[DayKind] = mapped_column(str_enum(DayKind, "day_kind"))
     name: Mapped[str] = mapped_column(String(32), default="")
+
+
+class CalendarYear(TimestampMixin, Base):
+    """A year whose official arrangement (国务院办公厅节假日安排通知) is entered in full.
+
+    Working-day computations past the last such year follow the Monday–Friday rule and say so.
+    """
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(64), doc="chinese-calendar 版本、导入文件名或录入人")
+    confirmed_by: Mapped[str] = mapped_column(String(64), default="")

@@ -42,6 +42,9 @@ class ServiceItem(TimestampMixin, Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     answer: Mapped[str] = mapped_column(Text, default="")
     answer_mn: Mapped[str | None] = mapped_column(Text)  # 蒙古文答复口径 (traditional script)
+    item_type: Mapped[str] = mapped_column(String(32), default="public_service", doc="事项类型")
+    source: Mapped[str] = mapped_column(String(16), default="banner", doc="事项来源")
+    window_number: Mapped[int | None] = mapped_column(doc="旗中心窗口号；空 = 按功能区的窗口")
     status: Mapped[ItemStatus] = mapped_column(
         str_enum(ItemStatus, "item_status"), default=ItemStatus.active, index=True
     )

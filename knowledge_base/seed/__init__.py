@@ -1,1 +1,1 @@
-"""The shipped seed catalogue (service_items.csv)."""
+"""The shipped seed catalogue: catalogue/<zone>.csv, 885 items in the national standard item structure."""

@@ -39,14 +39,21 @@ def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
 def chromium_page(*extra_args: str, width: int = 1400, height: int = 1000) -> Iterator[tuple[Any, list[str]]]:
     """A zh-CN page in a fresh headless Chromium, and the list that collects its uncaught script errors
     (a test asserts it stays empty). The browser is closed afterwards."""
+    with chromium_browser(*extra_args) as browser:
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page, errors
+
+
+@contextmanager
+def chromium_browser(*extra_args: str) -> Iterator[Any]:
+    """A fresh headless Chromium (closed afterwards), for tests that open several pages or contexts."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, *extra_args)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            yield page, errors
+            yield browser
         finally:
             browser.close()

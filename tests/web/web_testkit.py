@@ -217,3 +217,13 @@ def submit_public_form(client, **fields):
         "text": "社保卡丢了怎么补办",
     } | fields
     return client.post("/public/submit", data=data), data
+
+
+def page_of(browser, base: str, username: str | None = None, *, width: int = 1280, height: int = 900,
+            **context):
+    """A page in a fresh browser context (its own cookies), signed in as ``username`` when given."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **context)
+    page = context.new_page()
+    if username:
+        sign_in(page, base, username)
+    return page

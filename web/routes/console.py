@@ -20,8 +20,13 @@ from hotline.cases.quick_reply import may_sign_and_reply
 from hotline.cases.reply_templates import templates_for_case
 from hotline.cases.transitions import RULES
 from hotline.cases.urging import URGEABLE, URGERS, urge_count
-from hotline.cases.working_days import CHINA, china_date
+from hotline.cases.windows import suggest_window
+from hotline.cases.working_days import CHINA, china_date, load_work_calendar
 from hotline.db import unit_of_work
+from hotline.grid.register import linked_by_phone
+from hotline.grid.tasks import KIND_LABELS as GRID_KIND_LABELS
+from hotline.grid.tasks import OUTCOME_LABELS as GRID_OUTCOME_LABELS
+from hotline.grid.tasks import list_tasks
 from hotline.models import (
     AppointmentKind,
     Call,
@@ -166,6 +171,11 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
                 + [c.replied_by for c in detail.co_handlers]
                 + [x.requested_by for x in detail.extensions],
             ),
+            "calendar_notice": load_work_calendar(session).unknown_notice(case.due_at),
+            "window": suggest_window(session, item=case.service_item),
+            "grid_linked": linked_by_phone(session, phone=case.citizen_phone),
+            "grid_tasks": list_tasks(session, case_id=case.id),
+            "grid_kinds": GRID_KIND_LABELS, "grid_outcomes": GRID_OUTCOME_LABELS,
             **reference_data(session),
         }
         return render(request, "case_detail.html", context, status_code=status_code)

@@ -27,6 +27,14 @@ from web.i18n import N_, error_text
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
+# 事项类型 (knowledge_base.catalog_schema.ITEM_TYPES), as citizens read them in either language
+ITEM_TYPE_TEXT = {
+    "administrative_license": N_("行政许可"), "administrative_confirmation": N_("行政确认"),
+    "administrative_payment": N_("行政给付"), "administrative_ruling": N_("行政裁决"),
+    "administrative_reward": N_("行政奖励"), "other_administrative": N_("其他行政权力"),
+    "public_service": N_("公共服务"), "party_service": N_("党务服务"),
+}
+
 router = APIRouter()
 PHONE = re.compile(r"^\+?\d{7,15}$")
 GUIDE_HITS = 20
@@ -213,5 +221,6 @@ def guide_item(request: Request, code: str):
         if item is None:
             raise WebError("not_found", N_("该服务事项不存在或已停止办理。"))
         return render(
-            request, "guide_item.html", {"item": item, "zones": zone_names(), "department": item.department}
+            request, "guide_item.html", {"item": item, "zones": zone_names(), "department": item.department,
+                                         "item_types": ITEM_TYPE_TEXT}
         )

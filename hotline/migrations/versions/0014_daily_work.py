@@ -2,7 +2,7 @@
 reply templates, SMS outbox and SMS opt-outs
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

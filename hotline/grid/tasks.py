@@ -1,0 +1,118 @@
+"""帮办/代办/上门 tasks of a 中心户: routed from a linked household's case, closed with "已上门/已代办".
+
+The village station above sees every task of its 中心户. Services never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.cases.errors import CaseError
+from hotline.grid.register import linked_by_phone
+from hotline.models import (
+    Case,
+    CaseEvent,
+    GridHousehold,
+    GridTask,
+    GridTaskKind,
+    GridTaskOutcome,
+    GridTaskStatus,
+    Role,
+    User,
+)
+
+KIND_LABELS = {"assist": "帮办", "proxy": "代办", "visit": "上门服务"}
+OUTCOME_LABELS = {"visited": "已上门", "proxied": "已代办", "not_home": "未遇，需再次上门"}
+_ROUTERS = (Role.agent, Role.supervisor, Role.admin)
+
+
+def _may_route(actor: User, household: GridHousehold) -> bool:
+    return actor.role in _ROUTERS or (actor.role == Role.handler and actor.site_id == household.site_id)
+
+
+def _may_close(actor: User, household: GridHousehold) -> bool:
+    return (household.user_id == actor.id or actor.role == Role.admin
+            or (actor.role == Role.handler and actor.site_id == household.site_id))
+
+
+def route_case(session: Session, *, case: Case, kind: GridTaskKind, actor: User, now: datetime,
+               request: str = "", grid_household_id: int | None = None) -> GridTask:
+    """Give ``case`` to the 中心户 of the caller's linked household (or the one named) as 帮办/代办/上门."""
+    linked = linked_by_phone(session, phone=case.citizen_phone)
+    if grid_household_id is not None:
+        household = session.get(GridHousehold, grid_household_id)
+    else:
+        household = linked.grid_household if linked else None
+    if household is None or not household.active:
+        raise CaseError("invalid_input", "来电号码不是登记的联系户：请选择要转交的党员中心户。")
+    if not _may_route(actor, household):
+        raise CaseError("forbidden", "您无权向该中心户派发帮办代办任务。")
+    if linked is not None and linked.grid_household_id != household.id:
+        linked = None
+    kind = GridTaskKind(kind)
+    task = GridTask(grid_household=household, linked_household=linked, case_id=case.id, kind=kind,
+                    status=GridTaskStatus.open, request=(request.strip() or case.title)[:200],
+                    requested_by=actor.username)
+    session.add(task)
+    case.events.append(CaseEvent(at=now, actor=actor.username, action="grid_task",
+                                 note=f"转{household.name}{KIND_LABELS[kind.value]}",
+                                 details={"grid_household": household.code}))
+    session.flush()
+    return task
+
+
+def plan_visit(session: Session, *, household_id: int, linked_id: int | None, request: str, actor: User,
+               now: datetime) -> GridTask:
+    """A 上门服务 the village station asks a 中心户 to make (no case needed)."""
+    household = session.get(GridHousehold, household_id)
+    if household is None or not _may_route(actor, household):
+        raise CaseError("forbidden", "您无权向该中心户派发上门任务。")
+    if not request.strip():
+        raise CaseError("invalid_input", "请写明上门要办的事。")
+    task = GridTask(grid_household=household, linked_household_id=linked_id, kind=GridTaskKind.visit,
+                    status=GridTaskStatus.open, request=request.strip()[:200], requested_by=actor.username)
+    session.add(task)
+    session.flush()
+    return task
+
+
+def record_outcome(session: Session, *, task_id: int, outcome: GridTaskOutcome, note: str, actor: User,
+                   now: datetime) -> GridTask:
+    """"已上门/已代办" with a note closes the task; "未遇" keeps it open with the note."""
+    task = session.get(GridTask, task_id)
+    if task is None:
+        raise CaseError("not_found", "任务不存在。")
+    if not _may_close(actor, task.grid_household):
+        raise CaseError("forbidden", "只有该中心户或其所属服务站可以登记办理结果。")
+    if task.status == GridTaskStatus.done:
+        raise CaseError("invalid_transition", "该任务已办结。")
+    if not note.strip():
+        raise CaseError("invalid_input", "请写一句办理情况（办了什么、群众是否满意）。")
+    outcome = GridTaskOutcome(outcome)
+    task.outcome, task.note = outcome, note.strip()[:2000]
+    if outcome != GridTaskOutcome.not_home:
+        task.status, task.done_at, task.done_by = GridTaskStatus.done, now, actor.username
+    if task.case_id is not None:
+        session.add(CaseEvent(case_id=task.case_id, at=now, actor=actor.username, action="grid_outcome",
+                              note=f"{task.grid_household.name}：{OUTCOME_LABELS[outcome.value]}。{task.note}"))
+    session.flush()
+    return task
+
+
+def list_tasks(session: Session, *, grid_household_id: int | None = None, site_id: int | None = None,
+               case_id: int | None = None, open_only: bool = False) -> list[GridTask]:
+    stmt = (select(GridTask).join(GridHousehold)
+            .options(selectinload(GridTask.grid_household), selectinload(GridTask.linked_household))
+            .order_by(GridTask.status.desc(), GridTask.id.desc()))
+    if grid_household_id is not None:
+        stmt = stmt.where(GridTask.grid_household_id == grid_household_id)
+    if site_id is not None:
+        stmt = stmt.where(GridHousehold.site_id == site_id)
+    if case_id is not None:
+        stmt = stmt.where(GridTask.case_id == case_id)
+    if open_only:
+        stmt = stmt.where(GridTask.status == GridTaskStatus.open)
+    return list(session.scalars(stmt))

@@ -1,0 +1,64 @@
+"""Departments keep their own items (headless Chromium): 人社局 drafts a change to one of its items,
+the 政务服务局 approves it, the public guide shows it; a handler's correction from a case reaches the
+department."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from testkit.browser import chromium_browser
+from web_testkit import csrf_of, make_user, new_case, page_of, serve, signed_in
+
+from hotline.models import Case, Role, ServiceItem
+
+CODE = "ZW-SB-007"  # 社会保障卡申领、补换和挂失 (旗人力资源和社会保障局)
+
+
+@pytest.mark.browser
+def test_a_department_change_is_reviewed_and_published(app, web_engine):
+    from playwright.sync_api import expect
+
+    keeper = make_user(web_engine, Role.handler, department="rsj")
+    reviewer = make_user(web_engine, Role.handler, department="zwfwj")
+    with serve(app) as base, chromium_browser() as browser:
+        page = page_of(browser, base, keeper)
+        page.goto(f"{base}/kb/changes?code={CODE}")
+        form = page.locator("#propose")
+        form.locator("input[name=fee]").fill("首次申领免费，补换卡工本费按自治区标准收取")
+        form.locator("input[name=reason]").fill("按新收费标准更新")
+        form.locator("button").click()
+        page.wait_for_load_state()
+        expect(page.locator("#own-changes")).to_contain_text(f"{CODE} · 待审核")
+
+        boss = page_of(browser, base, reviewer)
+        boss.goto(f"{base}/kb/changes")
+        change = boss.locator(".change").filter(has_text=CODE).first
+        expect(change.locator("ins")).to_contain_text("补换卡工本费按自治区标准收取")
+        change.locator("button[value=publish]").click()
+        boss.wait_for_load_state()
+
+        guide = page_of(browser, base)
+        guide.goto(f"{base}/guide/items/{CODE}")
+        expect(guide.locator("body")).to_contain_text("补换卡工本费按自治区标准收取")
+    with Session(web_engine) as session:
+        item = session.scalar(select(ServiceItem).where(ServiceItem.code == CODE))
+        assert item.revisions[-1].actor == f"{keeper}/审核 {reviewer}"
+        assert item.revisions[-1].changes["fee"][1] == "首次申领免费，补换卡工本费按自治区标准收取"
+
+
+def test_a_handlers_correction_from_a_case_reaches_the_department(client, app, web_engine):
+    case_id = new_case(app, "社保卡丢了怎么补办 要带什么")
+    with Session(web_engine) as session:
+        item = session.get(Case, case_id).service_item
+        code, department = item.code, item.department.code
+    signed_in(client, web_engine, Role.handler, department="mzj")  # another department's handler
+    form = {"csrf_token": csrf_of(client), "case_id": str(case_id), "item_code": code,
+            "materials": "身份证|近期免冠照片", "reason": "答复时发现还需要照片"}
+    assert client.post("/kb/changes", data=form).status_code == 303
+    keeper = client.new_browser()
+    signed_in(keeper, web_engine, Role.handler, department=department)
+    page = keeper.get("/kb/changes").text
+    assert f"工单 #{case_id} 更正" in page and "待审核" in page
+    unrelated = client.post("/kb/changes", data=dict(form, case_id=""))
+    assert unrelated.status_code == 403  # without a case, only the item's own department may change it
