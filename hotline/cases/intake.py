@@ -75,7 +75,8 @@ def create_case(
     route = analysis.top_route or {}
     department = _by_code(session, Department, route.get("department"))
     site = _by_code(session, Site, route.get("site"))
-    item = _by_code(session, ServiceItem, analysis.kb_matches[0]["code"] if analysis.kb_matches else None)
+    # one decision per case: the item is the chosen department's own item, or none (never another's)
+    item = _by_code(session, ServiceItem, (route.get("item") or {}).get("code"))
     text = contact.text.strip()
     case = Case(
         tracking_code=new_tracking_code(now),
