@@ -59,9 +59,16 @@ class CaseDraft:
         return "".join(p for p in (self.town, self.village, self.group) if p)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "phones": list(self.phones),
-                "id_numbers_masked": list(self.id_numbers_masked), "town": self.town, "village": self.village, "group": self.group, "address": self.address,
-                "item": self.item}
+        return {
+            "name": self.name,
+            "phones": list(self.phones),
+            "id_numbers_masked": list(self.id_numbers_masked),
+            "town": self.town,
+            "village": self.village,
+            "group": self.group,
+            "address": self.address,
+            "item": self.item,
+        }
 
 
 def spoken_digits(text: str) -> str:
