@@ -6,8 +6,8 @@ Generates phone transcripts and written messages with known fields — the citiz
 (我叫/我姓/我的名字叫), phone numbers said aloud digit by digit (幺, 两, 洞, spaces from the
 recogniser) or written, ID numbers, the town and 嘎查 / 社区 and 组 — mixed with contacts that carry
 none of them, runs classifier.case_draft.extract_draft over them with the seed gazetteer, prints the
-figures and writes bench/results/case_draft.json. A field counts as found when it equals the truth exactly (phone numbers
-and ID numbers as sets; ID numbers compared in their masked form).
+figures and writes bench/results/case_draft.json. A field counts as found when it equals the truth
+exactly (phone numbers and ID numbers as sets; ID numbers compared in their masked form).
 """
 
 from __future__ import annotations
