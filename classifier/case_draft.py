@@ -26,6 +26,7 @@ _DIGIT_RUN = re.compile(rf"[{_DIGIT_CHARS}xX叉][{_DIGIT_CHARS}xX叉\s\-—_,，
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{16}[0-9xX](?![0-9])")
+_ID_MASKED = re.compile(r"(?<![0-9])[1-9]\d{5}\*{8}\d{3}[0-9X](?![0-9])")  # already masked at intake
 _ID_WRITTEN = re.compile(r"(?<![0-9])([1-9]\d{5})\d{8}(\d{3}[0-9xX])(?![0-9])")
 
 _NAME_CUE = re.compile(r"(?:我叫|我的名字叫|我的名字是|名字叫|本人叫|本人)([\u4e00-\u9fff]{2,4})")
@@ -148,7 +149,7 @@ def extract_draft(text: str, *, places: Sequence[Place] = (), item: dict | None 
     return CaseDraft(
         name=_name(text, clean, places),
         phones=tuple(phones),
-        id_numbers_masked=tuple(mask_id(n) for n in ids),
+        id_numbers_masked=tuple(dict.fromkeys([*(mask_id(n) for n in ids), *_ID_MASKED.findall(text)])),
         town=town,
         village=village,
         group=_place_part(_GROUP, clean),

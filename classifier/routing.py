@@ -172,7 +172,7 @@ def route(
         weak = "，仅顺带提及的词" if strength == WEAK_ITEM_FACTOR else "，证据单薄" if strength < 1 else ""
         cand.reasons.append(f"匹配事项 {match.item_name}{terms}{weak}")
         cand.levels = tuple(match.levels)
-        cand.item = match
+        cand.item = match if strength > WEAK_ITEM_FACTOR else None  # a guess is no decision on the item
         if strength == 1:
             telling_item.add(department)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifier.case_draft import mask_id_numbers
 from hotline.models import (
     Case,
     CaseEvent,
@@ -77,7 +78,7 @@ def create_case(
     site = _by_code(session, Site, route.get("site"))
     # one decision per case: the item is the chosen department's own item, or none (never another's)
     item = _by_code(session, ServiceItem, (route.get("item") or {}).get("code"))
-    text = contact.text.strip()
+    text = mask_id_numbers(contact.text.strip())  # ID numbers are masked before anything is stored
     case = Case(
         tracking_code=new_tracking_code(now),
         source_ref=contact.source_ref,

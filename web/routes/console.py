@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from hotline.cases.appointments import KIND_LABELS, window_slots
+from hotline.cases.draft_suggestions import draft_suggestions
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, list_cases, returned_queue
@@ -129,6 +130,7 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             "kind_labels": KIND_LABELS,
             "home_kinds": [k for k in AppointmentKind if k != AppointmentKind.window],
             "confirmable": confirmable,
+            "draft": draft_suggestions(session, case=case) if confirmable else None,
             "shown": [a for a in RULES if a in detail.actions and a not in hidden],
             "slots": slots,
             "slot_site": slot_site,
