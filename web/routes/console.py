@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from hotline.cases.appointments import KIND_LABELS, window_slots
-from hotline.cases.draft_suggestions import draft_suggestions
+from hotline.cases.draft_suggestions import draft_suggestions, site_places
+from hotline.cases.duplicates import possible_duplicates
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, list_cases, returned_queue
@@ -120,6 +121,7 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             if slot_site is not None:
                 slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
         confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
+        places = site_places(session)
         hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
         context = {
             "d": detail,
@@ -130,7 +132,8 @@ def case_detail(request: Request, case_id: int, user: CurrentUser = Depends(CASE
             "kind_labels": KIND_LABELS,
             "home_kinds": [k for k in AppointmentKind if k != AppointmentKind.window],
             "confirmable": confirmable,
-            "draft": draft_suggestions(session, case=case) if confirmable else None,
+            "draft": draft_suggestions(session, case=case, places=places) if confirmable else None,
+            "maybe_duplicates": possible_duplicates(session, case=case, places=places),
             "shown": [a for a in RULES if a in detail.actions and a not in hidden],
             "slots": slots,
             "slot_site": slot_site,
