@@ -15,6 +15,8 @@ def test_same_matter_by_phone_then_web_shows_as_possible_duplicate_and_merges(cl
     second = new_case(client.app, "我们芒哈图嘎查饮水井又坏了，牲口都没水喝", phone="13847780012")
     unrelated = new_case(client.app, "城川镇的营业执照怎么办", phone="13900000009")
     signed_in(client, web_engine, Role.agent)
+    console = client.get("/")
+    assert f'href="/cases/{second}#maybe-duplicates"' in console.text
     page = client.get(f"/cases/{second}")
     assert page.status_code == 200 and 'id="maybe-duplicates"' in page.text
     block = page.text.split('id="maybe-duplicates"', 1)[1].split("</div>", 1)[0]

@@ -56,12 +56,16 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
         returned = returned_queue(session, per_page=1).total
         for case in recent.items:
             _ = case.department
+        places = site_places(session)
+        maybe = {c.id: possible_duplicates(session, case=c, places=places, limit=1)
+                 for c in recent.items if c.status in CONFIRMABLE}
         return render(
             request,
             "console.html",
             {
                 "live_calls": ctx.live_calls.snapshots(),
                 "cases": recent.items,
+                "maybe_duplicates": {k: v[0] for k, v in maybe.items() if v},
                 "returned_total": returned,
                 "open_total": list_cases(
                     session, filters=CaseFilter(statuses=CONFIRMABLE[:1]), per_page=1
