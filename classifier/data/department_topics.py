@@ -103,8 +103,10 @@ MORE_TOPICS = {
     "czj": ["财政", "补贴资金", "一卡通", "资金拨付", "财政资金", "预算", "政府债务", "补助款到账"],
 }
 
-# The remit of the departments people rarely ask for, in the words people use (training only).
+# The remit of the departments people rarely ask for, and facilities the phrases above missed, in the words
+# people use (training only).
 RARE_TOPICS = {
+    "jtysj": ["红绿灯坏了", "交通信号灯", "路口没有斑马线", "减速带", "交通标志牌"],
     "xcb": ["电视收不到台", "广播听不清", "辟谣", "文化下乡宣讲", "道德讲堂", "村村通广播"],
     "tzb": ["宗教场所修缮", "华侨政策", "工商联会员", "民营企业家", "少数民族学生政策", "民族团结示范创建"],
     "zfw": ["赌博窝点", "放高利贷", "黑恶势力", "网格员", "家族矛盾", "邻里打架调解不了"],
