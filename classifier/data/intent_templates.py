@@ -79,6 +79,7 @@ TRAIN = {
             "我想反映个情况{problem}",
             "我想举报一下{gacha}有人{problem}",
             "我想问问为什么我的{svc}一直办不下来",
+            "我们{gacha}的补贴今年怎么还没下来",
         ],
         "written": [
             "{town}{problem}，已经{dur}了，一直没有解决，强烈要求相关部门处理！",
