@@ -2,7 +2,11 @@
 TF-IDF + linear SVM baseline in the same run), throughput on one core, model load time, and the intent
 model vs the keyword-rule baseline on our intent test split.
 
-    python bench/classifier.py [--citizen-data PATH] [--folds 5]
+    python bench/classifier.py [--citizen-data PATH] [--folds 5] [--intent-only]
+
+--intent-only skips the topic cross-validation and reports the intent figures alone: the shipped model
+and the keyword rule on our real-message dev set (bench/devsets/intent_real_labels.csv: ids and labels
+only, joined at run time with messages.csv beside the topic file) and on the generator's test split.
 
 The citizen messages are read at run time from --citizen-data, $HOTLINE_CITIZEN_DATA or
 ../shared/data/citizen_messages/topics_train.csv; neither they nor any model trained on them are written
@@ -30,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_CITIZEN = ROOT.parent / "shared" / "data" / "citizen_messages" / "topics_train.csv"
 RESULTS = ROOT / "bench" / "results" / "classifier.json"
+INTENT_REAL_LABELS = ROOT / "bench" / "devsets" / "intent_real_labels.csv"
 
 
 def baseline_pipeline():
@@ -122,6 +127,53 @@ def triage_stats(model, texts: list[str], labels: list[str], threshold: float = 
     }
 
 
+def real_intent_rows(messages: Path) -> tuple[list[str], list[str]]:
+    """Texts (title + newline + body) and our labels for the dev-set ids; the texts stay in memory."""
+    import csv
+
+    with INTENT_REAL_LABELS.open(encoding="utf-8", newline="") as fh:
+        labels = {row["id"]: row["label"] for row in csv.DictReader(fh)}
+    texts: dict[str, str] = {}
+    with messages.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["id"] in labels:
+                texts[row["id"]] = f"{row['title']}\n{row['body']}"
+    missing = sorted(set(labels) - set(texts))
+    if missing:
+        sys.exit(f"{len(missing)} dev-set ids not in {messages} (first: {missing[0]}): wrong --citizen-data?")
+    ids = sorted(labels)
+    return [texts[i] for i in ids], [labels[i] for i in ids]
+
+
+def intent_on_real_messages(messages: Path) -> dict:
+    from classifier.baseline import rule_intent
+    from classifier.metrics import classification_report
+    from classifier.shipped import load_shipped
+
+    texts, labels = real_intent_rows(messages)
+    model = load_shipped("intent")
+    out: dict = {"rows": len(texts), "labels": INTENT_REAL_LABELS.name}
+    for name, guess in (("model", model.predict_labels(texts)), ("rules", [rule_intent(t) for t in texts])):
+        report = classification_report(labels, guess)
+        out[name] = {
+            "accuracy": report["accuracy"],
+            "macro_f1": report["macro_f1"],
+            "per_class_f1": {k: v["f1"] for k, v in report["per_class"].items()},
+        }
+    return out
+
+
+def print_real_intent(real: dict) -> None:
+    print(
+        f"intent on real messages ({real['rows']} rows, {real['labels']}): model accuracy "
+        f"{real['model']['accuracy']:.4f} macro-F1 {real['model']['macro_f1']:.4f}; keyword rules accuracy "
+        f"{real['rules']['accuracy']:.4f} macro-F1 {real['rules']['macro_f1']:.4f}"
+    )
+    for name in ("model", "rules"):
+        per = ", ".join(f"{k} {v:.3f}" for k, v in real[name]["per_class_f1"].items())
+        print(f"  {name} per-class F1: {per}")
+
+
 def intent_vs_rules() -> dict:
     from classifier.baseline import rule_intent
     from classifier.datasets import SHIPPED_TEST, read_labelled_csv
@@ -159,6 +211,7 @@ def main() -> None:
         "--citizen-data", type=Path, default=Path(os.environ.get("HOTLINE_CITIZEN_DATA", DEFAULT_CITIZEN))
     )
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--intent-only", action="store_true", help="skip the topic cross-validation")
     args = parser.parse_args()
 
     from classifier.datasets import read_labelled_csv
@@ -172,6 +225,20 @@ def main() -> None:
             f"citizen messages not found at {args.citizen_data}: pass --citizen-data or set "
             "HOTLINE_CITIZEN_DATA"
         )
+    messages = args.citizen_data.with_name("messages.csv")
+    if not messages.is_file():
+        sys.exit(f"citizen messages not found at {messages} (expected beside {args.citizen_data.name})")
+    if args.intent_only:
+        results = {"intent_real_messages": intent_on_real_messages(messages)}
+        print_real_intent(results["intent_real_messages"])
+        results["intent"] = intent = intent_vs_rules()
+        print(f"intent test split ({intent['rows']} rows): model macro-F1 {intent['model']['macro_f1']:.4f}, "
+              f"keyword rules {intent['rules']['macro_f1']:.4f}")
+        out = RESULTS.with_name("classifier_intent.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"wrote {out}")
+        return
     data = read_labelled_csv(args.citizen_data, "text", "topic")
     results: dict = {
         "machine": {
@@ -218,6 +285,8 @@ def main() -> None:
     )
     print(f"load time: {results['load_seconds']}")
 
+    results["intent_real_messages"] = intent_on_real_messages(messages)
+    print_real_intent(results["intent_real_messages"])
     results["intent"] = intent = intent_vs_rules()
     print(
         f"intent test split ({intent['rows']} rows): model accuracy {intent['model']['accuracy']:.4f} "

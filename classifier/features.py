@@ -2,13 +2,14 @@
 
 The pipeline holds only standard scikit-learn types (so it can be persisted with skops and loaded with an
 explicit trusted-types list): segmentation happens before it, and its input is a three-column object array
-``[normalised text, space-joined words, head of the text]``.
+``[normalised text, space-joined words, head of the text]`` plus the tail of the text when the spec asks
+for it (a written message's title is its head; its request usually its last sentences).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -23,6 +24,9 @@ class FeatureSpec:
     word_min_df: int = 1
     head_chars: int = 0  # >0: extra character features for the first N characters (a message's title)
     head_weight: float = 0.5
+    head_is_title: bool = False  # the head is the first line of a multi-line text (a title), else empty
+    tail_chars: int = 0  # >0: extra character features for the last N characters (where the request is)
+    tail_weight: float = 0.5
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (1, 3)
     char_min_df: int = 2
@@ -42,7 +46,9 @@ class FeatureSpec:
         return cls(**known)
 
 
-INTENT_FEATURES = FeatureSpec(char_min_df=2)
+# Short requests and written messages alike: the title line of a written message (title + newline + body)
+# gets its own character features, so "咨询……" over a complaint body and the body's request both count.
+INTENT_FEATURES = FeatureSpec(char_min_df=2, head_chars=40, head_weight=1.0, head_is_title=True)
 # Long written messages (title + body): character uni+bigrams plus the title (head) weighted up. jieba words
 # measured no better on the citizen-message benchmark (macro-F1 0.9001 vs 0.9002) at 1/4 of the speed.
 TOPIC_FEATURES = FeatureSpec(
@@ -50,16 +56,33 @@ TOPIC_FEATURES = FeatureSpec(
 )
 
 
+def title_of(text: str, max_chars: int) -> str:
+    """The first line of a written contact that has a title line and a body; "" for one-line texts (a
+    transcript, a short message), so that they do not count twice."""
+    first, newline, rest = text.strip().partition("\n")
+    return normalize(first, max_chars) if newline and rest.strip() else ""
+
+
 def prepare(texts: Sequence[str], spec: FeatureSpec) -> np.ndarray:
     """Pipeline input for ``texts`` (already normalised or not; normalising twice is harmless)."""
-    rows = np.empty((len(texts), 3), dtype=object)
+    rows = np.empty((len(texts), 4 if spec.tail_chars else 3), dtype=object)
     cut = segment.cut_fast if spec.fast_words else segment.cut
     for i, text in enumerate(texts):
         clean = normalize(text)
         rows[i, 0] = clean
         rows[i, 1] = " ".join(cut(clean)) if spec.words else ""
-        rows[i, 2] = clean[: spec.head_chars]
+        rows[i, 2] = title_of(text, spec.head_chars) if spec.head_is_title else clean[: spec.head_chars]
+        if spec.tail_chars:
+            rows[i, 3] = clean[-spec.tail_chars :]
     return rows
+
+
+def fitted_spec(spec: FeatureSpec, texts: Sequence[str]) -> FeatureSpec:
+    """``spec`` without the title features when no training text has a title line (e.g. department
+    phrases): an all-empty column has no vocabulary to learn."""
+    if spec.head_is_title and not any(title_of(t, spec.head_chars) for t in texts):
+        return replace(spec, head_chars=0, head_is_title=False)
+    return spec
 
 
 def build_pipeline(spec: FeatureSpec, min_class_count: int):
@@ -91,6 +114,9 @@ def build_pipeline(spec: FeatureSpec, min_class_count: int):
     if spec.head_chars:
         parts.append(("head", chars(1.0), 2))
         weights["head"] = spec.head_weight
+    if spec.tail_chars:
+        parts.append(("tail", chars(1.0), 3))
+        weights["tail"] = spec.tail_weight
     weight = "balanced" if spec.balanced else None
     folds = min(spec.calibration_folds, min_class_count)
     if folds >= 2:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from classifier.datasets import data_hash
-from classifier.features import INTENT_FEATURES, FeatureSpec, build_pipeline, prepare
+from classifier.features import INTENT_FEATURES, FeatureSpec, build_pipeline, fitted_spec, prepare
 from classifier.labels import display_label
 from classifier.text import require_text
 
@@ -86,6 +86,7 @@ class TextModel:
             raise ValueError(f"need at least two labels to train, got {sorted(counts)}")
         weights = list(weights) if weights is not None else [1.0] * len(texts)
         started = time.perf_counter()
+        features = fitted_spec(features, texts)
         pipeline = build_pipeline(features, min(counts.values()))
         pipeline.fit(prepare(texts, features), list(labels), clf__sample_weight=weights)
         meta = ModelMeta(

@@ -6,6 +6,17 @@ Evidence, all passed in as plain data so this module depends on nothing outside 
   (c) place names mentioned (gazetteer of towns and 嘎查 village stations) -> banner / town / village level,
   (d) an admin-editable keyword rules table (keyword -> department, with priority).
 A candidate's score is the sum of its evidence weights (see the constants); higher is better.
+
+One decision per case: a candidate carries the service item of its own department (``item``), so the
+department, the item and the level it is handled at always agree; a department with no item of its own
+has none (the case's item is then dropped, never borrowed from another department).
+
+Words in passing do not decide: an item matched only on words people mention while talking about
+something else (孩子, 老人, 户口, 身份证号, 嘎查, 申请, 政策 …) or only on sound-alike guesses counts
+little, and a rule whose keyword is such a word counts fully only when the topic model or a telling item
+backs its department or no other department is backed. Rules at or above DECISIVE_PRIORITY (staff
+conduct: 吃拿卡要, 纪委 …; fraud; theft) decide the department on their own: staff misconduct goes to
+the discipline body whatever the service was.
 """
 
 from __future__ import annotations
@@ -20,6 +31,22 @@ TOPIC_WEIGHT = 0.8  # times the topic model probability
 RULE_WEIGHT = 1.0  # plus 0.01 per priority point: a top rule alone outweighs the topic model alone
 LOWER_RULE_FACTOR = 0.3  # a matching rule below the highest matching priority counts less
 TOPIC_MIN_PROBABILITY = 0.05
+DECISIVE_PRIORITY = 40  # rules at or above this priority (staff conduct, fraud, theft) outweigh the rest
+DECISIVE_WEIGHT = 4.0
+WEAK_ITEM_FACTOR = 0.3  # an item matched only on words in passing or on sound-alike guesses
+THIN_ITEM_FACTOR = 0.6  # an item matched on one generic-looking term that the topic model does not back
+TOPIC_BACKING = 0.2  # topic probability at which a rule on a word in passing counts fully
+# Words people say in passing while asking about something else: alone they tell nothing about the matter.
+PASSING_WORDS = frozenset(
+    (
+        "孩子 儿童 小孩 老人 老年人 父母 家里 家人 户口 户口本 户籍 身份证 "
+        "身份 份证 身份证号 嘎查 镇上 旗里 村里 外地 回来 出去 申请 政策 "
+        "补贴 办理 手续 材料 活动 认定 申报 公司 老板 工资 房子 安全 报名 "
+        "学生 上学 贷款 保险 收费 人管 工作 单位 窗口 证明 电话 手机 时间 "
+        "问题 情况 标准 多少 怎么 什么 哪里 个人 费用 社会 工程 资金 政府 "
+        "参加 看不 乡村 补偿 干部 草场 草原 学校 门口 医院 饭店"
+    ).split()
+)
 LEVELS = ("village", "town", "banner")  # most local first
 _ASR_PLACE_FIXES = {"嘎叉": "嘎查", "嘎茶": "嘎查", "噶查": "嘎查", "尕查": "嘎查"}
 
@@ -65,9 +92,14 @@ class Candidate:
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
     levels: tuple[str, ...] = ()  # levels the department handles this at, when an item said so
+    item: KbMatch | None = None  # the department's own best-matching service item
 
     def as_dict(self) -> dict:
+        item = self.item
         return {
+            "item": {"code": item.item_code, "name": item.item_name, "department": item.department}
+            if item is not None and item.item_code
+            else None,
             "department": self.department,
             "level": self.level,
             "site": self.site,
@@ -129,12 +161,23 @@ def route(
         known = best_item.get(match.department)
         if match.department and (known is None or match.score > known.score):
             best_item[match.department] = match
+    telling_item: set[str] = set()
+    topic_of = {department: probability for department, probability in topic}
     for department, match in best_item.items():
         cand = get(department)
-        cand.score += KB_WEIGHT * max(0.0, min(1.0, match.score))
-        terms = f" ({'、'.join(match.matched_terms)})" if match.matched_terms else ""
-        cand.reasons.append(f"匹配事项 {match.item_name}{terms}")
+        strength = item_strength(match, topic_of.get(department, 0.0))
+        cand.score += KB_WEIGHT * max(0.0, min(1.0, match.score)) * strength
+        shown = [t for t in match.matched_terms if len(t) >= 2]
+        terms = f" ({'、'.join(shown)})" if shown else ""
+        weak = "，仅顺带提及的词" if strength == WEAK_ITEM_FACTOR else "，证据单薄" if strength < 1 else ""
+        cand.reasons.append(f"匹配事项 {match.item_name}{terms}{weak}")
         cand.levels = tuple(match.levels)
+        cand.item = match if strength > WEAK_ITEM_FACTOR else None  # a guess is no decision on the item
+        if strength == 1:
+            telling_item.add(department)
+
+    def backed(department: str) -> bool:
+        return department in telling_item or topic_of.get(department, 0.0) >= TOPIC_BACKING
 
     forced_level: dict[str, str] = {}
     top_priority = None
@@ -145,8 +188,15 @@ def route(
         top_priority = rule.priority if top_priority is None else top_priority
         cand = get(rule.department)
         weight = RULE_WEIGHT if rule.priority == top_priority else RULE_WEIGHT * LOWER_RULE_FACTOR
+        note = ""
+        if rule.priority >= DECISIVE_PRIORITY:
+            weight = DECISIVE_WEIGHT
+        elif weight == RULE_WEIGHT and keyword in PASSING_WORDS and not backed(rule.department) and any(
+            backed(other) for other in {*telling_item, *topic_of} - {rule.department}
+        ):  # a word in passing, and the text is clearly about another department's matter
+            weight, note = RULE_WEIGHT * LOWER_RULE_FACTOR, "（顺带提及，旁证不足）"
         cand.score += weight + 0.01 * rule.priority
-        cand.reasons.append(f"规则 {rule.keyword} → {rule.department}")
+        cand.reasons.append(f"规则 {rule.keyword}{note} → {rule.department}")
         forced_level[rule.department] = rule.level or ""
 
     for department, probability in topic:
@@ -158,8 +208,30 @@ def route(
     mentioned = mentioned_places(clean, places)
     for cand in candidates.values():
         _place(cand, mentioned, forced_level.get(cand.department) or None)
+        if cand.item is not None and cand.item.levels and cand.level not in cand.item.levels:
+            level = {"banner": "旗", "town": "镇", "village": "嘎查"}.get(cand.level, cand.level)
+            cand.reasons.append(f"事项 {cand.item.item_name} 不在{level}级办理，不带事项")
+            cand.item = None  # department, item and level must agree: rather no item than a wrong one
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.department))
     return ranked[:limit]
+
+
+def item_strength(match: KbMatch, topic_probability: float = 0.0) -> float:
+    """How much an item match counts (0..1).
+
+    Full for an item matched on two or more telling terms, on one telling term that the topic model backs,
+    or whose terms are not known; THIN_ITEM_FACTOR for a single telling term the topic model does not
+    back (a generic word such as 项目, 上门); WEAK_ITEM_FACTOR when every matched term is a single
+    character, a word in passing or a sound-alike guess (设保≈社保)."""
+    if not match.matched_terms:
+        return 1.0
+    telling = {t for t in match.matched_terms if "≈" not in t and len(t) >= 2 and t not in PASSING_WORDS}
+    distinct = {t for t in telling if not any(t != other and t in other for other in telling)}
+    if not distinct:
+        return WEAK_ITEM_FACTOR
+    if len(distinct) >= 2 or topic_probability >= TOPIC_BACKING:
+        return 1.0
+    return THIN_ITEM_FACTOR
 
 
 def _place(cand: Candidate, mentioned: list[Place], forced: str | None) -> None:

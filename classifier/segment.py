@@ -85,3 +85,8 @@ def general_idf() -> tuple[dict[str, float], float]:
                             table[word] = float(value)
                 _idf_table = (table, statistics.median(table.values()))
     return _idf_table
+
+
+def is_word(text: str) -> bool:
+    """Whether ``text`` is a word of the segmenter's dictionary (or one taught with :func:`add_words`)."""
+    return bool(_get().FREQ.get(text))

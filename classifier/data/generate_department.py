@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 from classifier.data import slots
-from classifier.data.department_topics import DEPARTMENT_TOPICS, MORE_TOPICS
+from classifier.data.department_topics import DEPARTMENT_TOPICS, MORE_TOPICS, RARE_TOPICS
 from classifier.data.generate_intent import write
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +38,29 @@ TRAIN_FRAMES = [
     ("spoken", "{topic}的问题"),
     ("written", "{town}{gacha}，{topic}。"),
 ]
+# Words in passing: people mention their child, their parents, their 户口 or 身份证, their 嘎查 while
+# talking about something else. Training frames with such a clause teach the model that they do not
+# decide the department (the owning departments still learn them from their own topic phrases).
+PASSING = [
+    "孩子户口在{town}",
+    "要带身份证吗",
+    "我身份证号都报了",
+    "家里老人身体不好",
+    "孩子在外地上学",
+    "我们是{gacha}的",
+    "我户口还在老家",
+    "家里有两个孩子",
+    "我爸妈年纪大了",
+    "我在外地打工刚回来",
+    "要开什么证明吗",
+    "我打了好几次电话",
+]
+TRAIN_FRAMES += [
+    ("spoken", "{topic}的事{passing}"),
+    ("spoken", "{passing}想问问{topic}"),
+    ("written", "{topic}，{passing}，请问怎么办？"),
+    ("written", "{passing}。{topic}的问题谁管？"),
+]
 TEST_FRAMES = [
     ("spoken", "跟你打听一下{topic}"),
     ("spoken", "我这边是{town}的{topic}这块出了点问题"),
@@ -56,6 +79,7 @@ def generate(frames, phrases_of, per_department: int, seed: int) -> list[tuple[s
         while len(seen) < per_department and attempts < per_department * 50:
             attempts += 1
             style, frame = rng.choice(frames)
+            frame = frame.replace("{passing}", rng.choice(PASSING))
             clean = slots.fill(frame.replace("{topic}", rng.choice(phrases)), rng)
             text = slots.spoken(clean, rng) if style == "spoken" else clean
             if text not in seen:
@@ -67,7 +91,10 @@ def generate(frames, phrases_of, per_department: int, seed: int) -> list[tuple[s
 
 def main() -> None:
     train = generate(
-        TRAIN_FRAMES, lambda code, t: t[:-HELD_OUT] + MORE_TOPICS[code], per_department=60, seed=7812345
+        TRAIN_FRAMES,
+        lambda code, t: t[:-HELD_OUT] + MORE_TOPICS[code] + RARE_TOPICS.get(code, []),
+        per_department=80,
+        seed=7812345,
     )
     test = generate(TEST_FRAMES, lambda code, t: t[-HELD_OUT:], per_department=8, seed=20261129)
     write(HERE / "department_train.csv", train)

@@ -12,9 +12,10 @@ import csv
 import random
 from pathlib import Path
 
-from classifier.data import intent_templates, slots
+from classifier.data import intent_templates, petition_templates, slots
 
 HERE = Path(__file__).resolve().parent
+PETITIONS_PER_INTENT = 300
 WEB_PREFIXES = ["", "", "", "尊敬的领导：", "您好！", "各位网友好，", "12345您好，", "政务服务平台留言："]
 WEB_SUFFIXES = ["", "", "", "谢谢！", "盼复。", "望回复。", "麻烦了。", "辛苦了！"]
 
@@ -45,6 +46,23 @@ def generate(bank: dict, per_intent: int, seed: int) -> list[tuple[str, str, str
     return rows
 
 
+def petitions(labels: list[str], per_intent: int, seed: int) -> list[tuple[str, str, str]]:
+    """``per_intent`` unique long written contacts (title + body) per intent."""
+    rng = random.Random(seed)
+    rows: list[tuple[str, str, str]] = []
+    for label in labels:
+        seen: set[str] = set()
+        attempts = 0
+        while len(seen) < per_intent and attempts < per_intent * 50:
+            attempts += 1
+            text = petition_templates.compose(label, rng)
+            if text not in seen:
+                seen.add(text)
+                rows.append((text, label, "petition"))
+    rng.shuffle(rows)
+    return rows
+
+
 def write(path: Path, rows: list[tuple[str, str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -54,6 +72,7 @@ def write(path: Path, rows: list[tuple[str, str, str]]) -> None:
 
 def main() -> None:
     train = generate(intent_templates.TRAIN, per_intent=400, seed=7812345)
+    train += petitions(list(intent_templates.TRAIN), per_intent=PETITIONS_PER_INTENT, seed=4021)
     test = generate(intent_templates.TEST, per_intent=80, seed=20261129)
     train_texts = {t for t, _, _ in train}
     test = [row for row in test if row[0] not in train_texts]

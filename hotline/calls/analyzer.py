@@ -91,7 +91,7 @@ class ContactAnalyzer:
         hits = self.kb_index.search(text, k=KB_TOP_K)
         kb_matches = [
             KbMatch(item_name=h.item.name, department=h.item.department, levels=tuple(h.item.levels),
-                    score=min(1.0, h.score / KB_CONFIDENT_SCORE), matched_terms=_telling(h.matched),
+                    score=min(1.0, h.score / KB_CONFIDENT_SCORE), matched_terms=tuple(h.matched),
                     item_code=h.code)
             for h in hits
         ]

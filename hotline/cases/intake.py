@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifier.case_draft import mask_id_numbers
 from hotline.models import (
     Case,
     CaseEvent,
@@ -80,8 +81,9 @@ def create_case(
     route = analysis.top_route or {}
     department = _by_code(session, Department, route.get("department"))
     site = _by_code(session, Site, route.get("site"))
-    item = _by_code(session, ServiceItem, analysis.kb_matches[0]["code"] if analysis.kb_matches else None)
-    text = contact.text.strip()
+    # one decision per case: the item is the chosen department's own item, or none (never another's)
+    item = _by_code(session, ServiceItem, (route.get("item") or {}).get("code"))
+    text = mask_id_numbers(contact.text.strip())  # ID numbers are masked before anything is stored
     case = Case(
         tracking_code=new_tracking_code(now),
         source_ref=contact.source_ref,

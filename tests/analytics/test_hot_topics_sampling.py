@@ -49,3 +49,11 @@ def test_an_edited_case_is_segmented_again(db_session):
     db_session.flush()
     terms = {k["term"] for k in weekly_topics(db_session, flt, week=WEEK).keywords}
     assert "路灯" in terms and "停电" not in terms
+
+
+def test_hot_topic_terms_leave_out_filler_words():
+    from hotline.analytics.hot_topics import terms_of
+
+    terms = terms_of("我想问问老人的养老金有哪些时限，为什么到现在还没发，麻烦领导尽快处理")
+    assert "养老金" in terms
+    assert not terms & {"老人", "哪些", "我想", "时限", "为什么", "麻烦", "领导", "处理", "尽快"}

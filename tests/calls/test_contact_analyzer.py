@@ -87,3 +87,70 @@ def test_refresh_picks_up_an_admins_new_rule(analyzer, engine):
             session.delete(session.scalar(select(RoutingRule).where(RoutingRule.keyword == "风力发电")))
             session.commit()
             analyzer.refresh(session)
+
+
+# -- one decision per case: department, item and level agree; words in passing do not decide -------------
+
+AGREEMENT_TEXTS = [
+    "喂你好，我想问一下我今年五十八了，养老保险还差三年没交够，能不能一次性补缴，要带身份证号过去吗",
+    "孩子户口在城川，今年的城乡居民医保在哪交",
+    "我奶奶九十了，身份证过期了，高龄津贴还能领吗",
+    "我们芒哈图嘎查的草原补奖今年怎么还没发下来",
+    "我要把户口从城川迁到敖勒召其镇，怎么迁",
+    "学校门口那个红绿灯坏了，孩子过马路太危险了",
+]
+
+
+def test_every_candidate_carries_only_its_own_departments_item_and_a_level_it_handles(analyzer, engine):
+    from hotline.models import ServiceItem
+
+    with make_session_factory(engine)() as session:
+        levels = {i.code: set(i.levels or ()) for i in session.scalars(select(ServiceItem))}
+    for text in AGREEMENT_TEXTS:
+        for cand in analyzer(text).routing:
+            item = cand["item"]
+            if item is not None:
+                assert item["department"] == cand["department"], (text, cand)
+                assert cand["level"] in levels[item["code"]] or not levels[item["code"]], (text, cand)
+
+
+def test_an_id_number_in_a_pension_question_does_not_send_it_to_the_police(analyzer, engine):
+    from hotline.cases.intake import Contact, create_case
+    from hotline.models import Channel
+
+    text = AGREEMENT_TEXTS[0]
+    result = analyzer(text)
+    top = result.routing[0]
+    assert top["department"] == "rsj" and top["item"]["department"] == "rsj", top
+    with make_session_factory(engine)() as session:
+        case = create_case(session, contact=Contact(Channel.web, "web:pension-id", text), analysis=result)
+        assert case.department.code == "rsj"
+        assert case.service_item is None or case.service_item.department.code == "rsj"
+        session.rollback()
+
+
+def test_a_case_never_takes_an_item_of_another_department(analyzer, engine):
+    from dataclasses import replace
+
+    from hotline.cases.intake import Contact, create_case
+    from hotline.models import Channel
+
+    result = analyzer("我要把户口从城川迁到敖勒召其镇，怎么迁")
+    assert result.kb_matches and result.routing[0]["department"] == "gaj"
+    lone = dict(result.routing[0], department="mzj", item=None)  # a department without an item of its own
+    with make_session_factory(engine)() as session:
+        case = create_case(session, contact=Contact(Channel.web, "web:no-item", "x"),
+                           analysis=replace(result, routing=[lone]))
+        assert case.department.code == "mzj" and case.service_item is None
+        session.rollback()
+
+
+@pytest.mark.parametrize("text", [
+    "窗口工作人员吃拿卡要，不给好处就不给办，要求纪委调查",
+    "办低保的时候嘎查干部让我先交五百块好处费",
+    "医院有个医生收红包，不给红包就不给排手术",
+])
+def test_staff_conduct_complaints_go_to_the_discipline_commission(analyzer, text):
+    result = analyzer(text)
+    assert result.routing[0]["department"] == "jwjw", result.routing[0]
+    assert any("规则" in r for r in result.routing[0]["reasons"])

@@ -78,4 +78,4 @@ def test_nothing_to_go_on_gives_no_candidates_and_output_is_plain_data():
     assert route("嗯嗯好的") == []
     cand = route("草原", rules=[RoutingRule("草原", "lcj")])[0]
     assert cand.as_dict() == {"department": "lcj", "level": "banner", "site": "banner", "town": None,
-                              "score": 1.0, "reasons": ["规则 草原 → lcj"]}
+                              "score": 1.0, "reasons": ["规则 草原 → lcj"], "item": None}

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from hotline.accounts.audit import record_audit
 from hotline.cases.appointments import KIND_LABELS, window_slots
 from hotline.cases.caller_history import caller_history
+from hotline.cases.draft_suggestions import draft_suggestions, site_places
+from hotline.cases.duplicates import first_duplicates, possible_duplicates
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, list_cases, may_view, returned_queue
@@ -40,6 +42,7 @@ from hotline.models import (
     User,
     utcnow,
 )
+from hotline.privacy.masking import mask_text
 from web.auth import ALL_ROLES, CurrentUser, require_roles
 from web.bounds import RowId
 from web.case_masking import MaskedCase, audit_reveal, masked_utterances, wants_reveal
@@ -64,12 +67,16 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
     with ctx.session_factory() as session:
         recent = list_cases(session, per_page=RECENT_CASES)  # departments loaded with the page
         returned = returned_queue(session, per_page=1).total
+        places = site_places(session)
+        maybe = first_duplicates(session, places=places,
+                                 cases=[c for c in recent.items if c.status in CONFIRMABLE])
         return render(
             request,
             "console.html",
             {
                 "live_calls": ctx.live_calls.snapshots(),
                 "cases": recent.items,
+                "maybe_duplicates": maybe,
                 "returned_total": returned,
                 "open_total": list_cases(
                     session, filters=CaseFilter(statuses=CONFIRMABLE[:1]), per_page=1
@@ -138,6 +145,7 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             if slot_site is not None:
                 slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
         confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
+        places = site_places(session)
         hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
         said = list(case.call.utterances) if case.call else []
         context = {
@@ -150,6 +158,9 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             "kind_labels": KIND_LABELS,
             "home_kinds": [k for k in AppointmentKind if k != AppointmentKind.window],
             "confirmable": confirmable,
+            "draft": _draft_shown(draft_suggestions(session, case=case, places=places)
+                                  if confirmable else None, reveal=reveal),
+            "maybe_duplicates": possible_duplicates(session, case=case, places=places),
             "shown": [a for a in RULES if a in detail.actions and a not in hidden],
             "slots": slots,
             "slot_site": slot_site,
@@ -179,6 +190,13 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             **reference_data(session),
         }
         return render(request, "case_detail.html", context, status_code=status_code)
+
+
+def _draft_shown(draft: dict | None, *, reveal: bool) -> dict | None:
+    """Phone numbers heard in the conversation, masked like the rest of the page until 显示完整号码."""
+    if draft is None or reveal:
+        return draft
+    return {**draft, "phones": [mask_text(p) for p in draft["phones"]]}
 
 
 @router.get("/calls/{call_id}/recording")

@@ -21,6 +21,16 @@
     });
   });
 
+  // "填入" on the case page: take a suggestion from the conversation into its form field.
+  document.querySelectorAll(".use-draft").forEach((button) => {
+    button.addEventListener("click", () => {
+      const field = button.closest("form").querySelector('[name="' + button.dataset.field + '"]');
+      if (!field) return;
+      field.value = button.dataset.value;
+      field.classList.add("changed");
+    });
+  });
+
   const list = document.getElementById("live-calls");
   if (!list) return;
 
