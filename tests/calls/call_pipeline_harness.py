@@ -97,7 +97,7 @@ class EventWriter:
             self._file.close()
 
 
-def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int):
+def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_up_passes: int = 1):
     """(TranscriptionService, None) or (None, why not), like the runtime."""
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
@@ -112,8 +112,8 @@ def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int):
 
         source = open_audio(warm_up)
         pcm = (b"".join(source.blocks), source.sample_rate)
-    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm)
-    deadline = time.monotonic() + 120
+    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm, warm_up_passes=warm_up_passes)
+    deadline = time.monotonic() + 60 * warm_up_passes + 60
     while pcm is not None and service.warmed_up < pool_size and time.monotonic() < deadline:
         time.sleep(0.1)  # answer calls only once every pooled recognizer has decoded the warm-up audio
     return service, None
@@ -130,6 +130,7 @@ def main() -> int:
     parser.add_argument("--flush-every", type=float, default=1.0)
     parser.add_argument("--pool-size", type=int, default=8, help="pooled recognizers (asr default 8)")
     parser.add_argument("--close-timeout", type=float, default=30.0)
+    parser.add_argument("--warm-up-passes", type=int, default=1, help="times each recognizer decodes it")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")
@@ -138,7 +139,7 @@ def main() -> int:
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         analyzer = ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
-    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size)
+    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size, args.warm_up_passes)
     hub = EventHub()
     pipeline_ref: list = []
     writer = EventWriter(args.events, pipeline_ref)
