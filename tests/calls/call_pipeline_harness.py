@@ -6,16 +6,18 @@
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
 LiveCallPipeline, spool flushing on a timer) and writes every hub event as one JSON line (with the
-monotonic time ``t``, and the process RSS on ``case.created``). ``call.final`` lines also carry ``lag_s``:
-wall time from the end of the utterance in the caller's audio to the final result. A missing model starts
-the pipeline without transcription, as the runtime does. Prints "READY <sip port>" when answering; on stdin
-EOF or SIGTERM stops the endpoint, the pipeline and the ASR, prints "STOPPED" and exits 0. An abort in
-pjsua2 shows as a non-zero exit status, never in the test process.
+monotonic time ``t``, and the process RSS and Python object count on ``case.created``). ``call.final``
+lines also carry ``lag_s``: wall time from the end of the utterance in the caller's audio to the final
+result. A missing model starts the pipeline without transcription, as the runtime does. Prints
+"READY <sip port>" when answering; on stdin EOF or SIGTERM stops the endpoint, the pipeline and the ASR,
+prints "STOPPED" and exits 0. An abort in pjsua2 shows as a non-zero exit status, never in the test
+process.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -84,6 +86,7 @@ class EventWriter:
             self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
         if event.kind == "case.created":
             record["rss_kb"] = rss_kb()
+            record["python_objects"] = len(gc.get_objects())
             transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
             if transcriber is not None:
                 record["recognizers"] = transcriber.stats()["recognizers_created"]
