@@ -168,7 +168,9 @@ class Hotline:
         if self.workers is not None:
             status.update(self.workers.health())
         elif self.transcriber is not None:
-            status["asr_max_lag_s"] = self.transcriber.stats().get("max_lag_s", 0.0)
+            asr = self.transcriber.stats()
+            status["asr_max_lag_s"] = asr.get("max_lag_s", 0.0)
+            status["asr_streams_waiting"] = asr.get("streams_waiting", 0)  # calls waiting for a recognizer
         return status
 
     def stop(self) -> None:
