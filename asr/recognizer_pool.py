@@ -3,6 +3,11 @@
 Creating a recognizer costs ~0.1 s and its first utterances cost 0.4-3 s of extra CPU while Kaldi fills its
 graph caches; a pooled recognizer keeps those caches. Recognizers with a phrase list (a grammar) are made
 fresh and not pooled: their graph differs per phrase list.
+
+The pool never grows: when every recognizer is busy (decoding has fallen behind real time, so finished
+calls still hold theirs), a stream waits for one instead of getting a cold extra -- an extra costs ~60 MB
+and seconds of CPU exactly when the CPU is short, which made a starved worker grow 4 -> 20 recognizers
+(measured). Memory stays set by the pool's size; the waiting stream's audio stays buffered.
 """
 
 from __future__ import annotations
@@ -21,19 +26,16 @@ class RecognizerPool:
         self._lock = threading.Lock()
         self._idle = [model.new_recognizer(model_rate) for _ in range(size)]
         self.created = size
-        self.dropped = 0  # extra recognizers made when the pool ran dry, dropped on release
+        self.replaced = 0  # recognizers made to replace a failed one
         self.size = size
 
-    def acquire(self, phrases: list[str] | None = None) -> Recognizer:
-        """Take an idle recognizer (or make one); the caller owns it until :meth:`release`."""
+    def acquire(self, phrases: list[str] | None = None) -> Recognizer | None:
+        """Take an idle recognizer (None when all are busy: wait for a :meth:`release`); the caller owns it
+        until it releases it. With ``phrases`` a grammar recognizer is made for this caller alone."""
         if phrases:
             return self._model.new_recognizer(self._rate, phrases)
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            self.created += 1
-        log.warning("asr recognizer pool exhausted (%d in use); creating another (cold)", self.created - 1)
-        return self._model.new_recognizer(self._rate)
+            return self._idle.pop() if self._idle else None
 
     def take(self, recognizer: Recognizer) -> bool:
         """Take this particular recognizer if it is idle (used for warm-up)."""
@@ -48,15 +50,16 @@ class RecognizerPool:
             return list(self._idle)
 
     def release(self, recognizer: Recognizer, *, healthy: bool = True) -> None:
-        """Return a recognizer; beyond the pool's size it is dropped, so a burst does not keep ~60 MB per
-        extra recognizer for the life of the process."""
-        if recognizer.has_grammar or not healthy:
+        """Return a recognizer; a failed one is replaced by a new (cold) one, so the pool keeps its size."""
+        if recognizer.has_grammar:
             return
-        with self._lock:
-            if len(self._idle) >= self.size:
-                self.dropped += 1
-                return
-        recognizer.reset()
+        if healthy:
+            recognizer.reset()
+        else:
+            recognizer = self._model.new_recognizer(self._rate)
+            with self._lock:
+                self.created += 1
+                self.replaced += 1
         with self._lock:
             self._idle.append(recognizer)
 

@@ -44,11 +44,14 @@ class TranscriptionService:
         model_rate: int | None = None,
         max_buffer_seconds: float = 120.0,
         warm_up: tuple[bytes, int] | None = None,
+        warm_up_passes: int = 1,
     ) -> None:
         """``warm_up=(pcm, sample_rate)``: speech each pooled recognizer decodes once at start, on the decode
         threads (the constructor does not wait), so the first calls do not pay Kaldi's cache warm-up
         (measured: 3.1 s CPU cold vs 0.8 s warm for 7.7 s of speech). Any few seconds of speech will do,
-        e.g. a recorded greeting. ``warmed_up`` counts the recognizers done."""
+        e.g. a recorded greeting. ``warmed_up`` counts the recognizers done. ``warm_up_passes``: how many
+        times each recognizer decodes it (Kaldi's per-recognizer caches keep growing, to a bound, over the
+        first few dozen utterances; more passes reach that steady memory before the first call)."""
         self.model = model
         self.model_rate = model_rate or model.sample_rate
         self.max_buffer_seconds = max_buffer_seconds
@@ -56,6 +59,7 @@ class TranscriptionService:
         self._ready: queue.SimpleQueue = queue.SimpleQueue()
         self._ids = count(1)
         self._open: dict[int, Stream] = {}
+        self._waiting: deque[Stream] = deque()  # streams with audio, waiting for a pooled recognizer
         self._lock = threading.Lock()
         self._closed = False
         n = decode_threads or os.cpu_count() or 1
@@ -67,7 +71,7 @@ class TranscriptionService:
         self.warmed_up = 0
         if warm_up is not None:
             for recognizer in self.pool.idle_recognizers():
-                self._ready.put(_WarmUp(self, recognizer, *warm_up))
+                self._ready.put(_WarmUp(self, recognizer, *warm_up, passes=warm_up_passes))
 
     def open_stream(
         self,
@@ -96,6 +100,7 @@ class TranscriptionService:
             "decode_threads": len(self._workers),
             "pool_idle": self.pool.idle,
             "recognizers_created": self.pool.created,
+            "streams_waiting": len(self._waiting),
             "warmed_up": self.warmed_up,
             "buffered_seconds": round(sum(s.buffered_seconds for s in streams), 3),
             "max_lag_s": round(max((s.lag_s for s in streams), default=0.0), 3),
@@ -121,6 +126,21 @@ class TranscriptionService:
     def _schedule(self, stream: Stream) -> None:
         self._ready.put(stream)
 
+    def _recognizer_for(self, stream: Stream):
+        """A pooled recognizer for ``stream``, or None: then the stream waits and is scheduled on release."""
+        with self._lock:
+            recognizer = self.pool.acquire(stream.phrases)
+            if recognizer is None:
+                self._waiting.append(stream)
+            return recognizer
+
+    def _release(self, recognizer, *, healthy: bool) -> None:
+        self.pool.release(recognizer, healthy=healthy)
+        with self._lock:
+            waiter = self._waiting.popleft() if self._waiting else None
+        if waiter is not None:
+            self._schedule(waiter)
+
     def _forget(self, stream: Stream) -> None:
         with self._lock:
             self._open.pop(stream.id, None)
@@ -133,23 +153,26 @@ class TranscriptionService:
 class _WarmUp:
     """A decode-queue task: one pooled recognizer decodes the warm-up audio, unless a stream took it first."""
 
-    def __init__(self, service: TranscriptionService, recognizer, pcm: bytes, sample_rate: int) -> None:
+    def __init__(self, service: TranscriptionService, recognizer, pcm: bytes, sample_rate: int, *,
+                 passes: int = 1) -> None:
         self._service, self._recognizer, self._pcm, self._rate = service, recognizer, pcm, sample_rate
+        self._passes = passes
 
     def _run_turn(self) -> None:
         pool = self._service.pool
         if not pool.take(self._recognizer):
             return
         try:
-            decoder = UtteranceDecoder(self._recognizer, self._rate)
-            decoder.accept(self._pcm)
-            decoder.finish()
+            for _ in range(self._passes):
+                decoder = UtteranceDecoder(self._recognizer, self._rate)
+                decoder.accept(self._pcm)
+                decoder.finish()
             with self._service._lock:
                 self._service.warmed_up += 1
         except Exception:
             log.exception("asr warm-up failed")
         finally:
-            pool.release(self._recognizer)
+            self._service._release(self._recognizer, healthy=True)
 
 
 class Stream:
@@ -244,6 +267,19 @@ class Stream:
         """Decode up to TURN_SECONDS of buffered audio; runs on a decode thread, never two at once."""
         if self._done.is_set():
             return
+        if self._decoder is None:
+            try:
+                self._recognizer = self._service._recognizer_for(self)
+            except Exception as exc:  # e.g. a grammar Vosk refuses
+                log.exception("asr stream %s: no recognizer", self.id)
+                self._error = f"decoding failed: {exc}"
+                self._finish()
+                return
+            if self._recognizer is None:
+                return  # every recognizer is busy: scheduled again when one is released
+            self._decoder = UtteranceDecoder(
+                self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
+            )
         budget = int(TURN_SECONDS * self.sample_rate) * 2
         taken, first_arrival = [], None
         with self._lock:
@@ -256,11 +292,6 @@ class Stream:
             finishing = self._closing and not self._chunks
             self._decoding_since = first_arrival
         try:
-            if self._decoder is None:
-                self._recognizer = self._service.pool.acquire(self.phrases)
-                self._decoder = UtteranceDecoder(
-                    self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
-                )
             if taken:
                 self._decoder.accept(b"".join(taken))
                 self._last_lag = time.monotonic() - first_arrival
@@ -284,7 +315,7 @@ class Stream:
     def _finish(self) -> None:
         self._decoding_since = None
         if self._recognizer is not None:
-            self._service.pool.release(self._recognizer, healthy=self._error is None)
+            self._service._release(self._recognizer, healthy=self._error is None)
             self._recognizer = None
         self._service._forget(self)
         self._done.set()

@@ -201,6 +201,40 @@ def g711_fidelity(model, audio8: np.ndarray, audio16: np.ndarray, repeats: int) 
             for k, v in cer.items()}
 
 
+def repeatability(model, audio8: np.ndarray, other8: np.ndarray, repeats: int) -> dict:
+    """The same audio decoded twice: bare Vosk (two fresh recognizers, fed what the live path feeds it) vs
+    the live path (a pooled recognizer, fresh, then reused after another caller). Vosk alone is not
+    repeatable on this speech; the live path should vary no more than it does."""
+    rate = model.sample_rate
+    at_rate = resample(audio8, 8000, rate).tobytes()
+
+    def bare() -> str:
+        rec, texts = model.raw_recognizer(rate), []
+        rec.SetWords(True)
+        for i in range(0, len(at_rate), int(rate * 0.1) * 2):
+            if rec.AcceptWaveform(at_rate[i : i + int(rate * 0.1) * 2]):
+                texts.append(json.loads(rec.Result())["text"])
+        texts.append(json.loads(rec.FinalResult())["text"])
+        return asr.normalize_zh(" ".join(t for t in texts if t))
+
+    def live(service, samples: np.ndarray) -> str:
+        stream = service.open_stream(8000)
+        for chunk in frames(samples, 8000):
+            stream.feed(chunk)
+        return stream.close(timeout=600).text
+
+    bare_cer, live_cer = [], []
+    for _ in range(repeats):
+        bare_cer.append(asr.character_error_rate(bare(), bare()))
+        service = asr.TranscriptionService(model, decode_threads=1, pool_size=1, max_buffer_seconds=600)
+        fresh = live(service, audio8)
+        live(service, other8)
+        live_cer.append(asr.character_error_rate(fresh, live(service, audio8)))
+        service.shutdown()
+    return {"bare_fresh_vs_fresh_cer": [round(x, 3) for x in bare_cer],
+            "live_fresh_vs_reused_cer": [round(x, 3) for x in live_cer]}
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as f:
         line = next(x for x in f if x.startswith("VmRSS"))
@@ -271,6 +305,12 @@ def main() -> None:
         if "direct_on_resampled_cpu_s" in r:
             print(f"           bare Vosk at {model.sample_rate} Hz on our resampled audio "
                   f"{r['direct_on_resampled_cpu_s']} -> ratio {r['ratio_vs_direct_on_resampled']}")
+    print("\nrepeatability: the same 20 s decoded twice (CER between the two transcripts)")
+    clip = audio8[: 8000 * 20]
+    # "another caller" in between: the same audio time-reversed (other sounds, the same voice)
+    results["repeatability"] = r = repeatability(model, clip, clip[::-1].copy(), args.repeats)
+    print(f"  bare Vosk, fresh vs fresh:           {r['bare_fresh_vs_fresh_cer']}")
+    print(f"  live path, fresh vs reused (pooled): {r['live_fresh_vs_reused_cer']}")
     print("\nG.711: CER against the linear 8 kHz transcript (linear_8k_again: Vosk's own variation)")
     results["g711_cer"] = g711_fidelity(model, audio8[: 8000 * 20], audio16[: 16000 * 20], args.repeats)
     for name, r in results["g711_cer"].items():

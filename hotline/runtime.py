@@ -241,6 +241,7 @@ class Hotline:
             stats = self.transcriber.stats()
             status["asr_max_lag_s"] = stats.get("max_lag_s", 0.0)
             status["asr_buffered_s"] = stats.get("buffered_seconds", 0.0)
+            status["asr_streams_waiting"] = stats.get("streams_waiting", 0)  # calls waiting for a recognizer
             from asr.remote import RemoteServers
 
             if isinstance(self.transcriber.model, RemoteServers):

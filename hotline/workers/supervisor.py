@@ -183,8 +183,10 @@ class WorkerSupervisor:
         workers = [{"worker": w.index, "state": w.state, "pid": w.pid, "restarts": w.restarts,
                     "active_calls": self.mirror.calls_of(w.index),
                     "asr_max_lag_s": w.last_status.get("asr_max_lag_s", 0.0),
+                    "asr_streams_waiting": w.last_status.get("asr_streams_waiting", 0),
                     "pending_cases": w.last_status.get("pending_cases", 0),
                     "quarantined_cases": w.last_status.get("quarantined_cases", 0)} for w in self.workers]
         up = sum(1 for w in self.workers if w.state == "up")
         return {"sip_workers": f"{up}/{self.count} up", "workers": workers,
-                "asr_max_lag_s": max((w["asr_max_lag_s"] for w in workers), default=0.0)}
+                "asr_max_lag_s": max((w["asr_max_lag_s"] for w in workers), default=0.0),
+                "asr_streams_waiting": sum(w["asr_streams_waiting"] for w in workers)}

@@ -80,6 +80,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
                                       "calls": [c["call_id"] for c in pipeline.registry.snapshots()],
                                       "asr_max_lag_s": stats.get("max_lag_s", 0.0),
                                       "asr_buffered_s": stats.get("buffered_seconds", 0.0),
+                                      "asr_streams_waiting": stats.get("streams_waiting", 0),
                                       "pending_cases": len(spool.pending()),
                                       "quarantined_cases": len(spool.quarantined())})
         if time.monotonic() >= next_flush:

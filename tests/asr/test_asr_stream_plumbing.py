@@ -177,15 +177,15 @@ def test_failing_hook_and_failing_decoder_do_not_stop_the_service():
         transcript = stream.close(timeout=5)
         assert transcript.complete and seen == ["w10", "w20", "w30"]
 
-        model.options = {"fail_after": 3}
-        svc.pool.clear()  # next stream gets a recognizer that fails
+        (pooled,) = svc.pool.idle_recognizers()
+        pooled.fail_after = len(pooled.fed) + 3  # the next stream's recognizer fails
         broken = svc.open_stream(16000)
         broken.feed(bytes(32000 * 2))
         failed = broken.close(timeout=5)
         assert failed.complete is False and "kaldi exploded" in failed.error
-        assert svc.pool.idle == 0  # the broken recognizer was not pooled again
+        # the broken recognizer was not pooled again: a new one took its place
+        assert svc.pool.idle_recognizers() != [pooled] and svc.pool.replaced == 1
 
-        model.options = {}
         healthy = svc.open_stream(16000)
         healthy.feed(bytes(32000))
         assert healthy.close(timeout=5).utterances[0].text == "w10"

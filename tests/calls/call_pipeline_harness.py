@@ -6,16 +6,18 @@
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
 LiveCallPipeline, spool flushing on a timer) and writes every hub event as one JSON line (with the
-monotonic time ``t``, and the process RSS on ``case.created``). ``call.final`` lines also carry ``lag_s``:
-wall time from the end of the utterance in the caller's audio to the final result. A missing model starts
-the pipeline without transcription, as the runtime does. Prints "READY <sip port>" when answering; on stdin
-EOF or SIGTERM stops the endpoint, the pipeline and the ASR, prints "STOPPED" and exits 0. An abort in
-pjsua2 shows as a non-zero exit status, never in the test process.
+monotonic time ``t``, and the process RSS and Python object count on ``case.created``). ``call.final``
+lines also carry ``lag_s``: wall time from the end of the utterance in the caller's audio to the final
+result. A missing model starts the pipeline without transcription, as the runtime does. Prints
+"READY <sip port>" when answering; on stdin EOF or SIGTERM stops the endpoint, the pipeline and the ASR,
+prints "STOPPED" and exits 0. An abort in pjsua2 shows as a non-zero exit status, never in the test
+process.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -84,6 +86,7 @@ class EventWriter:
             self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
         if event.kind == "case.created":
             record["rss_kb"] = rss_kb()
+            record["python_objects"] = len(gc.get_objects())
             transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
             if transcriber is not None:
                 record["recognizers"] = transcriber.stats()["recognizers_created"]
@@ -97,7 +100,7 @@ class EventWriter:
             self._file.close()
 
 
-def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int):
+def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_up_passes: int = 1):
     """(TranscriptionService, None) or (None, why not), like the runtime."""
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
@@ -112,8 +115,8 @@ def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int):
 
         source = open_audio(warm_up)
         pcm = (b"".join(source.blocks), source.sample_rate)
-    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm)
-    deadline = time.monotonic() + 120
+    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm, warm_up_passes=warm_up_passes)
+    deadline = time.monotonic() + 60 * warm_up_passes + 60
     while pcm is not None and service.warmed_up < pool_size and time.monotonic() < deadline:
         time.sleep(0.1)  # answer calls only once every pooled recognizer has decoded the warm-up audio
     return service, None
@@ -130,6 +133,7 @@ def main() -> int:
     parser.add_argument("--flush-every", type=float, default=1.0)
     parser.add_argument("--pool-size", type=int, default=8, help="pooled recognizers (asr default 8)")
     parser.add_argument("--close-timeout", type=float, default=30.0)
+    parser.add_argument("--warm-up-passes", type=int, default=1, help="times each recognizer decodes it")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")
@@ -138,7 +142,7 @@ def main() -> int:
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         analyzer = ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
-    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size)
+    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size, args.warm_up_passes)
     hub = EventHub()
     pipeline_ref: list = []
     writer = EventWriter(args.events, pipeline_ref)

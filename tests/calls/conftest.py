@@ -49,11 +49,11 @@ def speech(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def direct_transcripts(ko_model, speech) -> dict[str, str]:
-    """The WAV files transcribed directly (asr.transcribe_file): what call transcripts should resemble."""
+def direct_transcripts(ko_model, speech) -> dict:
+    """The WAV files transcribed directly (asr.transcribe_file): when call utterances should be heard."""
     import asr
 
-    return {"long": asr.transcribe_file(speech["long"], ko_model).text}
+    return {"long": asr.transcribe_file(speech["long"], ko_model)}
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,7 @@ def test_serve_answers_a_call_and_the_case_appears_on_the_console(served):
     proc, base, sip_port, tmp_path = served
     health = httpx.get(base + "/healthz").json()
     assert health["asr"].startswith("on") and health["sip"].startswith("on")
+    assert health["asr_streams_waiting"] == 0  # calls whose transcription waits for a free recognizer
     assert health["callbacks"].startswith("manual only")  # no trunk configured: nothing to dial through
     audio = korean_speech(tmp_path / "caller.wav")
     call = subprocess.run(
