@@ -94,7 +94,8 @@ class Hotline:
         else:
             from hotline.sip.pjsua_adapter import PjsuaEndpoint
 
-            endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone)
+            endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone,
+                                     queue=None if port_offset else self._agent_queue(config))
         endpoint.start()
         t = config.transport
         where = f"{', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}"
@@ -102,6 +103,12 @@ class Hotline:
                                   f"callbacks from {t.bind_address}:{t.udp_port}" if port_offset else
                                   f"on: {where}")
         return endpoint
+
+    def _agent_queue(self, config):
+        from hotline.calls.agent_queue import DatabaseAgentQueue
+
+        return DatabaseAgentQueue(self.session_factory, worker=self.node_name or "embedded",
+                                  wrap_up_s=config.queue.wrap_up_s, hub=self.hub)
 
     def _start_scheduler(self):
         from apscheduler.schedulers.background import BackgroundScheduler

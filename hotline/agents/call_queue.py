@@ -7,8 +7,8 @@ a QueueEvent row. An entry belongs to the worker holding its call; only that wor
 Distribution: an entry is offered only when it is the head of its language's queue (the oldest waiting
 entry); candidates are ready agents with a phone, skilled in the call's language first (a Mongolian
 speaker takes 蒙古语 calls first; Mandarin agents take them when no Mongolian speaker is ready), then the
-longest idle. A missed ring sends the agent to the back (idle from now); two missed rings in a row set the
-agent 示忙 with reason 未接听.
+longest idle; an agent who already missed this call comes last. A missed ring sends the agent to the
+back (idle from now); two missed rings in a row set the agent 示忙 with reason 未接听.
 """
 
 from __future__ import annotations
@@ -89,15 +89,18 @@ def expected_wait_s(session: Session, *, entry_id: int, now: datetime) -> float:
     return position(session, entry_id=entry_id) * handle / agents
 
 
-def _candidates(session: Session, language: str) -> list[AgentProfile]:
+def _candidates(session: Session, language: str, entry_id: int) -> list[AgentProfile]:
     ready = list(session.scalars(select(AgentProfile).where(
         AgentProfile.state == AgentState.ready, AgentProfile.phone_uri != "")))
 
     def skills(profile: AgentProfile) -> set[str]:
         return {s.strip() for s in profile.languages.split(",") if s.strip()}
 
+    missed = set(session.scalars(select(QueueEvent.agent_id).where(QueueEvent.entry_id == entry_id,
+                                                                   QueueEvent.kind == "missed")))
     usable = [p for p in ready if language in skills(p) or (language == "mn" and "zh" in skills(p))]
-    return sorted(usable, key=lambda p: (language not in skills(p), as_utc(p.idle_since), p.user_id))
+    return sorted(usable, key=lambda p: (p.user_id in missed, language not in skills(p), as_utc(p.idle_since),
+                                         p.user_id))
 
 
 def offer_next(session: Session, *, entry_id: int, now: datetime) -> Offer | None:
@@ -106,7 +109,7 @@ def offer_next(session: Session, *, entry_id: int, now: datetime) -> Offer | Non
     entry = _entry(session, entry_id)
     if entry.state is not QueueEntryState.waiting or position(session, entry_id=entry_id) != 1:
         return None
-    for agent in _candidates(session, entry.language):
+    for agent in _candidates(session, entry.language, entry.id):
         won = session.execute(
             update(AgentProfile).where(AgentProfile.user_id == agent.user_id,
                                        AgentProfile.state == AgentState.ready)

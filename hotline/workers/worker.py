@@ -58,7 +58,12 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
                           frame_bytes=config.media.clock_rate // 50 * 2, worker=name,
                           analyze=services.analyzer)
     pipeline.flush_spool()
-    endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone)
+    from hotline.calls.agent_queue import DatabaseAgentQueue
+
+    queue = DatabaseAgentQueue(services.session_factory, worker=name, wrap_up_s=config.queue.wrap_up_s,
+                               hub=hub)
+    endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone,
+                             queue=queue)
     try:
         endpoint.start()
     except SipStartError as exc:

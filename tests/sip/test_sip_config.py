@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,16 @@ def test_check_command_reports_ok_and_errors(tmp_path):
     assert "[limits] max_calls: expected 1..4 calls" in result.output
     missing = runner.invoke(app, ["check", str(tmp_path / "absent.conf")])
     assert missing.exit_code == 2 and "not found; copy sip.conf.example" in missing.output
+
+
+def test_queue_section_is_parsed_and_mistakes_name_the_key(tmp_path):
+    text = "[queue]\nservice_hours = 08:00-12:00, 13:30-18:00\nmax_wait = 90\nwrap_up = 0\n"
+    config = parse_sip_config(text, base_dir=tmp_path)
+    assert config.queue.service_hours == ((480, 720), (810, 1080)) and config.queue.max_wait_s == 90
+    assert config.queue.open_at(9 * 60) and not config.queue.open_at(12 * 60 + 30)
+    for text, where in (("service_hours = 18:00-08:00", "[queue] service_hours"),
+                        ("ring_back_key = 1", "[queue] ring_back_key"),
+                        ("enabled = maybe", "[queue] enabled"),
+                        ("ring_timeout = 1", "[queue] ring_timeout")):
+        with pytest.raises(SipConfigError, match=re.escape(where)):
+            parse_sip_config(f"[queue]\n{text}\n", base_dir=tmp_path)
