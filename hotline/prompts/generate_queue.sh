@@ -15,7 +15,7 @@ say queue_busy_zh "坐席正忙，请稍候。"
 say queue_ahead_zh "您前面还有"
 say queue_callers_zh "位来电。"
 say queue_many_zh "多位来电，请耐心等候。"
-say queue_menu_zh "坐席暂时无法接听。留言请按一，或在提示音后直接说；需要我们回电，请按二。"
+say queue_menu_zh "坐席暂时无法接听。留言请按一，需要回电请按二。"
 say ring_back_ok_zh "已为您登记回电，我们会尽快给您回电。再见。"
 say connecting_zh "正在为您接通坐席。"
 n=1

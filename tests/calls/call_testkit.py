@@ -224,7 +224,8 @@ class PipelineProcess:
 
 def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up: Path | None = None,
                    prompts: dict[str, Path] | None = None, flush_every: float = 1.0,
-                   pool_size: int | None = None, **sections: dict) -> PipelineProcess:
+                   pool_size: int | None = None, agent_queue: bool = False, **sections: dict
+                   ) -> PipelineProcess:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_sip_port()
     config = write_sip_config(directory, port, prompts or greeting_prompts(directory / "prompts"), **sections)
@@ -238,6 +239,8 @@ def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up:
         argv += ["--warm-up", str(warm_up)]
     if pool_size is not None:
         argv += ["--pool-size", str(pool_size)]
+    if agent_queue:
+        argv.append("--agent-queue")
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True,
                             cwd=directory, env=subprocess_env())
     running = PipelineProcess(proc, port, directory, log_file)

@@ -1,0 +1,137 @@
+"""End to end over real SIP on loopback: a caller dials 7812345 and chooses 1, waits in the queue hearing
+music, the agent sets 置闲, their baresip desk phone rings and answers, both legs are bridged in the
+endpoint's conference bridge, audio flows both ways (energy measured at each party), both sides are
+transcribed by Vosk, and the case carries the 市民 and 坐席 utterances."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from agent_testkit import create_agent
+from sqlalchemy import select
+
+from hotline.agents.presence import set_presence
+from hotline.db import make_session_factory, unit_of_work
+from hotline.models import AgentProfile, AgentState, Call, Case, QueueEntry, QueueEntryState, utcnow
+from tests.calls.call_testkit import (
+    KO_SENTENCES,
+    ko_model_dir,
+    migrated_engine,
+    need_tool,
+    start_pipeline,
+    write_speech,
+    write_wav,
+)
+from tests.sip.sip_testkit import free_rtp_start, free_sip_port, subprocess_env, wav_levels, wav_seconds
+
+pytestmark = [pytest.mark.sip, pytest.mark.vosk, pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed")]
+LOUD_DBFS = -35.0
+
+
+def padded(path: Path, source: Path, lead_s: float, total_s: float) -> Path:
+    import wave
+
+    with wave.open(str(source), "rb") as w:
+        speech = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    lead = np.zeros(int(lead_s * 8000), np.int16)
+    tail = np.zeros(max(0, int(total_s * 8000) - len(lead) - len(speech)), np.int16)
+    return write_wav(path, np.concatenate([lead, speech, tail]), 8000)
+
+
+def start_desk_phone(directory: Path, source: Path) -> tuple[subprocess.Popen, int]:
+    """baresip answering automatically, playing ``source``; what it hears is dumped by its sndfile module
+    (dump/*-dec.wav; baresip 1.0's aufile has no player)."""
+    (directory / "dump").mkdir(parents=True)
+    port, rtp = free_sip_port(), free_rtp_start()
+    config = [
+        "poll_method poll", f"sip_listen 127.0.0.1:{port}", "net_interface 127.0.0.1",
+        "audio_player aubridge,deskphone", f"audio_source aufile,{source}", f"snd_path {directory / 'dump'}",
+        "audio_alert aufile,/dev/null", "audio_srate 8000", "audio_channels 1", f"rtp_ports {rtp}-{rtp + 20}",
+        "module_path /usr/lib/baresip/modules",
+        *(f"module {name}.so" for name in ("g711", "aufile", "aubridge", "sndfile", "stdio")),
+        *(f"module_app {name}.so" for name in ("account", "menu")),
+    ]
+    (directory / "config").write_text("\n".join(config) + "\n")
+    (directory / "accounts").write_text("<sip:agent1@127.0.0.1>;regint=0;answermode=auto\n")
+    with (directory / "baresip.log").open("w") as log:
+        proc = subprocess.Popen(["baresip", "-f", str(directory), "-t", "150"], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return proc, port
+
+
+def loud_seconds(levels: list[float], start_s: float, end_s: float) -> float:
+    return sum(0.1 for level in levels[int(start_s * 10):int(end_s * 10)] if level > LOUD_DBFS)
+
+
+def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_transcribed(tmp_path):
+    need_tool("espeak-ng")
+    model_dir = ko_model_dir()
+    url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    engine = migrated_engine(url)
+    factory = make_session_factory(engine)
+    speech = tmp_path / "speech"
+    speech.mkdir()
+    ko = write_speech(speech / "ko.wav", KO_SENTENCES, lead_s=0.1, tail_s=0.1)
+    caller_wav = padded(speech / "caller.wav", ko, lead_s=18, total_s=27)
+    agent_wav = padded(speech / "agent.wav", ko, lead_s=1.5, total_s=28)  # baresip hangs up at its end
+    phone, phone_port = start_desk_phone(tmp_path / "desk_phone", agent_wav)
+    line = start_pipeline(tmp_path / "line", url, model=model_dir, agent_queue=True, pool_size=2,
+                          queue={"ring_timeout": 10, "max_wait": 90, "announce_every": 8, "wrap_up": 3})
+    line.engine = engine
+    try:
+        with unit_of_work(factory) as session:
+            agent = create_agent(session, name="agent1", ready_at=None,
+                                 phone_uri=f"sip:agent1@127.0.0.1:{phone_port}")
+            set_presence(session, user_id=agent.id, state=AgentState.not_ready, reason="小休", now=utcnow())
+            agent_id = agent.id
+        heard = tmp_path / "caller_heard.wav"
+        caller = subprocess.Popen(
+            ["python3", "-m", "hotline", "call", line.uri, "--play", str(caller_wav), "--dtmf", "1",
+             "--record", str(heard), "--hangup-after", "60", "--from", "13800000099"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
+        [entered] = line.wait_for("queue.entered", timeout=30)
+        time.sleep(4)  # music and the position announcement
+        with unit_of_work(factory) as session:  # BEGIN IMMEDIATE: the endpoint writes to the same SQLite file
+            assert session.scalar(select(QueueEntry.state)) is QueueEntryState.waiting
+            set_presence(session, user_id=agent_id, state=AgentState.ready, now=utcnow())
+        [connected] = line.wait_for("call.agent_connected", timeout=30)
+        [started] = line.wait_for("call.started")
+        out, err = caller.communicate(timeout=90)
+        assert caller.returncode == 0, out + err
+        line.wait_for("case.created", timeout=90)
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+        phone.terminate()
+        phone.wait(10)
+        assert line.stop() == 0, line.log()
+
+    bridged_at = connected["t"] - started["t"]  # seconds into the caller's call
+    [agent_heard] = (tmp_path / "desk_phone" / "dump").glob("*-dec.wav")
+    caller_levels, agent_levels = wav_levels(heard), wav_levels(agent_heard)
+    assert loud_seconds(caller_levels, entered["t"] - started["t"] + 1, bridged_at) > 2, "hold music"
+    # the agent's speech (1.5 s into the agent leg) reaches the caller; the music stopped at the bridge
+    spoken = wav_seconds(ko)
+    assert loud_seconds(caller_levels, bridged_at + 1, bridged_at + 2 + spoken) > 2.0, caller_levels
+    assert loud_seconds(caller_levels, bridged_at + 2.5 + spoken, bridged_at + 6 + spoken) < 0.5
+    # the caller's speech (18 s into the call) reaches the agent's phone, nothing before it
+    agent_offset = 18 - bridged_at
+    assert loud_seconds(agent_levels, agent_offset, agent_offset + 8) > 2.0, agent_levels
+    assert loud_seconds(agent_levels, 0, max(0.0, agent_offset - 1)) < 0.5
+
+    with factory() as session:
+        entry = session.scalar(select(QueueEntry))
+        assert entry.state is QueueEntryState.ended and entry.agent_id == agent_id and entry.wait_s > 4
+        assert session.get(AgentProfile, agent_id).state in (AgentState.wrap_up, AgentState.ready)
+        call = session.get(Call, entry.call_id)
+        speakers = {u.speaker for u in call.utterances}
+        assert speakers == {"citizen", "agent"}, [(u.speaker, u.text) for u in call.utterances]
+        case = session.scalar(select(Case).where(Case.call_id == call.id))
+        assert "市民：" in case.content and "坐席：" in case.content
+    engine.dispose()
