@@ -16,6 +16,7 @@ from web.public_guard import RateLimiter
 from web.routes import (
     accounts,
     admin,
+    agent_desk,
     analytics,
     callbacks,
     case_actions,
@@ -67,6 +68,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kiosk,
         analytics,
         callbacks,
+        agent_desk,
     ):
         app.include_router(module.router)
     return app
