@@ -107,8 +107,10 @@ class Hotline:
     def _agent_queue(self, config):
         from hotline.calls.agent_queue import DatabaseAgentQueue
 
-        return DatabaseAgentQueue(self.session_factory, worker=self.node_name or "embedded",
-                                  wrap_up_s=config.queue.wrap_up_s, hub=self.hub)
+        queue = DatabaseAgentQueue(self.session_factory, worker=self.node_name or "embedded",
+                                   wrap_up_s=config.queue.wrap_up_s, hub=self.hub)
+        queue.close_orphans()
+        return queue
 
     def _start_scheduler(self):
         from apscheduler.schedulers.background import BackgroundScheduler

@@ -234,3 +234,20 @@ def choose_outcome(session: Session, *, entry_id: int, outcome: str, now: dateti
         session.add(request)
     session.flush()
     return request
+
+
+def close_orphans(session: Session, *, worker: str, now: datetime) -> int:
+    """A worker (re)starting holds no call yet: entries it left open (crash, kill) end now — waiting or
+    ringing ones as abandoned, connected ones as ended — and their agents are released. Returns how many."""
+    open_states = (*WAITING, QueueEntryState.connected)
+    entries = list(session.scalars(select(QueueEntry).where(QueueEntry.worker == worker,
+                                                            QueueEntry.state.in_(open_states))))
+    for entry in entries:
+        if entry.state is QueueEntryState.connected:
+            finish(session, entry_id=entry.id, now=now, wrap_up_s=0)
+        else:
+            abandon(session, entry_id=entry.id, now=now)
+        _event(session, entry.id, "orphaned", now, detail=worker)
+    session.flush()
+    return len(entries)
+

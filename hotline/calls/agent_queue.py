@@ -32,6 +32,19 @@ class DatabaseAgentQueue:
         self.hub = hub
         self.clock = clock
 
+    def close_orphans(self) -> int:
+        """Call once at start: entries this worker's previous incarnation left open are closed."""
+        try:
+            with unit_of_work(self.session_factory) as session:
+                count = call_queue.close_orphans(session, worker=self.worker, now=self.clock())
+        except Exception:
+            log.exception("queue: closing the entries left by a previous run failed")
+            return 0
+        if count:
+            log.warning("queue: %d calls of %s were cut by a restart; recorded as abandoned/ended",
+                        count, self.worker)
+        return count
+
     def _publish(self, kind: str, **data: object) -> None:
         if self.hub is not None:
             self.hub.publish(kind, **data)

@@ -62,6 +62,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
 
     queue = DatabaseAgentQueue(services.session_factory, worker=name, wrap_up_s=config.queue.wrap_up_s,
                                hub=hub)
+    queue.close_orphans()
     endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone,
                              queue=queue)
     try:

@@ -135,3 +135,14 @@ def test_presence_rules_say_what_to_do(db_session):
     q.offer_next(db_session, entry_id=entry.id, now=at(3))
     with pytest.raises(PresenceError, match="通话中"):
         set_presence(db_session, user_id=agent.id, state=AgentState.not_ready, reason="小休", now=at(4))
+
+
+def test_a_restarted_worker_closes_the_calls_it_left_open(db_session):
+    agent = create_agent(db_session, name="held", ready_at=0)
+    talking, waiting = enter(db_session, "c1", seconds=1), enter(db_session, "c2", seconds=2)
+    q.offer_next(db_session, entry_id=talking.id, now=at(3))
+    q.connect(db_session, entry_id=talking.id, agent_id=agent.id, now=at(4))
+    other = q.enter_queue(db_session, call_id="c3", caller="", language="zh", worker="w2", now=at(5))
+    assert q.close_orphans(db_session, worker="w1", now=at(60)) == 2
+    assert talking.state is QueueEntryState.ended and waiting.state is QueueEntryState.abandoned
+    assert other.state is QueueEntryState.waiting and state(db_session, agent) is AgentState.ready
