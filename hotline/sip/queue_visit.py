@@ -114,6 +114,10 @@ class QueueVisit:
             return
         self.leg = self.control._calls[handle.call_id]
         self.agent_id, self.ring_started, self.stage = agent_id, now, VisitStage.RINGING
+        if "connecting_zh" in self.control.prompts:  # 正在为您接通坐席 (then the music goes on)
+            playback = self.live.session.playback  # type: ignore[union-attr]
+            playback.stop()
+            playback.enqueue("connecting_zh", self.control.prompts["connecting_zh"])
         sink.target = self.control._hook("on_agent_leg", self.call_id, agent_id, self.leg.info)
         log.info("call %s: ringing agent %d at %s (leg %s)", self.call_id, agent_id, uri, handle.call_id)
 

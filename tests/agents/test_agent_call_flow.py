@@ -119,7 +119,7 @@ def test_no_agent_signed_in_offers_menu_and_ring_back(line):
     caller.press("1")
     caller.wait(1)
     assert entry(line, caller).state is QueueEntryState.overflow
-    caller.wait(14)  # the menu prompt (12.8 s)
+    caller.wait(9.5)  # the menu prompt (8.6 s); no key yet within menu_timeout (4 s)
     assert heard_prompt(caller, line, "queue_menu_zh") and not heard_prompt(caller, line, "hold_music")
     caller.press("2")
     caller.wait(10)
@@ -140,7 +140,7 @@ def test_waited_too_long_then_message_by_default(line):
     caller.wait(41)
     got = entry(line, caller)
     assert got.state is QueueEntryState.overflow and got.wait_s == pytest.approx(40, abs=1.5)
-    caller.wait(14 + 4 + 1)  # menu prompt, no key within menu_timeout: the message path
+    caller.wait(9 + 4 + 1)  # menu prompt, no key within menu_timeout: the message path
     assert line._calls[caller.call_id].flow.stage.value in ("instructing", "listening")
     with line.factory() as session:
         assert session.scalar(select(QueueEntry.outcome)) == "message"
