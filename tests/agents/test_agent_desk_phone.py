@@ -8,11 +8,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
-import numpy as np
 import pytest
-from agent_testkit import create_agent
+from agent_testkit import create_agent, loud_seconds, padded, start_desk_phone
 from sqlalchemy import select
 
 from hotline.agents.presence import set_presence
@@ -25,48 +23,11 @@ from tests.calls.call_testkit import (
     need_tool,
     start_pipeline,
     write_speech,
-    write_wav,
 )
-from tests.sip.sip_testkit import free_rtp_start, free_sip_port, subprocess_env, wav_levels, wav_seconds
+from tests.sip.sip_testkit import subprocess_env, wav_levels, wav_seconds
 
 pytestmark = [pytest.mark.sip, pytest.mark.vosk, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed")]
-LOUD_DBFS = -35.0
-
-
-def padded(path: Path, source: Path, lead_s: float, total_s: float) -> Path:
-    import wave
-
-    with wave.open(str(source), "rb") as w:
-        speech = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-    lead = np.zeros(int(lead_s * 8000), np.int16)
-    tail = np.zeros(max(0, int(total_s * 8000) - len(lead) - len(speech)), np.int16)
-    return write_wav(path, np.concatenate([lead, speech, tail]), 8000)
-
-
-def start_desk_phone(directory: Path, source: Path) -> tuple[subprocess.Popen, int]:
-    """baresip answering automatically, playing ``source``; what it hears is dumped by its sndfile module
-    (dump/*-dec.wav; baresip 1.0's aufile has no player)."""
-    (directory / "dump").mkdir(parents=True)
-    port, rtp = free_sip_port(), free_rtp_start()
-    config = [
-        "poll_method poll", f"sip_listen 127.0.0.1:{port}", "net_interface 127.0.0.1",
-        "audio_player aubridge,deskphone", f"audio_source aufile,{source}", f"snd_path {directory / 'dump'}",
-        "audio_alert aufile,/dev/null", "audio_srate 8000", "audio_channels 1", f"rtp_ports {rtp}-{rtp + 20}",
-        "module_path /usr/lib/baresip/modules",
-        *(f"module {name}.so" for name in ("g711", "aufile", "aubridge", "sndfile", "stdio")),
-        *(f"module_app {name}.so" for name in ("account", "menu")),
-    ]
-    (directory / "config").write_text("\n".join(config) + "\n")
-    (directory / "accounts").write_text("<sip:agent1@127.0.0.1>;regint=0;answermode=auto\n")
-    with (directory / "baresip.log").open("w") as log:
-        proc = subprocess.Popen(["baresip", "-f", str(directory), "-t", "150"], stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    return proc, port
-
-
-def loud_seconds(levels: list[float], start_s: float, end_s: float) -> float:
-    return sum(0.1 for level in levels[int(start_s * 10):int(end_s * 10)] if level > LOUD_DBFS)
 
 
 def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_transcribed(tmp_path):
