@@ -251,3 +251,32 @@ def close_orphans(session: Session, *, worker: str, now: datetime) -> int:
     session.flush()
     return len(entries)
 
+
+CALL_COMMANDS = ("hold", "resume", "hangup")
+
+
+def request_command(session: Session, *, agent_id: int, command: str, now: datetime) -> QueueEntry:
+    """The agent asks for hold / resume / hangup on their connected call; the worker holding it acts."""
+    if command not in CALL_COMMANDS:
+        raise QueueError(f"unknown call command {command!r}; expected hold, resume or hangup")
+    entry = session.scalar(select(QueueEntry).where(QueueEntry.agent_id == agent_id,
+                                                    QueueEntry.state == QueueEntryState.connected)
+                           .order_by(QueueEntry.id.desc()).limit(1))
+    if entry is None:
+        raise QueueError("您当前没有接通的来电")
+    entry.command = command
+    _event(session, entry.id, f"request_{command}", now, agent_id)
+    session.flush()
+    return entry
+
+
+def take_command(session: Session, *, entry_id: int, now: datetime) -> str:
+    """The pending command of a connected entry, cleared (only the worker holding the call calls this)."""
+    entry = _entry(session, entry_id)
+    command = entry.command
+    if command:
+        entry.command = ""
+        _event(session, entry_id, command, now, entry.agent_id)
+        session.flush()
+    return command
+

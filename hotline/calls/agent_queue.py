@@ -115,3 +115,12 @@ class DatabaseAgentQueue:
     def outcome(self, ticket: int, choice: str) -> None:
         self._step("outcome", ticket, lambda s, now: call_queue.choose_outcome(
             s, entry_id=ticket, outcome=choice, now=now))
+
+    def take_command(self, ticket: int) -> str:
+        try:
+            with unit_of_work(self.session_factory) as session:
+                return call_queue.take_command(session, entry_id=ticket, now=self.clock())
+        except Exception:
+            log.exception("queue ticket %d: reading the agent's command failed", ticket)
+            return ""
+

@@ -87,6 +87,8 @@ class QueueEntry(Base):
     wait_s: Mapped[float | None] = mapped_column(Float)  # entered -> answered / abandoned / overflow
     talk_s: Mapped[float | None] = mapped_column(Float)  # answered -> ended
     outcome: Mapped[str] = mapped_column(String(32), default="")  # overflow: message | ring_back | hangup
+    # the agent's request for the worker holding the call (hold | resume | hangup), taken within ~1 s
+    command: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class QueueEvent(Base):

@@ -112,6 +112,10 @@ class CallControl:
         """Join the two calls' audio both ways in the conference bridge."""
         raise NotImplementedError
 
+    def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        """Part the two calls' audio (hold); each leg keeps its own port."""
+        raise NotImplementedError
+
     # -- shared
     def load_prompts(self) -> None:
         for name, path in self.config.ivr.prompts.items():

@@ -204,6 +204,9 @@ class FakeSipEndpoint(CallControl):
     def _bridge(self, caller: LiveCall, agent: LiveCall) -> None:
         self.bridges.append((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]
 
+    def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        self.bridges.remove((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]
+
     def _signal_dtmf(self, live: LiveCall, digits: str) -> None:
         remote = live.call
         if isinstance(remote, FakeRemote):

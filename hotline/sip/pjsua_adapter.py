@@ -336,6 +336,13 @@ class PjsuaEndpoint(CallControl):
         b.startTransmit(a)
         del a, b  # no AudioMedia may outlive the calls
 
+    def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        a = caller.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        b = agent.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        a.stopTransmit(b)
+        b.stopTransmit(a)
+        del a, b
+
     def _unbind_media(self, live: LiveCall) -> None:
         port = live.media
         if isinstance(port, _Port):

@@ -196,6 +196,10 @@ class AgentQueue(Protocol):
         """What an overflowed caller chose: message | ring_back | hangup."""
         ...
 
+    def take_command(self, ticket: int) -> str:
+        """The agent's pending request for a bridged call ("" none, hold, resume, hangup), cleared."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class CallEvent:

@@ -3,7 +3,9 @@
 WAITING (hold music; every ``announce_every`` s the position) -> RINGING (a second call dials the claimed
 agent's phone in this endpoint; music goes on) -> BRIDGED (both legs joined in the conference bridge: the
 caller's and the agent's audio each still reach their own pooled port, so recording and ASR hear the two
-sides as separate streams). Ring timeout or a refused ring -> the agent missed, back to WAITING (the next
+sides as separate streams) <-> HELD (the agent's 保持 on the console: legs parted, the caller hears the
+music; 恢复 joins them again; the agent's commands are read from the queue about once a second).
+Ring timeout or a refused ring -> the agent missed, back to WAITING (the next
 agent is offered at once). After ``max_wait`` s, or when no agent is signed in or outside service hours,
 -> MENU: "留言请按1 … 回电请按2"; 1 or no key -> the message path (InboundFlow.to_message), 2 -> a ring-back
 request and goodbye. A caller hanging up before BRIDGED is an abandoned call.
@@ -31,6 +33,7 @@ class VisitStage(Enum):
     WAITING = "waiting"
     RINGING = "ringing"
     BRIDGED = "bridged"
+    HELD = "held"  # the agent put the caller on hold: legs parted, the caller hears the music
     MENU = "menu"
     LEFT = "left"
 
@@ -84,9 +87,14 @@ class QueueVisit:
                     self._poll(now)
             if self.stage in (VisitStage.WAITING, VisitStage.RINGING):
                 self._hold_audio(now)
-        elif self.stage is VisitStage.BRIDGED:
+        elif self.stage in (VisitStage.BRIDGED, VisitStage.HELD):
             if self.leg is None or self.leg.disconnected:
                 self._agent_hung_up()
+            elif now >= self.next_poll:
+                self.next_poll = now + POLL_EVERY_S
+                self._obey(self.queue.take_command(self.ticket))
+            if self.stage is VisitStage.HELD:
+                self._hold_audio(now)
         elif self.stage is VisitStage.MENU:
             playback = self.live.session.playback  # type: ignore[union-attr]
             if self.menu_deadline is None and not playback.busy:
@@ -137,6 +145,23 @@ class QueueVisit:
         elif now - self.ring_started >= self.config.ring_timeout_s:
             self.control._hangup(leg, EndReason.NO_ANSWER)
             self._missed("ring timeout", now)
+
+    def _obey(self, command: str) -> None:
+        """hold / resume / hangup asked by the agent on the console."""
+        leg = self.leg
+        assert leg is not None
+        playback = self.live.session.playback  # type: ignore[union-attr]
+        if command == "hold" and self.stage is VisitStage.BRIDGED:
+            self.control._unbridge(self.live, leg)
+            self.stage, self.next_announce = VisitStage.HELD, float("inf")  # music only, no position
+            log.info("call %s: on hold", self.call_id)
+        elif command == "resume" and self.stage is VisitStage.HELD:
+            playback.stop()
+            self.control._bridge(self.live, leg)
+            self.stage = VisitStage.BRIDGED
+            log.info("call %s: resumed", self.call_id)
+        elif command == "hangup":
+            self.control._hangup(leg, EndReason.LOCAL_HANGUP)  # then _agent_hung_up ends the caller's side
 
     def _missed(self, detail: str, now: float) -> None:
         agent_id = self.agent_id
@@ -203,7 +228,7 @@ class QueueVisit:
             self.control._hook("on_agent_gone", self.call_id, self.agent_id, False)
         if stage in (VisitStage.WAITING, VisitStage.RINGING):
             self.queue.abandoned(self.ticket)
-        elif stage is VisitStage.BRIDGED:
+        elif stage in (VisitStage.BRIDGED, VisitStage.HELD):
             if self.leg is not None:
                 self.control._hangup(self.leg, EndReason.LOCAL_HANGUP)
             self.queue.finished(self.ticket)

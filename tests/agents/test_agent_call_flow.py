@@ -10,6 +10,7 @@ import pytest
 from agent_testkit import create_agent
 from sqlalchemy import select
 
+from hotline.agents.call_queue import QueueError, request_command
 from hotline.agents.figures import queue_figures
 from hotline.agents.presence import set_presence
 from hotline.calls.agent_queue import DatabaseAgentQueue
@@ -144,3 +145,34 @@ def test_waited_too_long_then_message_by_default(line):
     assert line._calls[caller.call_id].flow.stage.value in ("instructing", "listening")
     with line.factory() as session:
         assert session.scalar(select(QueueEntry.outcome)) == "message"
+
+
+def test_agent_holds_resumes_and_hangs_up_from_the_console(line):
+    [agent] = agents(line, ("holder", ("zh",), 0))
+    caller = line.incoming_call(caller="13800000004")
+    caller.press("1")
+    caller.wait(1.5)
+    [leg] = [r for r in line.remotes.values() if r is not caller]
+    leg.answer()
+    caller.wait(1)
+    assert line.bridges == [(caller.call_id, leg.call_id)]
+    with line.factory() as session:
+        request_command(session, agent_id=agent, command="hold", now=line.wall_clock())
+        session.commit()
+    heard_before = len(caller.heard)
+    caller.wait(1.5)
+    assert line.bridges == [] and heard_prompt(caller, line, "hold_music")
+    assert bytes(caller.heard[heard_before:]).strip(b"\x00")  # the caller on hold hears the music
+    with line.factory() as session:
+        request_command(session, agent_id=agent, command="resume", now=line.wall_clock())
+        session.commit()
+    caller.wait(1.5)
+    assert line.bridges == [(caller.call_id, leg.call_id)]
+    with line.factory() as session:
+        request_command(session, agent_id=agent, command="hangup", now=line.wall_clock())
+        session.commit()
+    caller.wait(1.5)
+    assert leg.hung_up and caller.hung_up
+    assert entry(line, caller).state is QueueEntryState.ended
+    with line.factory() as session, pytest.raises(QueueError, match="没有接通"):
+        request_command(session, agent_id=agent, command="hold", now=line.wall_clock())

@@ -62,6 +62,10 @@ def test_presence_phone_and_my_call_with_both_speakers(client, web_engine, app):
     assert call["caller"] == "13800000077" and call["finals"] == ["我家门口的路灯坏了"]
     assert [line["speaker"] for line in call["lines"]] == ["citizen", "agent"]
 
+    idle = act(client, "/agent/call/hold")
+    assert idle.status_code == 409 and "没有接通" in idle.json()["error"]
+    assert act(client, "/agent/call/transfer").status_code == 409
+
     supervisor = client.new_browser()
     signed_in(supervisor, web_engine, Role.supervisor)
     assert act(supervisor, "/agent/presence", state="ready").status_code == 403

@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 
-from hotline.agents import ring_backs
+from hotline.agents import call_queue, ring_backs
+from hotline.agents.call_queue import QueueError
 from hotline.agents.presence import (
     NOT_READY_REASONS,
     PresenceError,
@@ -80,7 +81,7 @@ async def _change(request: Request, user: CurrentUser, work) -> object:
     fetch = request.headers.get("x-requested-with") == "fetch"
     try:
         await run_in_threadpool(unit)
-    except (PresenceError, RingBackError) as exc:
+    except (PresenceError, RingBackError, QueueError) as exc:
         if fetch:
             return JSONResponse({"ok": False, "error": str(exc)}, status_code=409)
         return RedirectResponse(f"/?desk_error={exc}", status_code=303)
@@ -120,3 +121,11 @@ async def result(request: Request, request_id: int, user: CurrentUser = Depends(
     return await _change(request, user, lambda session, form: ring_backs.record_attempt(
         session, request_id=request_id, agent_id=user.id, connected=form.get("connected") == "1",
         note=str(form.get("note", "")), now=utcnow()))
+
+
+@router.post("/agent/call/{command}")
+async def call_command(request: Request, command: str, user: CurrentUser = Depends(AGENT)):
+    """保持 / 恢复 / 挂断 on my connected call (the worker holding it acts within about a second)."""
+    return await _change(request, user, lambda session, form: call_queue.request_command(
+        session, agent_id=user.id, command=command, now=utcnow()))
+

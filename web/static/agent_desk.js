@@ -82,6 +82,9 @@
     });
   }
 
+  root.querySelectorAll("[data-command]").forEach(function (b) {
+    b.addEventListener("click", function () { post("/agent/call/" + b.getAttribute("data-command"), {}); });
+  });
   $("desk-notes").addEventListener("input", function () {
     if (currentCall) { sessionStorage.setItem("notes:" + currentCall, $("desk-notes").value); }
   });
