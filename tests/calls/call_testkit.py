@@ -135,7 +135,7 @@ def write_sip_config(directory: Path, port: int, prompts: dict[str, Path], **sec
     base: dict[str, dict[str, object]] = {
         "transport": {"bind_address": "127.0.0.1", "udp_port": port, "tcp_port": port,
                       "rtp_port_start": free_rtp_start(), "rtp_port_count": 40},
-        "ivr": {**prompts, "language_timeout": 2},
+        "ivr": {**prompts, "language_timeout": 2, "recording_notice_zh": ""},  # timings: no notice,
         "recording": {"directory": directory / "recordings", "retention_days": 0},
         "limits": {"silence_timeout": 4, "max_call_length": 120},
     }
