@@ -109,9 +109,11 @@ def end_wrap_up(session: Session, *, user_id: int, now: datetime) -> AgentProfil
 
 
 def agents_by_state(session: Session, *, now: datetime) -> dict[str, int]:
-    release_wrap_ups(session, now=now)
+    """Read-only (the wallboard reads in a plain session): a finished wrap-up counts as ready."""
     counts = {state.value: 0 for state in AgentState}
-    for state in session.scalars(select(AgentProfile.state)):
+    for state, until in session.execute(select(AgentProfile.state, AgentProfile.wrap_up_until)):
+        if state is AgentState.wrap_up and until is not None and as_utc(until) <= as_utc(now):
+            state = AgentState.ready
         counts[state.value] += 1
     return counts
 

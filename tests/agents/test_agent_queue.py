@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotline.agents import call_queue as q
 from hotline.agents.figures import queue_figures
-from hotline.agents.presence import PresenceError, logged_in_agents, set_presence
+from hotline.agents.presence import PresenceError, logged_in_agents, release_wrap_ups, set_presence
 from hotline.models import (
     AgentProfile,
     AgentState,
@@ -43,6 +43,8 @@ def test_longest_idle_ready_agent_gets_the_call_and_wrap_up_returns_to_ready(db_
     figures = queue_figures(db_session, now=at(80), since=T0)
     assert figures["agents"]["wrap_up"] == 1 and figures["agents"]["ready"] == 1
     figures = queue_figures(db_session, now=at(106), since=T0)  # 30 s of wrap-up are over
+    assert figures["agents"]["ready"] == 2 and figures["agents"]["wrap_up"] == 0
+    assert release_wrap_ups(db_session, now=at(106)) == 1  # (the queue and the desk do this as they pass)
     assert state(db_session, early) is AgentState.ready
     assert figures["answered"] == 1 and figures["answered_within_20s"] == 1
     assert figures["average_handle_s"] == 60.0 and figures["service_level"] == 1.0
