@@ -24,6 +24,7 @@ from hotline.agents.presence import MISSED_REASON, record_change, release_wrap_u
 from hotline.models import (
     AgentProfile,
     AgentState,
+    Department,
     QueueEntry,
     QueueEntryState,
     QueueEvent,
@@ -252,20 +253,28 @@ def close_orphans(session: Session, *, worker: str, now: datetime) -> int:
     return len(entries)
 
 
-CALL_COMMANDS = ("hold", "resume", "hangup")
+CALL_COMMANDS = ("hold", "resume", "hangup", "transfer")
 
 
-def request_command(session: Session, *, agent_id: int, command: str, now: datetime) -> QueueEntry:
-    """The agent asks for hold / resume / hangup on their connected call; the worker holding it acts."""
+def request_command(session: Session, *, agent_id: int, command: str, now: datetime,
+                    department_id: int | None = None) -> QueueEntry:
+    """The agent asks for hold / resume / hangup / transfer (blind, to a department's phone number) on their
+    connected call; the worker holding it acts."""
     if command not in CALL_COMMANDS:
-        raise QueueError(f"unknown call command {command!r}; expected hold, resume or hangup")
+        raise QueueError(f"unknown call command {command!r}; expected hold, resume, hangup or transfer")
     entry = session.scalar(select(QueueEntry).where(QueueEntry.agent_id == agent_id,
                                                     QueueEntry.state == QueueEntryState.connected)
                            .order_by(QueueEntry.id.desc()).limit(1))
     if entry is None:
         raise QueueError("您当前没有接通的来电")
+    if command == "transfer":
+        department = session.get(Department, department_id) if department_id else None
+        number = "".join(ch for ch in (department.phone or "") if ch.isdigit()) if department else ""
+        if not number:
+            raise QueueError("请选择有转接电话的承办部门")
+        command = f"transfer {number}"
     entry.command = command
-    _event(session, entry.id, f"request_{command}", now, agent_id)
+    _event(session, entry.id, f"request_{command}"[:32], now, agent_id)
     session.flush()
     return entry
 
@@ -276,7 +285,7 @@ def take_command(session: Session, *, entry_id: int, now: datetime) -> str:
     command = entry.command
     if command:
         entry.command = ""
-        _event(session, entry_id, command, now, entry.agent_id)
+        _event(session, entry_id, command[:32], now, entry.agent_id)
         session.flush()
     return command
 

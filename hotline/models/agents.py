@@ -87,8 +87,9 @@ class QueueEntry(Base):
     wait_s: Mapped[float | None] = mapped_column(Float)  # entered -> answered / abandoned / overflow
     talk_s: Mapped[float | None] = mapped_column(Float)  # answered -> ended
     outcome: Mapped[str] = mapped_column(String(32), default="")  # overflow: message | ring_back | hangup
-    # the agent's request for the worker holding the call (hold | resume | hangup), taken within ~1 s
-    command: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # the agent's request for the worker holding the call (hold | resume | hangup | "transfer NUMBER"),
+    # taken within about a second
+    command: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
 
 class QueueEvent(Base):

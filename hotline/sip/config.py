@@ -127,6 +127,7 @@ class QueueConfig:
     menu_timeout_s: float = 6.0
     ring_back_key: str = "2"
     message_key: str = "1"
+    transfer_uri: str = ""  # blind transfer target for a department number, e.g. sip:{number}@pbx; "" = off
 
     def open_at(self, minute_of_day: int) -> bool:
         return any(start <= minute_of_day < end for start, end in self.service_hours)
@@ -205,7 +206,7 @@ KNOWN_KEYS = {
     "recording": {"directory", "retention_days"},
     "limits": {"max_calls", "max_call_length", "silence_timeout", "silence_threshold"},
     "queue": {"enabled", "service_hours", "max_wait", "announce_every", "ring_timeout", "wrap_up",
-              "menu_timeout", "ring_back_key", "message_key"},
+              "menu_timeout", "ring_back_key", "message_key", "transfer_uri"},
 }
 
 
@@ -241,6 +242,10 @@ def _queue(r: _Reader) -> QueueConfig:
         keys[key] = r.get("queue", key, default)
         if keys[key] not in tuple("0123456789*#"):
             raise SipConfigError("queue", key, f"expected one DTMF key 0-9, * or #, got {keys[key]!r}")
+    transfer = r.get("queue", "transfer_uri", "")
+    if transfer and ("{number}" not in transfer or not transfer.startswith(("sip:", "sips:"))):
+        raise SipConfigError("queue", "transfer_uri", f"expected a SIP URI with {{number}}, such as "
+                             f"sip:{{number}}@pbx.example.gov.cn, got {transfer!r}")
     if keys["ring_back_key"] == keys["message_key"]:
         raise SipConfigError("queue", "ring_back_key", "must differ from message_key")
     return QueueConfig(
@@ -251,6 +256,7 @@ def _queue(r: _Reader) -> QueueConfig:
         ring_timeout_s=r.number("queue", "ring_timeout", 15, 3, 120, "seconds"),
         wrap_up_s=r.number("queue", "wrap_up", 15, 0, 3600, "seconds"),
         menu_timeout_s=r.number("queue", "menu_timeout", 6, 1, 60, "seconds"),
+        transfer_uri=transfer,
         **keys,
     )
 

@@ -34,6 +34,8 @@ class VisitStage(Enum):
     RINGING = "ringing"
     BRIDGED = "bridged"
     HELD = "held"  # the agent put the caller on hold: legs parted, the caller hears the music
+    TRANSFERRING = "transferring"  # blind transfer: the agent is gone, the department's number rings
+    TRANSFERRED = "transferred"  # the caller talks with the department (not transcribed)
     MENU = "menu"
     LEFT = "left"
 
@@ -64,6 +66,7 @@ class QueueVisit:
         self.leg: LiveCall | None = None
         self.ring_started = 0.0
         self.menu_deadline: float | None = None
+        self.transfer_started = 0.0
 
     @property
     def call_id(self) -> str:
@@ -95,6 +98,11 @@ class QueueVisit:
                 self._obey(self.queue.take_command(self.ticket))
             if self.stage is VisitStage.HELD:
                 self._hold_audio(now)
+        elif self.stage is VisitStage.TRANSFERRING:
+            self._check_transfer(now)
+        elif self.stage is VisitStage.TRANSFERRED and (self.leg is None or self.leg.disconnected):
+            self.stage = VisitStage.LEFT
+            self.control._hangup(self.live, EndReason.LOCAL_HANGUP)
         elif self.stage is VisitStage.MENU:
             playback = self.live.session.playback  # type: ignore[union-attr]
             if self.menu_deadline is None and not playback.busy:
@@ -162,6 +170,47 @@ class QueueVisit:
             log.info("call %s: resumed", self.call_id)
         elif command == "hangup":
             self.control._hangup(leg, EndReason.LOCAL_HANGUP)  # then _agent_hung_up ends the caller's side
+        elif command.startswith("transfer ") and self.stage in (VisitStage.BRIDGED, VisitStage.HELD):
+            self._transfer(command.split(" ", 1)[1])
+
+    def _transfer(self, number: str) -> None:
+        """Blind transfer: dial the department, release the agent (wrap-up), music until it answers."""
+        template = self.config.transfer_uri
+        if not template:
+            log.warning("call %s: transfer asked but [queue] transfer_uri is not set", self.call_id)
+            return
+        uri = template.replace("{number}", number)
+        if self.stage is VisitStage.BRIDGED:
+            self.control._unbridge(self.live, self.leg)  # type: ignore[arg-type]
+        try:
+            handle = self.control.place_call(uri, record=False, answer_timeout=2 * self.config.ring_timeout_s)
+        except SipCallError as exc:
+            log.warning("call %s: transfer to %s failed: %s", self.call_id, uri, exc)
+            self.control._bridge(self.live, self.leg)  # type: ignore[arg-type]
+            self.stage = VisitStage.BRIDGED
+            return
+        agent_leg, self.leg = self.leg, self.control._calls[handle.call_id]
+        self.stage, self.transfer_started = VisitStage.TRANSFERRING, self.control.clock()
+        self.next_announce = float("inf")  # music only while the department's phone rings
+        self.queue.finished(self.ticket)
+        self.control._hook("on_agent_gone", self.call_id, self.agent_id, True)
+        self.control._hangup(agent_leg, EndReason.LOCAL_HANGUP)  # type: ignore[arg-type]
+        log.info("call %s: transferred by agent %s to %s", self.call_id, self.agent_id, uri)
+
+    def _check_transfer(self, now: float) -> None:
+        leg = self.leg
+        assert leg is not None
+        if leg.answered_at is not None and leg.media_up:
+            self.live.session.playback.stop()  # type: ignore[union-attr]
+            self.control._bridge(self.live, leg)
+            self.stage = VisitStage.TRANSFERRED
+        elif leg.disconnected or now - self.transfer_started > 2 * self.config.ring_timeout_s:
+            if not leg.disconnected:
+                self.control._hangup(leg, EndReason.NO_ANSWER)
+            log.info("call %s: the transfer was not answered; the caller leaves a message", self.call_id)
+            self._choose("message", now, record=False)
+        else:
+            self._hold_audio(now)
 
     def _missed(self, detail: str, now: float) -> None:
         agent_id = self.agent_id
@@ -202,9 +251,10 @@ class QueueVisit:
         if "queue_menu_zh" in self.control.prompts:
             playback.enqueue("queue_menu_zh", self.control.prompts["queue_menu_zh"])
 
-    def _choose(self, choice: str, now: float) -> None:
+    def _choose(self, choice: str, now: float, *, record: bool = True) -> None:
         self.stage = VisitStage.LEFT
-        self.queue.outcome(self.ticket, choice)
+        if record:
+            self.queue.outcome(self.ticket, choice)
         flow = self.live.flow
         assert flow is not None
         if choice == "ring_back":
@@ -235,6 +285,8 @@ class QueueVisit:
             self.control._hook("on_agent_gone", self.call_id, self.agent_id, True)
         elif stage is VisitStage.MENU:
             self.queue.outcome(self.ticket, "hangup")
+        elif stage in (VisitStage.TRANSFERRING, VisitStage.TRANSFERRED) and self.leg is not None:
+            self.control._hangup(self.leg, EndReason.LOCAL_HANGUP)
 
 
 def enter_queue(

@@ -15,7 +15,7 @@ from hotline.agents.figures import queue_figures
 from hotline.agents.presence import set_presence
 from hotline.calls.agent_queue import DatabaseAgentQueue
 from hotline.db import make_session_factory
-from hotline.models import AgentProfile, AgentState, QueueEntry, QueueEntryState, RingBackRequest
+from hotline.models import AgentProfile, AgentState, Department, QueueEntry, QueueEntryState, RingBackRequest
 from hotline.sip.config import QueueConfig, RecordingConfig, SipConfig
 from hotline.sip.fake import FakeSipEndpoint
 
@@ -25,7 +25,7 @@ def line(fresh_engine, tmp_path):
     config = dataclasses.replace(
         SipConfig(), recording=RecordingConfig(directory=tmp_path / "rec", retention_days=0),
         queue=QueueConfig(max_wait_s=40, announce_every_s=15, ring_timeout_s=8, wrap_up_s=5,
-                          menu_timeout_s=4))
+                          menu_timeout_s=4, transfer_uri="sip:{number}@127.0.0.1:5099"))
     factory = make_session_factory(fresh_engine)
     holder: dict = {}
     queue = DatabaseAgentQueue(factory, worker="fake", wrap_up_s=5, clock=lambda: holder["fake"].wall_clock())
@@ -176,3 +176,34 @@ def test_agent_holds_resumes_and_hangs_up_from_the_console(line):
     assert entry(line, caller).state is QueueEntryState.ended
     with line.factory() as session, pytest.raises(QueueError, match="没有接通"):
         request_command(session, agent_id=agent, command="hold", now=line.wall_clock())
+
+
+def test_blind_transfer_to_a_department_number_frees_the_agent(line):
+    [agent] = agents(line, ("transferer", ("zh",), 0))
+    caller = line.incoming_call(caller="13800000005")
+    caller.press("1")
+    caller.wait(1.5)
+    [leg] = [r for r in line.remotes.values() if r is not caller]
+    leg.answer()
+    caller.wait(1)
+    with line.factory() as session:
+        department = session.scalar(select(Department).where(Department.phone.is_not(None)))
+        with pytest.raises(QueueError, match="转接电话"):
+            request_command(session, agent_id=agent, command="transfer", now=line.wall_clock())
+        request_command(session, agent_id=agent, command="transfer", department_id=department.id,
+                        now=line.wall_clock())
+        number = "".join(ch for ch in department.phone if ch.isdigit())
+        session.commit()
+    caller.wait(1.5)
+    assert leg.hung_up and not caller.hung_up
+    [target] = [r for r in line.remotes.values() if r not in (caller, leg)]
+    assert target.live.info.callee == number and line.bridges == []
+    assert agent_state(line, agent) is AgentState.wrap_up
+    assert entry(line, caller).state is QueueEntryState.ended
+    target.answer()
+    caller.wait(1)
+    assert line.bridges == [(caller.call_id, target.call_id)]
+    target.hang_up()
+    caller.wait(0.5)
+    assert caller.hung_up
+

@@ -85,6 +85,7 @@ def test_queue_section_is_parsed_and_mistakes_name_the_key(tmp_path):
     for text, where in (("service_hours = 18:00-08:00", "[queue] service_hours"),
                         ("ring_back_key = 1", "[queue] ring_back_key"),
                         ("enabled = maybe", "[queue] enabled"),
-                        ("ring_timeout = 1", "[queue] ring_timeout")):
+                        ("ring_timeout = 1", "[queue] ring_timeout"),
+                        ("transfer_uri = sip:pbx.example", "[queue] transfer_uri")):
         with pytest.raises(SipConfigError, match=re.escape(where)):
             parse_sip_config(f"[queue]\n{text}\n", base_dir=tmp_path)

@@ -23,7 +23,7 @@ from hotline.agents.presence import (
 )
 from hotline.agents.ring_backs import RingBackError
 from hotline.db import unit_of_work
-from hotline.models import AgentState, Case, QueueEntry, QueueEntryState, Role, utcnow
+from hotline.models import AgentState, Case, Department, QueueEntry, QueueEntryState, Role, utcnow
 from web.auth import CurrentUser, require_roles
 
 router = APIRouter()
@@ -51,6 +51,9 @@ def _desk(ctx, user_id: int) -> dict:
             "wrap_up_until": profile.wrap_up_until.isoformat() if profile.wrap_up_until else None,
             "last_call": _last_call(last, last_case),
             "ring_backs": requests,
+            "transfer_to": [{"id": d.id, "name": d.name, "phone": d.phone} for d in session.scalars(
+                select(Department).where(Department.active.is_(True), Department.phone.is_not(None))
+                .order_by(Department.kind, Department.name))],
         }
     mine = [c for c in ctx.live_calls.snapshots() if c.get("agent_id") == user_id and c.get("agent_state")]
     desk["call"] = mine[-1] if mine else None
@@ -125,7 +128,12 @@ async def result(request: Request, request_id: int, user: CurrentUser = Depends(
 
 @router.post("/agent/call/{command}")
 async def call_command(request: Request, command: str, user: CurrentUser = Depends(AGENT)):
-    """保持 / 恢复 / 挂断 on my connected call (the worker holding it acts within about a second)."""
-    return await _change(request, user, lambda session, form: call_queue.request_command(
-        session, agent_id=user.id, command=command, now=utcnow()))
+    """保持 / 恢复 / 挂断 / 转接 (blind, to a department's phone) on my connected call; the worker holding it
+    acts within about a second."""
+    def work(session, form):
+        department = str(form.get("department_id", "") or "")
+        call_queue.request_command(session, agent_id=user.id, command=command, now=utcnow(),
+                                   department_id=int(department) if department.isdigit() else None)
+
+    return await _change(request, user, work)
 

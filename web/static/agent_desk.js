@@ -46,6 +46,13 @@
         .filter(Boolean).slice(0, 3).join("；"));
       $("desk-notes").value = sessionStorage.getItem("notes:" + call.call_id) || $("desk-notes").value;
     }
+    var to = $("desk-transfer-to");
+    if (!to.options.length) {
+      (d.transfer_to || []).forEach(function (dep) {
+        var o = document.createElement("option");
+        o.value = dep.id; o.textContent = dep.name + " " + dep.phone; to.appendChild(o);
+      });
+    }
     var last = d.last_call;
     $("desk-last").hidden = !last || !last.case_id;
     if (last && last.case_id) {
@@ -83,7 +90,9 @@
   }
 
   root.querySelectorAll("[data-command]").forEach(function (b) {
-    b.addEventListener("click", function () { post("/agent/call/" + b.getAttribute("data-command"), {}); });
+    b.addEventListener("click", function () {
+      post("/agent/call/" + b.getAttribute("data-command"), { department_id: $("desk-transfer-to").value });
+    });
   });
   $("desk-notes").addEventListener("input", function () {
     if (currentCall) { sessionStorage.setItem("notes:" + currentCall, $("desk-notes").value); }

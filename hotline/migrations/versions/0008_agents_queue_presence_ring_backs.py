@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('wait_s', sa.Float(), nullable=True),
     sa.Column('talk_s', sa.Float(), nullable=True),
     sa.Column('outcome', sa.String(length=32), nullable=False),
-    sa.Column('command', sa.String(length=16), server_default='', nullable=False),
+    sa.Column('command', sa.String(length=80), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['users.id'], name=op.f('fk_queue_entries_agent_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_queue_entries')),
     sa.UniqueConstraint('call_id', name=op.f('uq_queue_entries_call_id'))
