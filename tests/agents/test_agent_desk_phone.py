@@ -13,9 +13,19 @@ import pytest
 from agent_testkit import create_agent, loud_seconds, padded, start_desk_phone
 from sqlalchemy import select
 
+from hotline.agents.call_queue import request_command
 from hotline.agents.presence import set_presence
 from hotline.db import make_session_factory, unit_of_work
-from hotline.models import AgentProfile, AgentState, Call, Case, QueueEntry, QueueEntryState, utcnow
+from hotline.models import (
+    AgentProfile,
+    AgentState,
+    Call,
+    Case,
+    Department,
+    QueueEntry,
+    QueueEntryState,
+    utcnow,
+)
 from tests.calls.call_testkit import (
     KO_SENTENCES,
     ko_model_dir,
@@ -24,7 +34,7 @@ from tests.calls.call_testkit import (
     start_pipeline,
     write_speech,
 )
-from tests.sip.sip_testkit import subprocess_env, wav_levels, wav_seconds
+from tests.sip.sip_testkit import free_rtp_start, free_sip_port, subprocess_env, wav_levels, wav_seconds
 
 pytestmark = [pytest.mark.sip, pytest.mark.vosk, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed")]
@@ -95,4 +105,59 @@ def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_t
         assert speakers == {"citizen", "agent"}, [(u.speaker, u.text) for u in call.utterances]
         case = session.scalar(select(Case).where(Case.call_id == call.id))
         assert "市民：" in case.content and "坐席：" in case.content
+    engine.dispose()
+
+
+def test_agent_transfers_the_call_blind_to_a_department_number_that_a_sipp_uas_answers(tmp_path):
+    need_tool("sipp")
+    url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    engine = migrated_engine(url)
+    factory = make_session_factory(engine)
+    (tmp_path / "speech").mkdir()
+    speech = write_speech(tmp_path / "speech" / "ko.wav", KO_SENTENCES[:1])
+    agent_wav = padded(tmp_path / "speech" / "agent.wav", speech, lead_s=1, total_s=60)
+    phone, phone_port = start_desk_phone(tmp_path / "desk_phone", agent_wav)
+    uas_port = free_sip_port()
+    with (tmp_path / "sipp.log").open("w") as log:
+        uas = subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(uas_port), "-mp",
+                                str(free_rtp_start()), "-m", "1", "-timeout", "90s", "-nostdin"],
+                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    line = start_pipeline(tmp_path / "line", url, model=None, agent_queue=True,
+                          queue={"ring_timeout": 10, "wrap_up": 30,
+                                 "transfer_uri": f"sip:{{number}}@127.0.0.1:{uas_port}"})
+    caller = None
+    try:
+        with unit_of_work(factory) as session:
+            agent = create_agent(session, name="agent1", phone_uri=f"sip:agent1@127.0.0.1:{phone_port}",
+                                 ready_at=None)
+            set_presence(session, user_id=agent.id, state=AgentState.ready, now=utcnow())
+            agent_id = agent.id
+            department = session.scalar(select(Department).where(Department.phone.is_not(None)))
+            department_id, number = department.id, "".join(c for c in department.phone if c.isdigit())
+        caller = subprocess.Popen(
+            ["python3", "-m", "hotline", "call", line.uri, "--dtmf", "1", "--hangup-after", "25",
+             "--from", "13800000098"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=subprocess_env())
+        line.wait_for("call.agent_connected", timeout=30)
+        with unit_of_work(factory) as session:
+            request_command(session, agent_id=agent_id, command="transfer", department_id=department_id,
+                            now=utcnow())
+        line.wait_for("call.agent_gone", timeout=15)
+        out, err = caller.communicate(timeout=60)
+        assert caller.returncode == 0, out + err
+        assert uas.wait(30) == 0, (tmp_path / "sipp.log").read_text()[-3000:]  # answered, then our BYE
+        line.wait_for("case.created", timeout=60)
+    finally:
+        for proc in (caller, uas):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        phone.terminate()
+        phone.wait(10)
+        assert line.stop() == 0, line.log()
+    assert f"transferred by agent {agent_id} to sip:{number}@127.0.0.1:{uas_port}" in line.log(20000)
+    with factory() as session:
+        entry = session.scalar(select(QueueEntry))
+        assert entry.state is QueueEntryState.ended and entry.agent_id == agent_id
+        assert session.get(AgentProfile, agent_id).state is AgentState.wrap_up
     engine.dispose()
