@@ -55,6 +55,7 @@ def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_t
     line = start_pipeline(tmp_path / "line", url, model=model_dir, agent_queue=True, pool_size=2,
                           queue={"ring_timeout": 10, "max_wait": 90, "announce_every": 8, "wrap_up": 3})
     line.engine = engine
+    caller = None
     try:
         with unit_of_work(factory) as session:
             agent = create_agent(session, name="agent1", ready_at=None,
@@ -77,7 +78,7 @@ def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_t
         assert caller.returncode == 0, out + err
         line.wait_for("case.created", timeout=90)
     finally:
-        if caller.poll() is None:
+        if caller is not None and caller.poll() is None:
             caller.kill()
         phone.terminate()
         phone.wait(10)
