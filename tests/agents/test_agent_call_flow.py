@@ -147,14 +147,20 @@ def test_waited_too_long_then_message_by_default(line):
         assert session.scalar(select(QueueEntry.outcome)) == "message"
 
 
-def test_agent_holds_resumes_and_hangs_up_from_the_console(line):
-    [agent] = agents(line, ("holder", ("zh",), 0))
-    caller = line.incoming_call(caller="13800000004")
+def bridged_call(line, number: str):
+    """A caller who chose 1 and the ready agent's leg, answered and bridged: (caller, agent leg)."""
+    caller = line.incoming_call(caller=number)
     caller.press("1")
     caller.wait(1.5)
     [leg] = [r for r in line.remotes.values() if r is not caller]
     leg.answer()
     caller.wait(1)
+    return caller, leg
+
+
+def test_agent_holds_resumes_and_hangs_up_from_the_console(line):
+    [agent] = agents(line, ("holder", ("zh",), 0))
+    caller, leg = bridged_call(line, "13800000004")
     assert line.bridges == [(caller.call_id, leg.call_id)]
     with line.factory() as session:
         request_command(session, agent_id=agent, command="hold", now=line.wall_clock())
@@ -180,12 +186,7 @@ def test_agent_holds_resumes_and_hangs_up_from_the_console(line):
 
 def test_blind_transfer_to_a_department_number_frees_the_agent(line):
     [agent] = agents(line, ("transferer", ("zh",), 0))
-    caller = line.incoming_call(caller="13800000005")
-    caller.press("1")
-    caller.wait(1.5)
-    [leg] = [r for r in line.remotes.values() if r is not caller]
-    leg.answer()
-    caller.wait(1)
+    caller, leg = bridged_call(line, "13800000005")
     with line.factory() as session:
         department = session.scalar(select(Department).where(Department.phone.is_not(None)))
         with pytest.raises(QueueError, match="转接电话"):
