@@ -279,6 +279,20 @@ def request_command(session: Session, *, agent_id: int, command: str, now: datet
     return entry
 
 
+def request_listen(session: Session, *, supervisor_id: int, call_id: str, now: datetime) -> QueueEntry:
+    """监听: a supervisor's phone is dialled into a connected call and hears both sides, silently."""
+    entry = session.scalar(select(QueueEntry).where(QueueEntry.call_id == call_id))
+    if entry is None or entry.state is not QueueEntryState.connected:
+        raise QueueError("该来电未接通坐席，无法监听")
+    profile = session.get(AgentProfile, supervisor_id)
+    if profile is None or not profile.phone_uri:
+        raise QueueError("请先填写您的话机地址（SIP URI），再监听")
+    entry.command = f"listen {profile.phone_uri}"[:80]
+    _event(session, entry.id, "request_listen", now, supervisor_id)
+    session.flush()
+    return entry
+
+
 def take_command(session: Session, *, entry_id: int, now: datetime) -> str:
     """The pending command of a connected entry, cleared (only the worker holding the call calls this)."""
     entry = _entry(session, entry_id)

@@ -26,12 +26,12 @@ class PresenceError(ValueError):
 
 
 def profile_for(session: Session, *, user_id: int) -> AgentProfile:
-    """The agent's profile, created (offline) on first use."""
+    """The agent's (or a supervisor's, for listening in) profile, created (offline) on first use."""
     profile = session.get(AgentProfile, user_id)
     if profile is None:
         user = session.get(User, user_id)
-        if user is None or user.role != Role.agent:
-            raise PresenceError("只有话务员账号可以接听来电")
+        if user is None or user.role not in (Role.agent, Role.supervisor):
+            raise PresenceError("只有话务员（或监听的班长）账号可以设置话机")
         now = utcnow()
         profile = AgentProfile(user_id=user_id, state=AgentState.offline, state_since=now, idle_since=now)
         session.add(profile)
@@ -62,6 +62,9 @@ def set_presence(session: Session, *, user_id: int, state: AgentState, reason: s
     """The agent sets 置闲, 示忙 (with a reason) or signs off. Not while ringing or talking."""
     if state not in AGENT_SET:
         raise PresenceError("坐席只能设置 置闲、示忙 或 签出")
+    user = session.get(User, user_id)
+    if user is None or user.role != Role.agent:
+        raise PresenceError("只有话务员账号可以接听来电")
     profile = profile_for(session, user_id=user_id)
     if profile.state in (AgentState.ringing, AgentState.on_call):
         raise PresenceError("通话中（或振铃中）不能改变状态；挂机后再设置")

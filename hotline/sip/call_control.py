@@ -112,6 +112,10 @@ class CallControl:
         """Join the two calls' audio both ways in the conference bridge."""
         raise NotImplementedError
 
+    def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
+        """Send every source leg's audio to the listener (one way: the listener is not heard)."""
+        raise NotImplementedError
+
     def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
         """Part the two calls' audio (hold); each leg keeps its own port."""
         raise NotImplementedError

@@ -110,6 +110,7 @@ class FakeSipEndpoint(CallControl):
         )
         self.remotes: dict[str, FakeRemote] = {}
         self.bridges: list[tuple[str, str]] = []  # (caller call_id, agent leg call_id) joined by _bridge
+        self.listens: list[tuple[str, ...]] = []  # (listener leg, source legs...) joined by _listen
         self.running = False
 
     def start(self) -> None:
@@ -203,6 +204,9 @@ class FakeSipEndpoint(CallControl):
 
     def _bridge(self, caller: LiveCall, agent: LiveCall) -> None:
         self.bridges.append((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]
+
+    def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
+        self.listens.append((listener.info.call_id, *(s.info.call_id for s in sources)))  # type: ignore[union-attr]
 
     def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
         self.bridges.remove((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]

@@ -336,6 +336,14 @@ class PjsuaEndpoint(CallControl):
         b.startTransmit(a)
         del a, b  # no AudioMedia may outlive the calls
 
+    def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
+        ear = listener.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        for source in sources:
+            mouth = source.call.getAudioMedia(-1)  # type: ignore[union-attr]
+            mouth.startTransmit(ear)
+            del mouth
+        del ear
+
     def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
         a = caller.call.getAudioMedia(-1)  # type: ignore[union-attr]
         b = agent.call.getAudioMedia(-1)  # type: ignore[union-attr]

@@ -67,6 +67,8 @@ class QueueVisit:
         self.ring_started = 0.0
         self.menu_deadline: float | None = None
         self.transfer_started = 0.0
+        self.listener: LiveCall | None = None  # a supervisor's phone listening in (one way)
+        self.listening = False
 
     @property
     def call_id(self) -> str:
@@ -96,6 +98,7 @@ class QueueVisit:
             elif now >= self.next_poll:
                 self.next_poll = now + POLL_EVERY_S
                 self._obey(self.queue.take_command(self.ticket))
+            self._check_listener()
             if self.stage is VisitStage.HELD:
                 self._hold_audio(now)
         elif self.stage is VisitStage.TRANSFERRING:
@@ -172,6 +175,30 @@ class QueueVisit:
             self.control._hangup(leg, EndReason.LOCAL_HANGUP)  # then _agent_hung_up ends the caller's side
         elif command.startswith("transfer ") and self.stage in (VisitStage.BRIDGED, VisitStage.HELD):
             self._transfer(command.split(" ", 1)[1])
+        elif command.startswith("listen ") and self.listener is None:
+            try:
+                handle = self.control.place_call(command.split(" ", 1)[1], record=False,
+                                                 answer_timeout=2 * self.config.ring_timeout_s)
+            except SipCallError as exc:
+                log.warning("call %s: cannot ring the supervisor to listen in: %s", self.call_id, exc)
+                return
+            self.listener, self.listening = self.control._calls[handle.call_id], False
+
+    def _check_listener(self) -> None:
+        listener = self.listener
+        if listener is None or self.listening or listener.disconnected:
+            if listener is not None and listener.disconnected:
+                self.listener = None
+            return
+        if listener.answered_at is not None and listener.media_up and self.leg is not None:
+            self.control._listen(listener, self.live, self.leg)
+            self.listening = True
+            log.info("call %s: a supervisor is listening in", self.call_id)
+
+    def _end_listener(self) -> None:
+        if self.listener is not None and not self.listener.disconnected:
+            self.control._hangup(self.listener, EndReason.LOCAL_HANGUP)
+        self.listener = None
 
     def _transfer(self, number: str) -> None:
         """Blind transfer: dial the department, release the agent (wrap-up), music until it answers."""
@@ -189,6 +216,7 @@ class QueueVisit:
             self.control._bridge(self.live, self.leg)  # type: ignore[arg-type]
             self.stage = VisitStage.BRIDGED
             return
+        self._end_listener()
         agent_leg, self.leg = self.leg, self.control._calls[handle.call_id]
         self.stage, self.transfer_started = VisitStage.TRANSFERRING, self.control.clock()
         self.next_announce = float("inf")  # music only while the department's phone rings
@@ -240,6 +268,7 @@ class QueueVisit:
 
     def _agent_hung_up(self) -> None:
         self.stage = VisitStage.LEFT
+        self._end_listener()
         self.queue.finished(self.ticket)
         self.control._hook("on_agent_gone", self.call_id, self.agent_id, True)
         self.control._hangup(self.live, EndReason.LOCAL_HANGUP)
@@ -273,6 +302,7 @@ class QueueVisit:
 
     def on_caller_gone(self, now: float) -> None:
         stage, self.stage = self.stage, VisitStage.LEFT
+        self._end_listener()
         if stage is VisitStage.RINGING and self.leg is not None:
             self.control._hangup(self.leg, EndReason.LOCAL_HANGUP)
             self.control._hook("on_agent_gone", self.call_id, self.agent_id, False)

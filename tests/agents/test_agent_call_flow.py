@@ -10,12 +10,21 @@ import pytest
 from agent_testkit import create_agent
 from sqlalchemy import select
 
-from hotline.agents.call_queue import QueueError, request_command
+from hotline.agents.call_queue import QueueError, request_command, request_listen
 from hotline.agents.figures import queue_figures
-from hotline.agents.presence import set_presence
+from hotline.agents.presence import PresenceError, set_presence, set_profile
 from hotline.calls.agent_queue import DatabaseAgentQueue
 from hotline.db import make_session_factory
-from hotline.models import AgentProfile, AgentState, Department, QueueEntry, QueueEntryState, RingBackRequest
+from hotline.models import (
+    AgentProfile,
+    AgentState,
+    Department,
+    QueueEntry,
+    QueueEntryState,
+    RingBackRequest,
+    Role,
+    User,
+)
 from hotline.sip.config import QueueConfig, RecordingConfig, SipConfig
 from hotline.sip.fake import FakeSipEndpoint
 
@@ -208,3 +217,31 @@ def test_blind_transfer_to_a_department_number_frees_the_agent(line):
     caller.wait(0.5)
     assert caller.hung_up
 
+
+
+def test_supervisor_listens_in_on_both_sides_silently(line):
+    agents(line, ("talker", ("zh",), 0))
+    with line.factory() as session:
+        supervisor = User(username="leader", display_name="班长", role=Role.supervisor, password_hash="x")
+        session.add(supervisor)
+        session.flush()
+        set_profile(session, user_id=supervisor.id, phone_uri="sip:leader@127.0.0.1:5098", languages=["zh"])
+        session.commit()
+        supervisor_id = supervisor.id
+    caller, leg = bridged_call(line, "13800000006")
+    with line.factory() as session:
+        with pytest.raises(QueueError, match="未接通"):
+            request_listen(session, supervisor_id=supervisor_id, call_id="nothing", now=line.wall_clock())
+        request_listen(session, supervisor_id=supervisor_id, call_id=caller.call_id, now=line.wall_clock())
+        session.commit()
+        with pytest.raises(PresenceError, match="话务员"):
+            set_presence(session, user_id=supervisor_id, state=AgentState.ready, now=line.wall_clock())
+    caller.wait(1.5)
+    [ear] = [r for r in line.remotes.values() if r not in (caller, leg)]
+    assert ear.live.info.callee == "leader"
+    ear.answer()
+    caller.wait(0.5)
+    assert line.listens == [(ear.call_id, caller.call_id, leg.call_id)]  # hears the caller and the agent
+    assert line.bridges == [(caller.call_id, leg.call_id)]  # and nobody hears the supervisor
+    caller.hang_up()
+    assert ear.hung_up and leg.hung_up

@@ -69,6 +69,11 @@ def test_presence_phone_and_my_call_with_both_speakers(client, web_engine, app):
     supervisor = client.new_browser()
     signed_in(supervisor, web_engine, Role.supervisor)
     assert act(supervisor, "/agent/presence", state="ready").status_code == 403
+    assert "监听坐席通话" in supervisor.get("/").text
+    assert act(supervisor, "/agent/phone", phone_uri="sip:leader@127.0.0.1:5098", languages="zh").json()["ok"]
+    not_connected = act(supervisor, "/supervise/calls/c-desk/listen")
+    assert not_connected.status_code == 409 and "无法监听" in not_connected.json()["error"]
+    assert act(client, "/supervise/calls/c-desk/listen").status_code == 403
 
 
 def bridged_call(call_id: str, at: datetime) -> FinishedCall:

@@ -28,6 +28,7 @@ from web.auth import CurrentUser, require_roles
 
 router = APIRouter()
 AGENT = require_roles(Role.agent)
+PHONE_OWNERS = require_roles(Role.agent, Role.supervisor)  # supervisors set a phone to listen in
 STATE_LABELS = {"offline": "未登录", "ready": "置闲", "not_ready": "示忙", "ringing": "振铃",
                 "on_call": "通话中", "wrap_up": "话后整理"}
 
@@ -105,7 +106,7 @@ async def presence(request: Request, user: CurrentUser = Depends(AGENT)):
 
 
 @router.post("/agent/phone")
-async def phone(request: Request, user: CurrentUser = Depends(AGENT)):
+async def phone(request: Request, user: CurrentUser = Depends(PHONE_OWNERS)):
     def work(session, form):
         set_profile(session, user_id=user.id, phone_uri=str(form.get("phone_uri", "")),
                     languages=[str(v) for v in form.getlist("languages")])
@@ -136,4 +137,11 @@ async def call_command(request: Request, command: str, user: CurrentUser = Depen
                                    department_id=int(department) if department.isdigit() else None)
 
     return await _change(request, user, work)
+
+
+@router.post("/supervise/calls/{call_id}/listen")
+async def listen(request: Request, call_id: str, user: CurrentUser = Depends(require_roles(Role.supervisor))):
+    """监听: the supervisor's phone is dialled into the connected call and hears both sides silently."""
+    return await _change(request, user, lambda session, form: call_queue.request_listen(
+        session, supervisor_id=user.id, call_id=call_id, now=utcnow()))
 
