@@ -13,8 +13,8 @@ import pytest
 from agent_testkit import create_agent, loud_seconds, padded, start_desk_phone
 from sqlalchemy import select
 
-from hotline.agents.call_queue import request_command
-from hotline.agents.presence import set_presence
+from hotline.agents.call_queue import request_command, request_listen
+from hotline.agents.presence import set_presence, set_profile
 from hotline.db import make_session_factory, unit_of_work
 from hotline.models import (
     AgentProfile,
@@ -24,6 +24,8 @@ from hotline.models import (
     Department,
     QueueEntry,
     QueueEntryState,
+    Role,
+    User,
     utcnow,
 )
 from tests.calls.call_testkit import (
@@ -161,4 +163,66 @@ def test_agent_transfers_the_call_blind_to_a_department_number_that_a_sipp_uas_a
         entry = session.scalar(select(QueueEntry))
         assert entry.state is QueueEntryState.ended and entry.agent_id == agent_id
         assert session.get(AgentProfile, agent_id).state is AgentState.wrap_up
+    engine.dispose()
+
+
+def test_supervisor_listening_in_hears_the_caller_and_the_agent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    engine = migrated_engine(url)
+    factory = make_session_factory(engine)
+    (tmp_path / "speech").mkdir()
+    ko = write_speech(tmp_path / "speech" / "ko.wav", KO_SENTENCES[:1], lead_s=0.1, tail_s=0.1)
+    spoken = wav_seconds(ko)
+    # the agent speaks 6 s into their leg; the caller 22 s into the call (after the supervisor joined)
+    agent_wav = padded(tmp_path / "speech" / "agent.wav", ko, lead_s=6, total_s=45)
+    caller_wav = padded(tmp_path / "speech" / "caller.wav", ko, lead_s=22, total_s=40)
+    silent = padded(tmp_path / "speech" / "silent.wav", ko, lead_s=60, total_s=60)
+    phone, phone_port = start_desk_phone(tmp_path / "desk_phone", agent_wav)
+    ear, ear_port = start_desk_phone(tmp_path / "supervisor_phone", silent, user="leader")
+    line = start_pipeline(tmp_path / "line", url, model=None, agent_queue=True, queue={"ring_timeout": 10})
+    caller = None
+    try:
+        with unit_of_work(factory) as session:
+            agent = create_agent(session, name="agent1", phone_uri=f"sip:agent1@127.0.0.1:{phone_port}",
+                                 ready_at=None)
+            set_presence(session, user_id=agent.id, state=AgentState.ready, now=utcnow())
+            leader = User(username="leader", display_name="班长", role=Role.supervisor, password_hash="x")
+            session.add(leader)
+            session.flush()
+            set_profile(session, user_id=leader.id, phone_uri=f"sip:leader@127.0.0.1:{ear_port}",
+                        languages=["zh"])
+            leader_id = leader.id
+        caller = subprocess.Popen(
+            ["python3", "-m", "hotline", "call", line.uri, "--play", str(caller_wav), "--dtmf", "1",
+             "--hangup-after", "36", "--from", "13800000097"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=subprocess_env())
+        [connected] = line.wait_for("call.agent_connected", timeout=30)
+        with unit_of_work(factory) as session:
+            request_listen(session, supervisor_id=leader_id, call_id=connected["call_id"], now=utcnow())
+        deadline = time.monotonic() + 15
+        while "a supervisor is listening in" not in line.log(20000) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        out, err = caller.communicate(timeout=60)
+        assert caller.returncode == 0, out + err
+    finally:
+        if caller is not None and caller.poll() is None:
+            caller.kill()
+        for proc in (phone, ear):
+            proc.terminate()
+            proc.wait(10)
+        assert line.stop() == 0, line.log()
+    assert "a supervisor is listening in" in line.log(20000)
+    [heard] = (tmp_path / "supervisor_phone" / "dump").glob("*-dec.wav")
+    levels = wav_levels(heard)
+    # the agent speaks ~6 s after the bridge and the caller ~19 s after it, both after the supervisor joined:
+    # two separate bursts of speech (loud 100 ms windows, gaps under 1.5 s merged), each most of a sentence
+    bursts: list[list[int]] = []
+    for i, level in enumerate(levels):
+        if level > -35:
+            if bursts and i - bursts[-1][-1] <= 15:
+                bursts[-1].append(i)
+            else:
+                bursts.append([i])
+    long_bursts = [b for b in bursts if len(b) * 0.1 > 0.5 * spoken]
+    assert len(long_bursts) == 2 and long_bursts[1][0] - long_bursts[0][-1] > 50, bursts
     engine.dispose()
