@@ -113,7 +113,8 @@ class Hotline:
         else:
             from hotline.sip.pjsua_adapter import PjsuaEndpoint
 
-            endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone)
+            endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone,
+                                     queue=None if port_offset else self._agent_queue(config))
         endpoint.writer.on_purged = purge_hook(self.session_factory, config.recording.retention_days)
         endpoint.start()
         t = config.transport
@@ -137,6 +138,14 @@ class Hotline:
             log.warning("prompt %s: SIP workers load their prompts at start; restart them to use %s",
                         slot, path)
         self.sip.set_prompt(slot, path)
+
+    def _agent_queue(self, config):
+        from hotline.calls.agent_queue import DatabaseAgentQueue
+
+        queue = DatabaseAgentQueue(self.session_factory, worker=self.node_name or "embedded",
+                                   wrap_up_s=config.queue.wrap_up_s, hub=self.hub)
+        queue.close_orphans()
+        return queue
 
     def _start_scheduler(self):
         from apscheduler.schedulers.background import BackgroundScheduler

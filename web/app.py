@@ -17,6 +17,7 @@ from web.public_guard import RateLimiter
 from web.routes import (
     accounts,
     admin,
+    agent_desk,
     analytics,
     api_schema,
     callbacks,
@@ -99,6 +100,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         transfer,
         red_teams,
         item_changes,
+        agent_desk,
     ):
         app.include_router(module.router)
     return app

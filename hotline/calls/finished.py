@@ -17,6 +17,7 @@ from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus,
 UNAVAILABLE_TEXT = "（语音转写不可用：{why}。请收听通话录音。）"
 EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
 MONGOLIAN_CALL_TEXT = "蒙古语来电：需人工听取（未自动转写，请收听通话录音）。"
+SPEAKER_LABELS = {"citizen": "市民", "agent": "坐席"}
 
 
 @dataclass
@@ -40,16 +41,21 @@ class FinishedCall:
     asr_max_lag_s: float | None = None
     worker: str | None = None
     analysis: dict = field(default_factory=dict)  # ContactAnalysis fields
+    agent_id: int | None = None  # the agent who talked with the caller (bridged call)
 
     @property
     def text(self) -> str:
-        return join_texts(u["text"] for u in self.utterances)
+        """What the caller said (the agent's words are not the citizen's matter)."""
+        return join_texts(u["text"] for u in self.utterances if u.get("speaker", "citizen") == "citizen")
 
     def case_text(self) -> str:
         if self.language == "mn" and not self.utterances:
             return MONGOLIAN_CALL_TEXT  # no model of another language guessed at it
         if self.transcript_status == TranscriptStatus.unavailable:
             return UNAVAILABLE_TEXT.format(why=self.transcript_note or "原因未知")
+        if any(u.get("speaker") == "agent" for u in self.utterances):
+            return "\n".join(f"{SPEAKER_LABELS.get(u.get('speaker', 'citizen'), '市民')}：{u['text']}"
+                             for u in self.utterances)
         return self.text or EMPTY_TEXT
 
     def to_json(self) -> dict:
@@ -76,7 +82,8 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
         )
         call.utterances = [
             Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=u["text"],
-                      confidence=u.get("confidence"), words=u.get("words", []))
+                      confidence=u.get("confidence"), words=u.get("words", []),
+                      speaker=u.get("speaker", "citizen"))
             for i, u in enumerate(record.utterances)
         ]
         session.add(call)

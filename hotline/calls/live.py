@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from hotline.calls.finished import FinishedCall, record_finished_call
 from hotline.calls.registry import LiveCall, LiveCallRegistry
@@ -65,6 +66,7 @@ class LiveCallPipeline:
         self._sinks: dict[str, _StreamSink] = {}
         self._unheard: set[str] = set()  # calls in a language the model does not speak: results ignored
         self._infos: dict[str, CallInfo] = {}
+        self._agent_legs: dict[str, _AgentLeg] = {}  # caller call_id -> the agent leg's ASR stream
         self._lock = threading.Lock()
         self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
         self._suggesting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-suggest")
@@ -123,24 +125,63 @@ class LiveCallPipeline:
             stream = self._streams.pop(call_id, None)
             self._sinks.pop(call_id, None)
             info = self._infos.pop(call_id, None)
+            leg = self._agent_legs.pop(call_id, None)
         if info is None:
             log.error("call %s ended but was never started; ignored", call_id)
             return
-        self._finishing.submit(self._finish, info, summary, stream)
+        self._finishing.submit(self._finish, info, summary, stream, leg)
+
+    # --- the agent's leg of a bridged call (SIP thread) -----------------------------------------------
+    def on_agent_leg(self, call_id: str, agent_id: int, leg: CallInfo) -> AudioSink | None:
+        self.registry.update(call_id, agent_id=agent_id, agent_state="ringing")
+        self.hub.publish("call.agent_ringing", call_id=call_id, agent_id=agent_id)
+        if self.transcriber is None:
+            return None
+        try:
+            stream = self.transcriber.open_stream(
+                leg.sample_rate, on_partial=lambda text, cid=call_id: self._on_partial(cid, text, "agent"),
+                on_final=lambda utt, cid=call_id: self._on_final(cid, utt, "agent"))
+        except Exception:
+            log.exception("call %s: no ASR stream for the agent leg", call_id)
+            return None
+        with self._lock:
+            old = self._agent_legs.pop(call_id, None)
+            self._agent_legs[call_id] = _AgentLeg(stream, agent_id)
+        if old is not None:
+            self._finishing.submit(_discard, old)
+        return _StreamSink(stream)
+
+    def on_agent_connected(self, call_id: str, agent_id: int) -> None:
+        with self._lock:
+            info, leg = self._infos.get(call_id), self._agent_legs.get(call_id)
+        if info is not None and leg is not None:
+            leg.offset_s = (datetime.now(UTC) - info.started_at).total_seconds()
+        self.registry.update(call_id, agent_state="connected")
+        self.hub.publish("call.agent_connected", call_id=call_id, agent_id=agent_id)
+
+    def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
+        self.registry.update(call_id, agent_state="gone" if answered else "")
+        self.hub.publish("call.agent_gone", call_id=call_id, agent_id=agent_id, answered=answered)
+        if not answered:
+            with self._lock:
+                leg = self._agent_legs.pop(call_id, None)
+            if leg is not None:
+                self._finishing.submit(_discard, leg)
 
     # --- ASR hooks (decode threads) ------------------------------------------------------------------
-    def _on_partial(self, call_id: str, text: str) -> None:
+    def _on_partial(self, call_id: str, text: str, speaker: str = "citizen") -> None:
         if call_id in self._unheard:
             return
-        self.registry.update(call_id, partial=text)
-        self.hub.publish("call.partial", call_id=call_id, text=text)
+        if speaker == "citizen":
+            self.registry.update(call_id, partial=text)
+        self.hub.publish("call.partial", call_id=call_id, text=text, speaker=speaker)
 
-    def _on_final(self, call_id: str, utterance) -> None:
+    def _on_final(self, call_id: str, utterance, speaker: str = "citizen") -> None:
         if call_id in self._unheard:
             return
-        text_so_far = self.registry.append_final(call_id, utterance.text)
+        text_so_far = self.registry.append_final(call_id, utterance.text, speaker)
         self.hub.publish("call.final", call_id=call_id, text=utterance.text, start=utterance.start,
-                         end=utterance.end, confidence=utterance.confidence)
+                         end=utterance.end, confidence=utterance.confidence, speaker=speaker)
         if text_so_far:
             self._suggesting.submit(self._suggest, call_id, text_so_far)
 
@@ -154,9 +195,11 @@ class LiveCallPipeline:
             self.hub.publish("call.analysis", call_id=call_id, **suggestion)
 
     # --- hang-up (finishing pool) --------------------------------------------------------------------
-    def _finish(self, info: CallInfo, summary: CallSummary, stream) -> None:
+    def _finish(self, info: CallInfo, summary: CallSummary, stream, leg: _AgentLeg | None = None) -> None:
         try:
             record = self._finished_record(info, summary, stream)
+            if leg is not None:
+                self._add_agent_side(record, leg)
             self.spool.put(info.call_id, record.to_json())  # durable before anything else can fail
         except Exception:
             log.exception("call %s: finishing failed; its recording is %s", info.call_id,
@@ -212,6 +255,22 @@ class LiveCallPipeline:
         record.analysis = asdict(analysis)
         return record
 
+    def _add_agent_side(self, record: FinishedCall, leg: _AgentLeg) -> None:
+        """The agent's utterances (speaker 坐席), on the caller's time line, merged in order."""
+        try:
+            transcript = leg.stream.close(self.close_timeout_s)
+        except Exception:
+            log.exception("call %s: closing the agent's ASR stream failed", record.call_id)
+            return
+        offset = leg.offset_s or 0.0
+        for u in transcript.utterances:
+            record.utterances.append({
+                "text": u.text, "start": u.start + offset, "end": u.end + offset, "confidence": u.confidence,
+                "words": [[w.text, w.start + offset, w.end + offset, w.confidence] for w in u.words],
+                "speaker": "agent"})
+        record.utterances.sort(key=lambda u: u["start"])
+        record.agent_id = leg.agent_id
+
     def flush_spool(self) -> tuple[int, int]:
         """Write every spooled call to the database; what cannot be written stays for the next try."""
         return self.spool.replay(self._write)
@@ -230,6 +289,21 @@ class LiveCallPipeline:
         """Finish the calls being finished, then stop."""
         self._finishing.shutdown(wait=True)
         self._suggesting.shutdown(wait=True, cancel_futures=True)
+
+
+class _AgentLeg:
+    __slots__ = ("stream", "agent_id", "offset_s")
+
+    def __init__(self, stream, agent_id: int) -> None:
+        self.stream, self.agent_id, self.offset_s = stream, agent_id, None
+
+
+def _discard(leg: _AgentLeg) -> None:
+    """An agent leg that never connected: close its stream, keep nothing."""
+    try:
+        leg.stream.close(1.0)
+    except Exception:
+        log.exception("closing an unused agent ASR stream failed")
 
 
 class _StreamSink:

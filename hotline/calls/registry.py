@@ -20,13 +20,17 @@ class LiveCall:
     finals: list[str] = field(default_factory=list)
     suggestion: dict = field(default_factory=dict)  # latest ContactAnalysis as a dict
     asr_lag_s: float = 0.0
+    lines: list[dict] = field(default_factory=list)  # both sides in order: {"speaker": citizen|agent, "text"}
+    agent_id: int | None = None
+    agent_state: str = ""  # "" | ringing | connected | gone
 
     def snapshot(self) -> dict:
         return {
             "call_id": self.call_id, "caller": self.caller, "callee": self.callee,
             "started_at": self.started_at.isoformat(), "language": self.language,
             "partial": self.partial, "finals": list(self.finals), "suggestion": dict(self.suggestion),
-            "asr_lag_s": round(self.asr_lag_s, 3),
+            "asr_lag_s": round(self.asr_lag_s, 3), "lines": list(self.lines), "agent_id": self.agent_id,
+            "agent_state": self.agent_state,
         }
 
 
@@ -51,11 +55,15 @@ class LiveCallRegistry:
                     setattr(call, key, value)
             return call
 
-    def append_final(self, call_id: str, text: str) -> str | None:
-        """Add a final utterance; return the call's text so far (None if the call is gone)."""
+    def append_final(self, call_id: str, text: str, speaker: str = "citizen") -> str | None:
+        """Add a final utterance; return the caller's text so far (None if the call is gone or the words are
+        the agent's: suggestions and the case draft follow the caller)."""
         with self._lock:
             call = self._calls.get(call_id)
             if call is None:
+                return None
+            call.lines.append({"speaker": speaker, "text": text})
+            if speaker != "citizen":
                 return None
             call.finals.append(text)
             call.partial = ""

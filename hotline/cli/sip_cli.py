@@ -77,6 +77,13 @@ def check(file: Path | None = typer.Argument(None, help=CONFIG_HELP)) -> None:
         f"  limits      {lim.max_calls} calls, {lim.max_call_s:g} s max, silence {lim.silence_timeout_s:g} s "
         f"below {lim.silence_threshold_dbfs:g} dBFS"
     )
+    q = config.queue
+    hours = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in q.service_hours)
+    typer.echo(
+        f"  queue       {'on' if q.enabled else 'off'}: hours {hours}, wait {q.max_wait_s:g} s, ring "
+        f"{q.ring_timeout_s:g} s, wrap-up {q.wrap_up_s:g} s, announce every {q.announce_every_s:g} s "
+        f"(2 agent calls per worker)"
+    )
 
 
 @app.command("run")

@@ -1,6 +1,16 @@
 """All ORM models. Import from here so Alembic and services see one metadata."""
 
 from hotline.models.accounts import Role, User
+from hotline.models.agents import (
+    AgentProfile,
+    AgentState,
+    AgentStateChange,
+    QueueEntry,
+    QueueEntryState,
+    QueueEvent,
+    RingBackRequest,
+    RingBackState,
+)
 from hotline.models.analytics import CaseRollup, RollupWatermark
 from hotline.models.appointments import Appointment, AppointmentCapacity, AppointmentKind, AppointmentStatus
 from hotline.models.audit import AuditRecord
@@ -40,6 +50,14 @@ from hotline.models.web_sessions import WebSession
 
 __all__ = [
     "PromptRecording",
+    "AgentProfile",
+    "AgentState",
+    "AgentStateChange",
+    "QueueEntry",
+    "QueueEntryState",
+    "QueueEvent",
+    "RingBackRequest",
+    "RingBackState",
     "AnswerSource",
     "AuditVerdict",
     "Callback",

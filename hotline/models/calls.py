@@ -63,5 +63,7 @@ class Utterance(Base):
     text: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float)
     words: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # who spoke: citizen (市民, the caller leg) | agent (坐席, the agent leg of a bridged call)
+    speaker: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
 
     call: Mapped[Call] = relationship(back_populates="utterances")

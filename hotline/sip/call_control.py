@@ -8,7 +8,7 @@ Subclasses supply the signalling (``_signal_hangup``, ``_signal_dtmf``) and the 
 from __future__ import annotations
 
 import logging
-import queue
+import queue as queue_module
 import time
 import uuid
 from collections.abc import Callable
@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hotline.sip.call_flow import ChooseLanguage, Hangup, InboundFlow, Play, StopPlayback
+from hotline.sip.call_flow import ChooseLanguage, EnterQueue, Hangup, InboundFlow, Play, StopPlayback
 from hotline.sip.config import SipConfig
 from hotline.sip.media_session import MediaSession
 from hotline.sip.outbound import OutboundCallHandle
 from hotline.sip.pcm import frame_bytes, load_wav_pcm
 from hotline.sip.protocol import (
+    AgentQueue,
     AudioSink,
     CallInfo,
     CallObserver,
@@ -31,6 +32,7 @@ from hotline.sip.protocol import (
     Language,
     NullObserver,
 )
+from hotline.sip.queue_visit import QueueVisit, enter_queue
 from hotline.sip.recording import RecordingWriter, VoiceActivity, recording_path
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,11 @@ class CallControl:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         synchronous_writer: bool = False,
+        queue: AgentQueue | None = None,
     ) -> None:
         self.config = config
+        self.queue = queue if config.queue.enabled else None
+        self._visits: dict[str, QueueVisit] = {}  # inbound call_id -> its stay in the agents' queue
         self.observer = observer or NullObserver()
         self.timezone = timezone
         self.clock = clock
@@ -86,7 +91,7 @@ class CallControl:
         self.writer = RecordingWriter(
             config.recording.directory, config.recording.retention_days, synchronous=synchronous_writer
         )
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._commands: queue_module.SimpleQueue = queue_module.SimpleQueue()
         self._calls: dict[str, LiveCall] = {}  # our call_id -> call; holds the signalling object's reference
 
     # -- to be provided by the endpoint
@@ -104,6 +109,18 @@ class CallControl:
 
     def _media_free(self) -> bool:
         return True
+
+    def _bridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        """Join the two calls' audio both ways in the conference bridge."""
+        raise NotImplementedError
+
+    def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
+        """Send every source leg's audio to the listener (one way: the listener is not heard)."""
+        raise NotImplementedError
+
+    def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        """Part the two calls' audio (hold); each leg keeps its own port."""
+        raise NotImplementedError
 
     # -- shared
     def load_prompts(self) -> None:
@@ -194,6 +211,7 @@ class CallControl:
             language_timeout_s=self.config.ivr.language_timeout_s,
             silence_timeout_s=limits.silence_timeout_s,
             max_call_s=limits.max_call_s,
+            queue=self.queue is not None,
         )
         log.info(
             "call %s: %s -> %s from %s (Call-ID %s)",
@@ -248,6 +266,9 @@ class CallControl:
             live.handle.emit("dtmf", digit=digit)
             return
         self._hook("on_dtmf", live.info.call_id, digit)
+        visit = self._visits.get(live.info.call_id)
+        if visit is not None:
+            visit.on_dtmf(digit, self.clock())
         if live.flow is not None:
             self._perform(live, live.flow.on_dtmf(digit, self.clock()))
 
@@ -260,6 +281,9 @@ class CallControl:
                 live.end_reason = EndReason.CALLER_HANGUP
             else:
                 live.end_reason = EndReason.REJECTED
+        visit = self._visits.pop(live.info.call_id, None) if live.info is not None else None
+        if visit is not None:
+            visit.on_caller_gone(self.clock())
         self._release(live, error)
 
     # -- actions
@@ -277,6 +301,12 @@ class CallControl:
                 self._hook("on_language", live.info.call_id, action.lang)
             elif isinstance(action, Hangup):
                 self._hangup(live, action.reason)
+            elif isinstance(action, EnterQueue):
+                visit = enter_queue(self, live, self.queue, action.lang, self.clock())  # type: ignore[arg-type]
+                if visit is None:
+                    self._perform(live, live.flow.to_message(self.clock()))  # type: ignore[union-attr]
+                else:
+                    self._visits[live.info.call_id] = visit
 
     def _hangup(self, live: LiveCall, reason: EndReason) -> None:
         if live.disconnected:
@@ -314,12 +344,22 @@ class CallControl:
                 if finished and not live.session.playback.busy:
                     self._perform(live, live.flow.on_playback_done(now))
                 self._perform(live, live.flow.on_tick(now, live.activity.last_voice_at))  # type: ignore[union-attr]
+        for key, visit in list(self._visits.items()):
+            try:
+                visit.tick(now)
+            except BaseException:
+                log.exception("call %s: queue step failed; the caller leaves a message", key)
+                visit.stage = type(visit.stage).LEFT
+                if not visit.live.disconnected and visit.live.flow is not None:
+                    self._perform(visit.live, visit.live.flow.to_message(now))
+            if visit.done:
+                self._visits.pop(key, None)
 
     def _drain_commands(self) -> None:
         while True:
             try:
                 command, args = self._commands.get_nowait()
-            except queue.Empty:
+            except queue_module.Empty:
                 return
             try:
                 if command == "run":

@@ -1,5 +1,10 @@
 """The inbound IVR as a pure state machine: greeting -> language (DTMF 1/2) -> tone -> listen -> end.
 
+With ``queue=True`` the language choice leads to QUEUED instead (EnterQueue): the call waits for an agent,
+driven by :mod:`hotline.sip.queue_visit`, which may send it back here with ``to_message`` (leave a message:
+the listen prompt, the tone, then the robot intake as before) or ``close_with`` (a prompt, then hang up).
+The greeting starts with the recording notice (本次通话将被录音) when that prompt is configured.
+
 Driven by the SIP thread (and by the fake endpoint) with monotonic times; returns actions to perform.
 Timeouts: no key within ``language_timeout_s`` after the greeting chooses zh; caller audio below the
 threshold for ``silence_timeout_s`` while listening plays no_input and hangs up; ``max_call_s`` plays
@@ -40,7 +45,12 @@ class Hangup:
     reason: EndReason
 
 
-Action = Play | StopPlayback | ChooseLanguage | Hangup
+@dataclass(frozen=True)
+class EnterQueue:
+    lang: Language
+
+
+Action = Play | StopPlayback | ChooseLanguage | Hangup | EnterQueue
 
 
 class Stage(Enum):
@@ -48,6 +58,7 @@ class Stage(Enum):
     CHOOSING = "choosing"
     INSTRUCTING = "instructing"
     LISTENING = "listening"
+    QUEUED = "queued"  # waiting for / talking to an agent (queue_visit drives the call)
     CLOSING = "closing"
     DONE = "done"
 
@@ -61,12 +72,14 @@ class InboundFlow:
         language_timeout_s: float,
         silence_timeout_s: float,
         max_call_s: float,
+        queue: bool = False,
     ) -> None:
         self.call_id = call_id
         self.available = available
         self.language_timeout_s = language_timeout_s
         self.silence_timeout_s = silence_timeout_s
         self.max_call_s = max_call_s
+        self.queue = queue
         self.stage = Stage.GREETING
         self.lang: Language | None = None
         self.started_at = self.stage_at = 0.0
@@ -88,7 +101,8 @@ class InboundFlow:
 
     def start(self, now: float) -> list[Action]:
         self.started_at = now
-        greeting = tuple(p for p in ("greeting_zh", "greeting_mn") if p in self.available)
+        names = ("recording_notice_zh", "greeting_zh", "greeting_mn")
+        greeting = tuple(p for p in names if p in self.available)
         if not greeting:
             self._to(Stage.CHOOSING, now)
             return []
@@ -97,16 +111,33 @@ class InboundFlow:
 
     def _choose(self, lang: Language, source: str, now: float) -> list[Action]:
         self.lang = lang
+        if self.queue:
+            self._to(Stage.QUEUED, now)
+            return [ChooseLanguage(lang, source), EnterQueue(lang)]
+        return [ChooseLanguage(lang, source), *self.to_message(now)]
+
+    def to_message(self, now: float) -> list[Action]:
+        """Leave a message: the listen prompt and the tone, then listening (the robot intake)."""
         self._to(Stage.INSTRUCTING, now)
         prompts = tuple(
             p for p in (self._prompt("listen"), "tone" if "tone" in self.available else None) if p
         )
-        actions: list[Action] = [ChooseLanguage(lang, source)]
+        actions: list[Action] = []
         if prompts:
             actions.append(Play(prompts))
         else:
             self._to(Stage.LISTENING, now)
         return actions
+
+    def close_with(self, base: str, reason: EndReason, now: float) -> list[Action]:
+        """Play prompt ``base`` (in the caller's language when recorded), then hang up."""
+        self.closing_reason = reason
+        self._to(Stage.CLOSING, now)
+        prompt = self._prompt(base)
+        if prompt is None:
+            self._to(Stage.DONE, now)
+            return [StopPlayback(), Hangup(reason)]
+        return [StopPlayback(), Play((prompt,))]
 
     def _close(self, reason: EndReason, now: float) -> list[Action]:
         self.closing_reason = reason

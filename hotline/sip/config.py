@@ -21,13 +21,37 @@ PROMPT_KEYS = (
     "no_input_zh",
     "no_input_mn",
     "tone",
+    # agents' queue (issue 13): recording notice before the greeting, hold music, announcements, menu
+    "recording_notice_zh",
+    "hold_music",
+    "queue_busy_zh",
+    "queue_ahead_zh",
+    "queue_callers_zh",
+    "queue_many_zh",
+    "queue_menu_zh",
+    "ring_back_ok_zh",
+    "connecting_zh",
+    *(f"number_{n}" for n in range(1, 10)),
 )
+QUEUE_PROMPTS = {
+    "recording_notice_zh": "recording_notice_zh.wav",
+    "hold_music": "hold_music.wav",
+    "queue_busy_zh": "queue_busy_zh.wav",
+    "queue_ahead_zh": "queue_ahead_zh.wav",
+    "queue_callers_zh": "queue_callers_zh.wav",
+    "queue_many_zh": "queue_many_zh.wav",
+    "queue_menu_zh": "queue_menu_zh.wav",
+    "ring_back_ok_zh": "ring_back_ok_zh.wav",
+    "connecting_zh": "connecting_zh.wav",
+    **{f"number_{n}": f"number_{n}.wav" for n in range(1, 10)},
+}
 DEFAULT_PROMPTS = {
     "greeting_zh": "greeting_zh.wav",
     "listen_zh": "listen_zh.wav",
     "goodbye_zh": "goodbye_zh.wav",
     "no_input_zh": "no_input_zh.wav",
     "tone": "tone.wav",
+    **QUEUE_PROMPTS,
 }
 
 
@@ -91,6 +115,25 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueConfig:
+    """[queue]: callers wait for an agent (when agents are signed in and within service hours)."""
+
+    enabled: bool = True
+    service_hours: tuple[tuple[int, int], ...] = ((0, 24 * 60),)  # minutes of the China day, [start, end)
+    max_wait_s: float = 120.0
+    announce_every_s: float = 30.0
+    ring_timeout_s: float = 15.0
+    wrap_up_s: float = 15.0
+    menu_timeout_s: float = 6.0
+    ring_back_key: str = "2"
+    message_key: str = "1"
+    transfer_uri: str = ""  # blind transfer target for a department number, e.g. sip:{number}@pbx; "" = off
+
+    def open_at(self, minute_of_day: int) -> bool:
+        return any(start <= minute_of_day < end for start, end in self.service_hours)
+
+
+@dataclass(frozen=True, slots=True)
 class SipConfig:
     transport: TransportConfig = TransportConfig()
     account: AccountConfig = AccountConfig()
@@ -99,6 +142,7 @@ class SipConfig:
     recording: RecordingConfig = RecordingConfig()
     limits: LimitsConfig = LimitsConfig()
     source: Path | None = None
+    queue: QueueConfig = QueueConfig()
 
 
 def default_prompts() -> dict[str, Path | None]:
@@ -161,7 +205,60 @@ KNOWN_KEYS = {
     "ivr": {*PROMPT_KEYS, "language_timeout"},
     "recording": {"directory", "retention_days"},
     "limits": {"max_calls", "max_call_length", "silence_timeout", "silence_threshold"},
+    "queue": {"enabled", "service_hours", "max_wait", "announce_every", "ring_timeout", "wrap_up",
+              "menu_timeout", "ring_back_key", "message_key", "transfer_uri"},
 }
+
+
+def _service_hours(raw: str) -> tuple[tuple[int, int], ...]:
+    spans = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        try:
+            start, end = (t.strip() for t in part.split("-"))
+            minutes = []
+            for clock in (start, end):
+                hour, minute = (int(x) for x in clock.split(":"))
+                if not (0 <= hour <= 24 and 0 <= minute < 60 and hour * 60 + minute <= 24 * 60):
+                    raise ValueError
+                minutes.append(hour * 60 + minute)
+        except ValueError:
+            raise SipConfigError("queue", "service_hours",
+                                 f"expected spans such as 08:00-12:00, 13:30-18:00 (China time), got {part!r}"
+                                 ) from None
+        if minutes[0] >= minutes[1]:
+            raise SipConfigError("queue", "service_hours", f"{part}: the end must come after the start")
+        spans.append((minutes[0], minutes[1]))
+    if not spans:
+        raise SipConfigError("queue", "service_hours", "give at least one span, e.g. 00:00-24:00")
+    return tuple(spans)
+
+
+def _queue(r: _Reader) -> QueueConfig:
+    enabled = r.get("queue", "enabled", "yes").lower()
+    if enabled not in ("yes", "no", "true", "false", "on", "off", "1", "0"):
+        raise SipConfigError("queue", "enabled", f"expected yes or no, got {enabled!r}")
+    keys = {}
+    for key, default in (("ring_back_key", "2"), ("message_key", "1")):
+        keys[key] = r.get("queue", key, default)
+        if keys[key] not in tuple("0123456789*#"):
+            raise SipConfigError("queue", key, f"expected one DTMF key 0-9, * or #, got {keys[key]!r}")
+    transfer = r.get("queue", "transfer_uri", "")
+    if transfer and ("{number}" not in transfer or not transfer.startswith(("sip:", "sips:"))):
+        raise SipConfigError("queue", "transfer_uri", f"expected a SIP URI with {{number}}, such as "
+                             f"sip:{{number}}@pbx.example.gov.cn, got {transfer!r}")
+    if keys["ring_back_key"] == keys["message_key"]:
+        raise SipConfigError("queue", "ring_back_key", "must differ from message_key")
+    return QueueConfig(
+        enabled=enabled in ("yes", "true", "on", "1"),
+        service_hours=_service_hours(r.get("queue", "service_hours", "00:00-24:00")),
+        max_wait_s=r.number("queue", "max_wait", 120, 0, 3600, "seconds"),
+        announce_every_s=r.number("queue", "announce_every", 30, 5, 600, "seconds"),
+        ring_timeout_s=r.number("queue", "ring_timeout", 15, 3, 120, "seconds"),
+        wrap_up_s=r.number("queue", "wrap_up", 15, 0, 3600, "seconds"),
+        menu_timeout_s=r.number("queue", "menu_timeout", 6, 1, 60, "seconds"),
+        transfer_uri=transfer,
+        **keys,
+    )
 
 
 def _check_known(parser: configparser.ConfigParser) -> None:
@@ -303,7 +400,7 @@ def parse_sip_config(
         silence_timeout_s=r.number("limits", "silence_timeout", 30, 2, 3600, "seconds"),
         silence_threshold_dbfs=r.number("limits", "silence_threshold", -45, -96, 0, "dBFS"),
     )
-    return SipConfig(transport, account, media, ivr, recording, limits, source)
+    return SipConfig(transport, account, media, ivr, recording, limits, source, _queue(r))
 
 
 def load_sip_config(path: Path, *, environ: dict[str, str] | None = None) -> SipConfig:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from hotline.sip.call_control import CallControl, LiveCall
 from hotline.sip.config import SipConfig
 from hotline.sip.outbound import OutboundCallHandle
-from hotline.sip.protocol import AudioSink, CallObserver, EndReason, SipCallError
+from hotline.sip.protocol import AgentQueue, AudioSink, CallObserver, EndReason, SipCallError
 from hotline.sip.sip_message import uri_host, uri_user
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ class FakeSipEndpoint(CallControl):
     """Implements :class:`hotline.sip.protocol.SipEndpoint` in memory; see the module docstring."""
 
     def __init__(
-        self, config: SipConfig, observer: CallObserver | None = None, *, timezone: str = "Asia/Shanghai"
+        self, config: SipConfig, observer: CallObserver | None = None, *, timezone: str = "Asia/Shanghai",
+        queue: AgentQueue | None = None,
     ):
         self.now = 0.0
         base = datetime.now(UTC)
@@ -105,8 +106,11 @@ class FakeSipEndpoint(CallControl):
             clock=lambda: self.now,
             wall_clock=lambda: base + timedelta(seconds=self.now),
             synchronous_writer=True,
+            queue=queue,
         )
         self.remotes: dict[str, FakeRemote] = {}
+        self.bridges: list[tuple[str, str]] = []  # (caller call_id, agent leg call_id) joined by _bridge
+        self.listens: list[tuple[str, ...]] = []  # (listener leg, source legs...) joined by _listen
         self.running = False
 
     def start(self) -> None:
@@ -197,6 +201,15 @@ class FakeSipEndpoint(CallControl):
         if isinstance(remote, FakeRemote):
             remote.hung_up = True
         self._disconnected(live)
+
+    def _bridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        self.bridges.append((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]
+
+    def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
+        self.listens.append((listener.info.call_id, *(s.info.call_id for s in sources)))  # type: ignore[union-attr]
+
+    def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        self.bridges.remove((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]
 
     def _signal_dtmf(self, live: LiveCall, digits: str) -> None:
         remote = live.call

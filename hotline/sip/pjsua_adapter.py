@@ -26,6 +26,7 @@ from hotline.sip.frame_buffer import check_layout, read_vector, stdout_to_stderr
 from hotline.sip.media_session import MediaSession
 from hotline.sip.outbound import OutboundCallHandle
 from hotline.sip.protocol import (
+    AgentQueue,
     AudioSink,
     CallObserver,
     EndReason,
@@ -146,8 +147,9 @@ class PjsuaEndpoint(CallControl):
         timezone: str = "Asia/Shanghai",
         ephemeral_port: bool = False,
         pj_log_level: int = 1,
+        queue: AgentQueue | None = None,
     ) -> None:
-        super().__init__(config, observer, timezone=timezone)
+        super().__init__(config, observer, timezone=timezone, queue=queue)
         self.ephemeral_port = ephemeral_port
         self.pj_log_level = pj_log_level
         self._thread: threading.Thread | None = None
@@ -326,6 +328,29 @@ class PjsuaEndpoint(CallControl):
         assert port is not None
         port.session = live.session
         live.media = port
+
+    def _bridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        """Caller <-> agent in the conference bridge; each leg's own port keeps receiving its side (ASR)."""
+        a = caller.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        b = agent.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        a.startTransmit(b)
+        b.startTransmit(a)
+        del a, b  # no AudioMedia may outlive the calls
+
+    def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
+        ear = listener.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        for source in sources:
+            mouth = source.call.getAudioMedia(-1)  # type: ignore[union-attr]
+            mouth.startTransmit(ear)
+            del mouth
+        del ear
+
+    def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
+        a = caller.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        b = agent.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        a.stopTransmit(b)
+        b.stopTransmit(a)
+        del a, b
 
     def _unbind_media(self, live: LiveCall) -> None:
         port = live.media

@@ -107,6 +107,19 @@ class CallObserver(Protocol):
         """The call is over and its recording is closed."""
         ...
 
+    def on_agent_leg(self, call_id: str, agent_id: int, leg: CallInfo) -> AudioSink | None:
+        """An agent's phone is being dialled for inbound call ``call_id``; return where the agent's audio
+        goes (a second ASR stream), from the first frame after they answer."""
+        ...
+
+    def on_agent_connected(self, call_id: str, agent_id: int) -> None:
+        """The agent answered: both legs are bridged."""
+        ...
+
+    def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
+        """The agent leg ended (missed ring, or the agent's side of a bridged call hung up)."""
+        ...
+
 
 class NullObserver:
     """An observer that records nothing; subclass it and override the hooks you need."""
@@ -122,6 +135,70 @@ class NullObserver:
 
     def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
         pass
+
+    def on_agent_leg(self, call_id: str, agent_id: int, leg: CallInfo) -> AudioSink | None:
+        return None
+
+    def on_agent_connected(self, call_id: str, agent_id: int) -> None:
+        pass
+
+    def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStatus:
+    """Where a queued call stands (``AgentQueue.poll``); ``offer``: ring this agent now (already claimed)."""
+
+    position: int
+    expected_wait_s: float
+    agent_id: int | None = None
+    phone_uri: str = ""
+
+
+class AgentQueue(Protocol):
+    """The shared call queue the endpoint asks (implemented over database rows by hotline.calls).
+
+    Called on the SIP thread, at most about once a second per queued call; each call is one short
+    transaction. Every method must return quickly and never raise (log and degrade instead).
+    """
+
+    def agents_available(self, language: Language) -> bool:
+        """Is any agent signed in (ready, busy or talking) to queue for?"""
+        ...
+
+    def enter(self, call: CallInfo, language: Language) -> int | None:
+        """Queue the call; its ticket, or None when it cannot be queued (the caller leaves a message)."""
+        ...
+
+    def poll(self, ticket: int, *, may_offer: bool) -> QueueStatus:
+        """Position, expected wait and, when ``may_offer`` (a line is free to dial an agent) and an agent
+        was claimed for this call, whom to ring."""
+        ...
+
+    def missed(self, ticket: int, agent_id: int, detail: str) -> None: ...
+
+    def connected(self, ticket: int, agent_id: int) -> None: ...
+
+    def finished(self, ticket: int) -> None:
+        """The bridged call is over (the agent goes to wrap-up)."""
+        ...
+
+    def abandoned(self, ticket: int) -> None:
+        """The caller hung up while waiting or while an agent's phone rang."""
+        ...
+
+    def overflow(self, ticket: int, reason: str) -> None:
+        """The caller leaves the queue unanswered: waited_too_long | no_line."""
+        ...
+
+    def outcome(self, ticket: int, choice: str) -> None:
+        """What an overflowed caller chose: message | ring_back | hangup."""
+        ...
+
+    def take_command(self, ticket: int) -> str:
+        """The agent's pending request for a bridged call ("" none, hold, resume, hangup), cleared."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,3 +167,12 @@ class JournalingObserver:
 
     def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
         self.pipeline.on_call_ended(call_id, summary)
+
+    def on_agent_leg(self, call_id: str, agent_id: int, leg: CallInfo) -> AudioSink | None:
+        return self.pipeline.on_agent_leg(call_id, agent_id, leg)
+
+    def on_agent_connected(self, call_id: str, agent_id: int) -> None:
+        self.pipeline.on_agent_connected(call_id, agent_id)
+
+    def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
+        self.pipeline.on_agent_gone(call_id, agent_id, answered)

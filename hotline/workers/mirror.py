@@ -27,9 +27,14 @@ class RegistryMirror:
             with self._lock:
                 self._owner[call_id] = (worker, time.monotonic())
         elif kind == "call.partial":
-            self.registry.update(call_id, partial=data.get("text", ""))
+            if data.get("speaker", "citizen") == "citizen":
+                self.registry.update(call_id, partial=data.get("text", ""))
         elif kind == "call.final":
-            self.registry.append_final(call_id, data.get("text", ""))
+            self.registry.append_final(call_id, data.get("text", ""), data.get("speaker", "citizen"))
+        elif kind in ("call.agent_ringing", "call.agent_connected", "call.agent_gone"):
+            state = {"call.agent_ringing": "ringing", "call.agent_connected": "connected"}.get(
+                kind, "gone" if data.get("answered") else "")
+            self.registry.update(call_id, agent_id=data.get("agent_id"), agent_state=state)
         elif kind == "call.language":
             self.registry.update(call_id, language=data.get("language", "zh"))
         elif kind == "call.analysis":

@@ -59,7 +59,13 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
                           frame_bytes=config.media.clock_rate // 50 * 2, worker=name,
                           analyze=services.analyzer)
     pipeline.flush_spool()
-    endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone)
+    from hotline.calls.agent_queue import DatabaseAgentQueue
+
+    queue = DatabaseAgentQueue(services.session_factory, worker=name, wrap_up_s=config.queue.wrap_up_s,
+                               hub=hub)
+    queue.close_orphans()
+    endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone,
+                             queue=queue)
     endpoint.writer.on_purged = purge_hook(services.session_factory, config.recording.retention_days)
     try:
         endpoint.start()

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.agents.call_queue import enter_queue
 from hotline.analytics import figures
 from hotline.analytics.filters import parse_filter
 from hotline.calls.registry import LiveCall
@@ -148,9 +149,12 @@ def test_wallboard_counts_live_calls_agents_and_today(client):
         s.add(Case(tracking_code="T-TODAY", source_ref="t:today", channel=Channel.web,
                    status=CaseStatus.accepted, title="今天", content="今天的工单", intent="complaint",
                    created_at=now))
+        for n in (1, 2):  # two callers waiting for an agent: the stored queue rows, not a status constant
+            enter_queue(s, call_id=f"waiting-{n}", caller="", language="zh", worker="w", now=now)
         s.commit()
     data = client.get("/api/analytics/wallboard").json()
     assert data["calls_active"] == 1 and data["calls_waiting"] == 2 and data["agents_online"] == 1
+    assert data["queue"]["longest_wait_s"] >= 0 and data["queue"]["abandoned"] == 0
     assert data["today"]["by_intent"].get("complaint", 0) >= 1
     assert sum(data["today"]["by_intent"].values()) == data["today"]["cases"]
     page = client.get("/analytics/wallboard").text

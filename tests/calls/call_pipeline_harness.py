@@ -2,7 +2,7 @@
 
     python call_pipeline_harness.py --sip-conf SIP_CONF --db-url URL --data-dir DIR --events EVENTS_JSONL
                                     [--model VOSK_MODEL_DIR] [--flush-every 1.0] [--warm-up WAV]
-                                    [--pool-size 8]
+                                    [--pool-size 8] [--agent-queue]
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
 LiveCallPipeline, spool flushing on a timer) and writes every hub event as one JSON line (with the
@@ -134,6 +134,8 @@ def main() -> int:
     parser.add_argument("--pool-size", type=int, default=8, help="pooled recognizers (asr default 8)")
     parser.add_argument("--close-timeout", type=float, default=30.0)
     parser.add_argument("--warm-up-passes", type=int, default=1, help="times each recognizer decodes it")
+    parser.add_argument("--agent-queue", action="store_true",
+                        help="queue callers for agents over the database, as `hotline serve` does")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")
@@ -155,7 +157,14 @@ def main() -> int:
     )
     pipeline_ref.append(pipeline)
     pipeline.flush_spool()
-    endpoint = PjsuaEndpoint(load_sip_config(args.sip_conf), pipeline)
+    config = load_sip_config(args.sip_conf)
+    queue = None
+    if args.agent_queue:
+        from hotline.calls.agent_queue import DatabaseAgentQueue
+
+        queue = DatabaseAgentQueue(session_factory, worker="harness", wrap_up_s=config.queue.wrap_up_s,
+                                   hub=hub)
+    endpoint = PjsuaEndpoint(config, pipeline, queue=queue)
     endpoint.start()
 
     stop = threading.Event()

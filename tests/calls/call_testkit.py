@@ -135,7 +135,7 @@ def write_sip_config(directory: Path, port: int, prompts: dict[str, Path], **sec
     base: dict[str, dict[str, object]] = {
         "transport": {"bind_address": "127.0.0.1", "udp_port": port, "tcp_port": port,
                       "rtp_port_start": free_rtp_start(), "rtp_port_count": 40},
-        "ivr": {**prompts, "language_timeout": 2},
+        "ivr": {**prompts, "language_timeout": 2, "recording_notice_zh": ""},  # timings: no notice,
         "recording": {"directory": directory / "recordings", "retention_days": 0},
         "limits": {"silence_timeout": 4, "max_call_length": 120},
     }
@@ -217,7 +217,7 @@ class PipelineProcess:
 
 def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up: Path | None = None,
                    prompts: dict[str, Path] | None = None, flush_every: float = 1.0,
-                   pool_size: int | None = None, warm_up_passes: int = 1,
+                   pool_size: int | None = None, warm_up_passes: int = 1, agent_queue: bool = False,
                    **sections: dict) -> PipelineProcess:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_sip_port()
@@ -234,6 +234,8 @@ def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up:
         argv += ["--pool-size", str(pool_size)]
     if warm_up_passes != 1:
         argv += ["--warm-up-passes", str(warm_up_passes)]
+    if agent_queue:
+        argv.append("--agent-queue")
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True,
                             cwd=directory, env=subprocess_env())
     running = PipelineProcess(proc, port, directory, log_file)

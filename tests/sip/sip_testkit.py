@@ -128,7 +128,7 @@ def write_config(directory: Path, port: int, **sections: dict[str, object]) -> P
             "rtp_port_start": free_rtp_start(),
             "rtp_port_count": 40,
         },
-        "ivr": {**prompts, "language_timeout": 2},
+        "ivr": {**prompts, "language_timeout": 2, "recording_notice_zh": ""},  # timings: no notice,
         "recording": {"directory": recordings, "retention_days": 0},
         "limits": {"silence_timeout": 30, "max_call_length": 120},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,17 @@ def test_check_refuses_a_prompt_wav_that_serve_would_refuse(tmp_path):
     result = CliRunner().invoke(app, ["check", str(conf)])
     assert result.exit_code == 2, result.output
     assert "[ivr] greeting_zh" in result.output and "not a PCM WAV file" in result.output
+
+
+def test_queue_section_is_parsed_and_mistakes_name_the_key(tmp_path):
+    text = "[queue]\nservice_hours = 08:00-12:00, 13:30-18:00\nmax_wait = 90\nwrap_up = 0\n"
+    config = parse_sip_config(text, base_dir=tmp_path)
+    assert config.queue.service_hours == ((480, 720), (810, 1080)) and config.queue.max_wait_s == 90
+    assert config.queue.open_at(9 * 60) and not config.queue.open_at(12 * 60 + 30)
+    for text, where in (("service_hours = 18:00-08:00", "[queue] service_hours"),
+                        ("ring_back_key = 1", "[queue] ring_back_key"),
+                        ("enabled = maybe", "[queue] enabled"),
+                        ("ring_timeout = 1", "[queue] ring_timeout"),
+                        ("transfer_uri = sip:pbx.example", "[queue] transfer_uri")):
+        with pytest.raises(SipConfigError, match=re.escape(where)):
+            parse_sip_config(f"[queue]\n{text}\n", base_dir=tmp_path)

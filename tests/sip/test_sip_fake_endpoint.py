@@ -81,7 +81,7 @@ def test_silence_timeout_defaults_to_chinese_and_plays_no_input(config):
     summary = observer.events[-1][1]
     assert ("language", "zh") in observer.events and summary.language_source == "default"
     assert summary.reason is EndReason.SILENCE_TIMEOUT and caller.hung_up
-    greeting, listen = 11.13, 10.54  # shipped prompt lengths (s)
+    greeting, listen = 3.48 + 11.13, 10.54  # shipped prompt lengths (s): recording notice + greeting
     expected = greeting + 3 + listen + 0.4 + 5 + 8.37  # + language timeout, tone, silence, no_input prompt
     assert abs(len(caller.heard) / 32000 - expected) < 0.5
     assert abs(summary.duration_s - expected) < 0.5 and abs(summary.recording_seconds - expected) < 0.5

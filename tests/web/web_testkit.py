@@ -50,7 +50,7 @@ def build_app(
         settings=load_settings(data_dir=tmp_path, env="test", **settings),
         session_factory=make_session_factory(engine),
         hub=hub or EventHub(),
-        live_calls=registry or LiveCallRegistry(),
+        live_calls=registry if registry is not None else LiveCallRegistry(),  # an empty registry is falsy
         analyze=analyze,
         kiosk_api_keys=frozenset({KIOSK_KEY}),
     )

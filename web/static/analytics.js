@@ -89,6 +89,15 @@
         td.textContent = f.today.by_intent[td.getAttribute("data-intent")] || 0;
       });
       if (c) { c.setOption({ series: [{ data: keys.map(function (k) { return f.today.by_intent[k] || 0; }) }] }); }
+      var q = f.queue || {};
+      document.querySelectorAll("[data-wb]").forEach(function (el) {
+        var v = q[el.getAttribute("data-wb")];
+        if (v === null || v === undefined) { el.textContent = "—"; return; }
+        el.textContent = el.getAttribute("data-format") === "percent" ? Math.round(v * 100) + "%" : v;
+      });
+      document.querySelectorAll("[data-wb-agents]").forEach(function (el) {
+        el.textContent = (q.agents || {})[el.getAttribute("data-wb-agents")] || 0;
+      });
     }
     var pending = null;
     function refresh() {
@@ -102,7 +111,8 @@
     }
     if (window.EventSource) {
       var es = new EventSource("/api/events");
-      ["call.started", "call.ended", "case.created"].forEach(function (k) { es.addEventListener(k, refresh); });
+      ["call.started", "call.ended", "case.created", "queue.entered", "queue.changed", "agent.ringing",
+       "agent.presence"].forEach(function (k) { es.addEventListener(k, refresh); });
     }
     setInterval(refresh, 60000);  // today's counts also move without events (other channels, midnight)
   }

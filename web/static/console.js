@@ -131,12 +131,13 @@
     }
   });
   on("call.partial", (d) => {
+    if (d.speaker === "agent") { return; }  // the agent's side shows when final, marked 坐席
     card(d.call_id).querySelector(".partial").textContent = d.text;
   });
   on("call.final", (d) => {
     const node = card(d.call_id);
-    node.querySelector(".finals").textContent += d.text;
-    node.querySelector(".partial").textContent = "";
+    node.querySelector(".finals").textContent += d.speaker === "agent" ? `（坐席：${d.text}）` : d.text;
+    if (d.speaker !== "agent") { node.querySelector(".partial").textContent = ""; }
   });
   on("call.analysis", (d) => showAnalysis(card(d.call_id), d));
   const CHANNEL = { phone: "电话", web: "网站", forum: "百姓论坛", kiosk: "自助终端", walk_in: "窗口来访",

@@ -1,7 +1,7 @@
 """service items: the short answer in Mongolian (answer_mn), beside name_mn; IVR prompt recordings
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
