@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from hotline.cases import appointments, coordination, lifecycle
 from hotline.cases.errors import CaseError
+from hotline.cases.intake_confirmation import IntakeForm, confirm_intake
 from hotline.cases.queries import may_view
 from hotline.cases.transitions import RULES
 from hotline.db import unit_of_work
@@ -25,7 +26,6 @@ from web.bounds import MAX_COUNT, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_i
 from web.case_masking import kept_if_masked
 from web.errors import wants_json
 from web.form_schemas import case_action_body, form_body
-from web.intake_confirmation import IntakeForm, confirm_intake
 from web.public_guard import client_ip
 
 router = APIRouter()

@@ -8,6 +8,8 @@ intent, handler). A changed intent or department is stored as a ClassifierCorrec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,12 +50,12 @@ class IntakeForm:
 def _predicted_department(session: Session, case: Case) -> str | None:
     top = (case.routing or [None])[0]
     if top and top.get("department"):
-        return top["department"]
+        return str(top["department"])
     department = session.get(Department, case.department_id) if case.department_id else None
     return department.code if department else None
 
 
-def _note(corrections: list, changes: dict) -> str:
+def _note(corrections: list[tuple[str, str | None, str]], changes: dict[str, Any]) -> str:
     note = "确认受理信息"
     if corrections:
         note += f"（纠正：{'、'.join(CORRECTED[t] for t, _, _ in corrections)}）"
@@ -62,7 +64,8 @@ def _note(corrections: list, changes: dict) -> str:
 
 
 def confirm_intake(
-    session: Session, *, case_id: int, actor: User, form: IntakeForm, ip: str | None = None, now=None
+    session: Session, *, case_id: int, actor: User, form: IntakeForm, ip: str | None = None,
+    now: datetime | None = None,
 ) -> list[ClassifierCorrection]:
     """Apply the agent's form to the case; return the corrections recorded (possibly none)."""
     now = moment(now)
