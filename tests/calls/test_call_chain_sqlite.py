@@ -185,9 +185,9 @@ def test_malformed_sip_during_a_call_does_not_break_it(sqlite_line, speech):
 
 def test_a_real_sip_caller_pressing_2_gets_a_case_flagged_for_a_mongolian_speaker(sqlite_line, speech):
     result = hotline_call(sqlite_line.uri, "--play", str(speech["long"]), "--dtmf", "2",
-                          "--dtmf-delay", "0.3", "--from", "13800000201")
+                          "--dtmf-delay", "0.3", "--from", "13800000310")
     assert result.returncode == 0, result.stdout + result.stderr
-    call, case = call_and_case(sqlite_line, "13800000201")
+    call, case = call_and_case(sqlite_line, "13800000310")
     assert call.language == "mn" and case.language == "mn"
     assert case.content.startswith("蒙古语来电：需人工听取") and case.needs_triage
     assert case.intent is None and case.intent_confidence is None and case.routing == []

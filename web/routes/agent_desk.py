@@ -25,6 +25,8 @@ from hotline.agents.ring_backs import RingBackError
 from hotline.db import unit_of_work
 from hotline.models import AgentState, Case, Department, QueueEntry, QueueEntryState, Role, utcnow
 from web.auth import CurrentUser, require_roles
+from web.bounds import RowId
+from web.form_schemas import form_body
 
 router = APIRouter()
 AGENT = require_roles(Role.agent)
@@ -93,7 +95,7 @@ async def _change(request: Request, user: CurrentUser, work) -> object:
     return JSONResponse({"ok": True}) if fetch else RedirectResponse("/", status_code=303)
 
 
-@router.post("/agent/presence")
+@router.post("/agent/presence", openapi_extra=form_body("state", "reason"))
 async def presence(request: Request, user: CurrentUser = Depends(AGENT)):
     def work(session, form):
         try:
@@ -105,7 +107,7 @@ async def presence(request: Request, user: CurrentUser = Depends(AGENT)):
     return await _change(request, user, work)
 
 
-@router.post("/agent/phone")
+@router.post("/agent/phone", openapi_extra=form_body("phone_uri", "languages", lists=("languages",)))
 async def phone(request: Request, user: CurrentUser = Depends(PHONE_OWNERS)):
     def work(session, form):
         set_profile(session, user_id=user.id, phone_uri=str(form.get("phone_uri", "")),
@@ -114,20 +116,20 @@ async def phone(request: Request, user: CurrentUser = Depends(PHONE_OWNERS)):
     return await _change(request, user, work)
 
 
-@router.post("/agent/ring-backs/{request_id}/claim")
-async def claim(request: Request, request_id: int, user: CurrentUser = Depends(AGENT)):
+@router.post("/agent/ring-backs/{request_id}/claim", openapi_extra=form_body())
+async def claim(request: Request, request_id: RowId, user: CurrentUser = Depends(AGENT)):
     return await _change(request, user, lambda session, form: ring_backs.claim(
         session, request_id=request_id, agent_id=user.id))
 
 
-@router.post("/agent/ring-backs/{request_id}/result")
-async def result(request: Request, request_id: int, user: CurrentUser = Depends(AGENT)):
+@router.post("/agent/ring-backs/{request_id}/result", openapi_extra=form_body("connected", "note"))
+async def result(request: Request, request_id: RowId, user: CurrentUser = Depends(AGENT)):
     return await _change(request, user, lambda session, form: ring_backs.record_attempt(
         session, request_id=request_id, agent_id=user.id, connected=form.get("connected") == "1",
         note=str(form.get("note", "")), now=utcnow()))
 
 
-@router.post("/agent/call/{command}")
+@router.post("/agent/call/{command}", openapi_extra=form_body("department_id"))
 async def call_command(request: Request, command: str, user: CurrentUser = Depends(AGENT)):
     """保持 / 恢复 / 挂断 / 转接 (blind, to a department's phone) on my connected call; the worker holding it
     acts within about a second."""
@@ -139,7 +141,7 @@ async def call_command(request: Request, command: str, user: CurrentUser = Depen
     return await _change(request, user, work)
 
 
-@router.post("/supervise/calls/{call_id}/listen")
+@router.post("/supervise/calls/{call_id}/listen", openapi_extra=form_body())
 async def listen(request: Request, call_id: str, user: CurrentUser = Depends(require_roles(Role.supervisor))):
     """监听: the supervisor's phone is dialled into the connected call and hears both sides silently."""
     return await _change(request, user, lambda session, form: call_queue.request_listen(

@@ -52,12 +52,12 @@ def calendar_page(request: Request, year: str | None = None, _user: CurrentUser 
 
 @router.post("/admin/calendar/{year}/import", openapi_extra=upload_body("file", "arrangement"))
 async def import_year(request: Request, year: CalendarYear, user: CurrentUser = Depends(ADMINS)):
-    form = await request.form()
-    text = str(form.get("arrangement") or "")
-    upload = form.get("file")
-    if upload is not None and hasattr(upload, "read"):
-        raw = await upload.read()
-        text = raw.decode("utf-8-sig", errors="replace") if raw else text
+    async with request.form() as form:  # closes every uploaded part, whatever was sent
+        text = str(form.get("arrangement") or "")
+        upload = form.get("file")
+        if upload is not None and hasattr(upload, "read"):
+            raw = await upload.read()
+            text = raw.decode("utf-8-sig", errors="replace") if raw else text
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         try:
             days = calendar_admin.parse_arrangement(text, year=year)

@@ -24,6 +24,12 @@ ADMINS = require_roles(Role.admin)
 SLOT_TEXT = {
     "greeting": "欢迎语（按 1 普通话，按 2 蒙古语）", "listen": "请说出诉求（提示音前）",
     "goodbye": "结束语", "no_input": "未听到声音", "tone": "提示音（嘀）",
+    "recording_notice": "录音告知（本次通话将被录音）", "hold_music": "排队等待音乐",
+    "queue_ahead": "排队播报：您前面还有", "queue_callers": "排队播报：位来电",
+    "queue_many": "排队播报：等待人数较多", "queue_busy": "坐席忙：留言或回拨选择",
+    "queue_menu": "无坐席时的选择菜单", "ring_back_ok": "回拨请求已登记",
+    "connecting": "正在为您接通坐席",
+    **{f"number_{n}": f"数字播报：{n}" for n in range(1, 10)},
 }
 
 
@@ -39,16 +45,12 @@ def prompts_page(request: Request, _user: CurrentUser = Depends(ADMINS)):
 
 @router.post("/admin/prompts/{slot}", openapi_extra=upload_body("audio", "source"))
 async def upload(request: Request, slot: str, user: CurrentUser = Depends(ADMINS)):
-    form = await request.form()
-    audio = form.get("audio")
-    if not isinstance(audio, UploadFile):
-        await form.close()
-        raise WebError("invalid_input", "请录音或选择一个音频文件。")
-    try:
+    async with request.form() as form:  # closes every uploaded part, whatever was sent
+        audio = form.get("audio")
+        if not isinstance(audio, UploadFile):
+            raise WebError("invalid_input", "请录音或选择一个音频文件。")
         data = await audio.read()
-    finally:
-        await audio.close()
-    source = "browser" if form.get("source") == "browser" else "upload"
+        source = "browser" if form.get("source") == "browser" else "upload"
     try:
         with unit_of_work(request.app.state.ctx.session_factory) as session:
             recording = add_recording(session, slot=slot, data=data, source=source, actor=user.username,
