@@ -35,9 +35,11 @@ def tone_seconds(path, hz: float = TONE_HZ, window_s: float = 0.1) -> float:
 
 
 def call_pressing_2(sip_port: int, heard, cwd) -> None:
+    # no agent is signed in: after the language, the queue's menu (1 留言 / 2 回电) plays and, with no key
+    # pressed, the message path starts with the "listen" prompt — 9 s of menu, then the prompt
     done = subprocess.run(
         [sys.executable, "-m", "hotline", "call", f"sip:7812345@127.0.0.1:{sip_port}", "--dtmf", "2",
-         "--dtmf-delay", "0.5", "--hangup-after", "9", "--record", str(heard)],
+         "--dtmf-delay", "0.5", "--hangup-after", "30", "--record", str(heard)],
         capture_output=True, text=True, timeout=120, cwd=cwd)
     assert done.returncode == 0, done.stdout + done.stderr
 
