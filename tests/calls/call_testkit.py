@@ -278,8 +278,10 @@ def call_and_case(line: PipelineProcess, caller: str, timeout: float = 60.0) -> 
 
 
 def assert_heard_like_the_file(utterances, reference: asr.Transcript, *, slack: float = SAME_TIME) -> None:
-    """The caller's audio reached Vosk intact, judged without the (unstable) words: the call's utterances
-    start and end where the file's do, once shifted by where the audio began in the call (greeting, DTMF).
+    """The caller's audio reached Vosk intact, judged without the (unstable) words: every utterance of the
+    call starts and ends where one of the file's does, and the call's speech ends where the file's does,
+    once shifted by where the audio began in the call (greeting, DTMF). Vosk sometimes joins two utterances
+    across a 1.5 s pause (seen in 2 of ~10 runs of the same call), so boundaries are compared, not counts.
 
     A broken audio path fails it: a wrong sample rate stretches or squeezes every utterance, lost or
     garbled audio gives no utterances or other boundaries. ``utterances``: Utterance rows or asr ones."""
@@ -287,10 +289,12 @@ def assert_heard_like_the_file(utterances, reference: asr.Transcript, *, slack: 
     file = [(u.start, u.end) for u in reference.utterances]
     shown = f"call {[(round(a, 2), round(b, 2)) for a, b in call]} vs file {file}"
     assert file, "the reference transcript has no utterances"
-    assert len(call) == len(file), f"utterance count differs: {shown}"
+    assert call, f"the call has no utterances: {shown}"
     shift = call[0][0] - file[0][0]
-    for (c_start, c_end), (f_start, f_end) in zip(call, file, strict=True):
-        assert abs(c_start - shift - f_start) < slack and abs(c_end - shift - f_end) < slack, shown
+    for c_start, c_end in call:
+        assert min(abs(c_start - shift - f_start) for f_start, _ in file) < slack, shown
+        assert min(abs(c_end - shift - f_end) for _, f_end in file) < slack, shown
+    assert abs(call[-1][1] - shift - file[-1][1]) < slack, shown
 
 
 def assert_case_carries_the_analysis(case: Case, analyzer) -> None:
