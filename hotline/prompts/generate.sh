@@ -6,12 +6,7 @@
 # Usage: sh hotline/prompts/generate.sh   (needs espeak-ng and sox)
 set -eu
 cd "$(dirname "$0")"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-say() {  # say NAME TEXT
-    espeak-ng -v cmn -s 165 -w "$tmp/$1.wav" "$2"
-    sox -G "$tmp/$1.wav" -r 8000 -c 1 -b 16 "$1.wav" silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse
-}
+. ./say.sh
 say greeting_zh "您好，这里是七八一二三四五政务服务热线。普通话请按一，蒙古语请按二。"
 say listen_zh "请在提示音后说出您要咨询、投诉或建议的事项，说完后请挂机。"
 say goodbye_zh "感谢您的来电，再见。"

@@ -5,12 +5,8 @@
 # Usage: sh hotline/prompts/generate_callbacks.sh   (needs espeak-ng and sox)
 set -eu
 cd "$(dirname "$0")"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-say() {  # say NAME TEXT
-    espeak-ng -v cmn -s 230 -w "$tmp/$1.wav" "$2"
-    sox -G "$tmp/$1.wav" -r 8000 -c 1 -b 16 "$1.wav" silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse
-}
+SPEED=230  # the survey is long: read faster
+. ./say.sh
 say callback_question_zh "您好，这里是七八一二三四五热线回访。请评价您所反映问题的办理结果：满意请按一，基本满意请按二，不满意请按三，重听请按九。"
 say callback_thanks_zh "感谢您的评价，祝您生活愉快，再见。"
 say callback_reopen_zh "感谢您的反馈，我们将安排重新办理，再见。"

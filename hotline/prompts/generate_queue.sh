@@ -4,12 +4,7 @@
 # recording, so it is free to ship and to replace. Usage: sh hotline/prompts/generate_queue.sh
 set -eu
 cd "$(dirname "$0")"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-say() {  # say NAME TEXT
-    espeak-ng -v cmn -s 165 -w "$tmp/$1.wav" "$2"
-    sox -G "$tmp/$1.wav" -r 8000 -c 1 -b 16 "$1.wav" silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse
-}
+. ./say.sh
 say recording_notice_zh "本次通话将被录音。"
 say queue_busy_zh "坐席正忙，请稍候。"
 say queue_ahead_zh "您前面还有"
