@@ -58,8 +58,11 @@ def set_profile(session: Session, *, user_id: int, phone_uri: str, languages: li
 
 
 def set_presence(session: Session, *, user_id: int, state: AgentState, reason: str = "",
-                 now: datetime) -> AgentProfile:
-    """The agent sets 置闲, 示忙 (with a reason) or signs off. Not while ringing or talking."""
+                 now: datetime, browser_phone_uri: str = "") -> AgentProfile:
+    """The agent sets 置闲, 示忙 (with a reason) or signs off. Not while ringing or talking.
+
+    ``browser_phone_uri``: the console's softphone (when the centre runs one); an agent who set no desk
+    phone takes calls there, so signing in with 置闲/示忙 is all a browser agent does."""
     if state not in AGENT_SET:
         raise PresenceError("坐席只能设置 置闲、示忙 或 签出")
     user = session.get(User, user_id)
@@ -68,6 +71,8 @@ def set_presence(session: Session, *, user_id: int, state: AgentState, reason: s
     profile = profile_for(session, user_id=user_id)
     if profile.state in (AgentState.ringing, AgentState.on_call):
         raise PresenceError("通话中（或振铃中）不能改变状态；挂机后再设置")
+    if not profile.phone_uri and browser_phone_uri and state is not AgentState.offline:
+        profile.phone_uri = browser_phone_uri
     if state is AgentState.ready and not profile.phone_uri:
         raise PresenceError("请先在“我的话机”中填写话机地址（SIP URI），再置闲")
     if state is AgentState.not_ready and reason not in NOT_READY_REASONS and reason != MISSED_REASON:

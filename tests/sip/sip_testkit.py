@@ -71,6 +71,15 @@ def wav_levels(path: Path, window_s: float = 0.1) -> list[float]:
     return levels
 
 
+def band_dbfs(samples: np.ndarray, rate: int, freq: float, width: float = 20.0) -> tuple[float, float]:
+    """(RMS of ``freq`` ± ``width`` Hz, RMS of everything else) in dBFS of 16-bit samples."""
+    x = samples.astype(np.float64) / 32768
+    power = 2 * np.abs(np.fft.rfft(x)) ** 2 / max(1, len(x)) ** 2  # per bin; sums to the mean square
+    freqs = np.fft.rfftfreq(len(x), 1 / rate)
+    band = (freqs > freq - width) & (freqs < freq + width)
+    return 10 * math.log10(power[band].sum() + 1e-12), 10 * math.log10(power[~band].sum() + 1e-12)
+
+
 @dataclass
 class RunningEndpoint:
     proc: subprocess.Popen

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web_testkit import csrf_of, signed_in
+from web_testkit import WebClient, build_app, csrf_of, serve, signed_in
 
 from hotline.agents.call_queue import choose_outcome, connect, enter_queue, finish, offer_next, overflow
 from hotline.calls.finished import FinishedCall, record_finished_call
@@ -127,3 +127,22 @@ def test_call_just_ended_is_answered_on_the_spot_and_ring_backs_are_worked(clien
         request = s.get(RingBackRequest, request_id)
         assert request.state is RingBackState.answered and request.answered_at and request.note == "已解答"
         assert s.get(AgentProfile, me).state in (AgentState.wrap_up, AgentState.ready)
+
+
+def test_with_the_softphone_an_agent_without_a_desk_phone_takes_calls_in_the_console(web_engine, analyzer,
+                                                                                     tmp_path):
+    app = build_app(web_engine, analyzer, tmp_path, softphone_ws_url="ws://192.0.2.10:8088",
+                    softphone_sip_domain="192.0.2.10:5060", softphone_secret="s" * 32)
+    with serve(app) as url, WebClient(app, url) as client:
+        name = signed_in(client, web_engine, Role.agent)
+        assert "留空：来电响在本页的软电话上" in client.get("/").text
+        assert act(client, "/agent/presence", state="not_ready", reason="小休").json()["ok"]  # signed in
+        with Session(web_engine) as s:
+            profile = s.get(AgentProfile, user_id(web_engine, name))
+            assert profile.phone_uri == f"sip:{name}@192.0.2.10:5060"
+            assert profile.state is AgentState.not_ready
+        assert act(client, "/agent/presence", state="ready").json()["ok"]
+        # a desk phone set on the profile is kept
+        assert act(client, "/agent/phone", phone_uri="sip:desk@10.0.0.21:5060", languages="zh").json()["ok"]
+        assert act(client, "/agent/presence", state="ready").json()["ok"]
+        assert client.get("/api/agent/desk").json()["phone_uri"] == "sip:desk@10.0.0.21:5060"

@@ -7,12 +7,8 @@ the pjsua2 side records. Screenshot: test-artifacts/screenshots/softphone-talkin
 
 from __future__ import annotations
 
-import math
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,10 +24,10 @@ from hotline.sip.browser_phones import issue_credentials
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scale"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
 from scale_testkit import KAMAILIO, start_kamailio  # noqa: E402
-from sip_testkit import start_hotline_call, subprocess_env, wav_levels, write_tone  # noqa: E402
-from testkit.ports import free_port_block, free_udp_range  # noqa: E402
+from sip_testkit import band_dbfs, start_hotline_call, subprocess_env, wav_levels, write_tone  # noqa: E402
+from testkit.ports import free_port_block  # noqa: E402
+from testkit.rtpengine import RTPENGINE, start_rtpengine, stop_rtpengine  # noqa: E402
 
-RTPENGINE = "/usr/bin/rtpengine"
 SECRET = "softphone-test-secret-0123456789"
 CALLER_HZ, AGENT_HZ = 440.0, 1000.0
 
@@ -127,44 +123,12 @@ def refused_registrations(page, engine, agent: str, kamailio_port: int) -> dict[
     }
 
 
-def udp_free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_rtpengine(directory: Path, ng_port: int) -> subprocess.Popen:
-    """rtpengine in userspace (no kernel table) on loopback; waits until it answers an ng ping."""
-    rtp = free_udp_range(200)
-    log = open(directory / "rtpengine.log", "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [RTPENGINE, "--foreground", "--table=-1", "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{ng_port}",
-         f"--port-min={rtp}", f"--port-max={rtp + 199}", "--log-stderr", "--log-level=6"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    log.close()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ping:
-        ping.settimeout(0.3)
-        for _ in range(50):
-            ping.sendto(b"c1 d7:command4:pinge", ("127.0.0.1", ng_port))
-            try:
-                if b"pong" in ping.recv(200):
-                    return proc
-            except OSError:
-                time.sleep(0.1)
-    proc.kill()
-    pytest.fail("rtpengine did not answer ping\n" + (directory / "rtpengine.log").read_text()[-3000:])
-
-
 def tone_dbfs(path: Path, freq: float, skip_s: float = 0.5) -> tuple[float, float]:
     """(RMS of ``freq`` ±20 Hz, RMS of everything else) in dBFS of a 16-bit mono WAV, after ``skip_s``."""
     with wave.open(str(path), "rb") as wav:
         rate = wav.getframerate()
-        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64) / 32768
-    samples = samples[int(skip_s * rate):]
-    power = 2 * np.abs(np.fft.rfft(samples)) ** 2 / len(samples) ** 2  # per bin; sums to the mean square
-    freqs = np.fft.rfftfreq(len(samples), 1 / rate)
-    band = (freqs > freq - 20) & (freqs < freq + 20)
-    return 10 * math.log10(power[band].sum() + 1e-12), 10 * math.log10(power[~band].sum() + 1e-12)
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    return band_dbfs(samples[int(skip_s * rate):], rate, freq)
 
 
 def muted_stretch_s(path: Path, window_s: float = 0.1) -> float:
@@ -184,9 +148,8 @@ def muted_stretch_s(path: Path, window_s: float = 0.1) -> float:
 def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_engine, analyzer, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    ng_port = udp_free_port()
     ws_port = free_port_block(1)
-    rtpengine = start_rtpengine(tmp_path, ng_port)
+    rtpengine, ng_port = start_rtpengine(tmp_path)
     env = {**subprocess_env(), "HOTLINE_SOFTPHONE_SECRET": SECRET}
     kamailio = None
     caller = None
@@ -279,5 +242,4 @@ def test_a_worker_call_rings_the_agents_browser_and_audio_flows_both_ways(web_en
             caller.wait()
         if kamailio is not None:
             kamailio.stop()
-        rtpengine.terminate()
-        rtpengine.wait(10)
+        stop_rtpengine(rtpengine)

@@ -24,6 +24,7 @@ from hotline.agents.presence import (
 from hotline.agents.ring_backs import RingBackError
 from hotline.db import unit_of_work
 from hotline.models import AgentState, Case, Department, QueueEntry, QueueEntryState, Role, utcnow
+from hotline.sip.browser_phones import configured_browser_phone_uri
 from web.auth import CurrentUser, require_roles
 from web.bounds import RowId
 from web.form_schemas import form_body
@@ -102,7 +103,10 @@ async def presence(request: Request, user: CurrentUser = Depends(AGENT)):
             state = AgentState(str(form.get("state", "")))
         except ValueError:
             raise PresenceError("未知的状态；请选择 置闲、示忙 或 签出") from None
-        set_presence(session, user_id=user.id, state=state, reason=str(form.get("reason", "")), now=utcnow())
+        set_presence(session, user_id=user.id, state=state, reason=str(form.get("reason", "")), now=utcnow(),
+                     browser_phone_uri=configured_browser_phone_uri(settings, user.username) or "")
+
+    settings = request.app.state.ctx.settings
 
     return await _change(request, user, work)
 

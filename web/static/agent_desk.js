@@ -89,6 +89,13 @@
     });
   }
 
+  // 置闲/示忙/签出 without reloading the page: a reload would drop the softphone's registration just as
+  // the queue may ring it
+  root.querySelector(".desk-presence").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var button = ev.submitter;
+    post("/agent/presence", { state: button ? button.value : "", reason: $("desk-reason-choice").value });
+  });
   root.querySelectorAll("[data-command]").forEach(function (b) {
     b.addEventListener("click", function () {
       post("/agent/call/" + b.getAttribute("data-command"), { department_id: $("desk-transfer-to").value });
