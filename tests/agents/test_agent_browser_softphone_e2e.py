@@ -231,6 +231,7 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
                 expect(phone).to_have_attribute("data-state", "ringing", timeout=20000)
                 expect(page.locator("#desk-call-state")).to_have_text("振铃中", timeout=10000)
                 expect(page.locator("#desk-caller")).to_have_text("13800138000")
+                expect(page.locator("#softphone-peer")).to_have_text("13800138000")  # not the hotline's number
                 assert page.title().startswith("【来电】")
                 rang_s = time.time() - ready_at
                 screenshot(page, "agent-e2e-ringing")

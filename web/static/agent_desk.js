@@ -29,6 +29,12 @@
     $("desk-lang-zh").checked = d.languages.indexOf("zh") >= 0;
     var call = d.call;
     $("desk-call").hidden = !call;
+    // the queue's agent leg comes from the hotline's number: the softphone shows the caller's instead
+    var softphone = window.hotlineSoftphone;
+    if (softphone) {
+      softphone.deskCaller = call && call.agent_state !== "gone" ? (call.caller || "") : "";
+      if (softphone.session && softphone.deskCaller) { text("softphone-peer", softphone.deskCaller); }
+    }
     if (call) {
       currentCall = call.call_id;
       text("desk-call-state", CALL_STATE[call.agent_state] || "");

@@ -15,7 +15,7 @@
     muted: "通话中（已静音）", ended: "通话已结束", failed: "注册失败", unconfigured: "未配置",
     reconnecting: "连接断开，正在重连…",
   };
-  const phone = { state: "off", ua: null, session: null, remoteStream: null, credentials: null };
+  const phone = { state: "off", ua: null, session: null, remoteStream: null, credentials: null, deskCaller: "" };
   window.hotlineSoftphone = phone;
   let timer = null, renewTimer = null, startedAt = 0;
 
@@ -107,7 +107,7 @@
     phone.remoteStream = null;
     attachRemote(session.connection);
     session.on("peerconnection", (e) => attachRemote(e.peerconnection));
-    peerEl.textContent = peerName(session);
+    peerEl.textContent = phone.deskCaller || peerName(session);  // the desk knows a queued caller's number
     timerEl.textContent = "";
     document.title = "【来电】" + document.title;
     setState("ringing");
