@@ -37,6 +37,7 @@ from hotline.agents.presence import set_profile
 from hotline.models import Call, Case, Department, QueueEntry, QueueEntryState, Role, User
 from tests.calls.call_testkit import KO_SENTENCES, ko_model_dir, need_tool, write_speech, write_wav
 from tests.sip.sip_testkit import band_dbfs, free_rtp_start, start_hotline_call, wav_levels, wav_seconds
+from tests.web.web_testkit import PASSWORD, sign_in
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scale"))
 from scale_testkit import KAMAILIO, Node, node_env, start_kamailio, write_sip_conf  # noqa: E402
@@ -50,7 +51,6 @@ pytestmark = [
 ]
 
 SECRET = "agents-e2e-secret-0123456789abcdef"
-PASSWORD = "Correct-Horse-42"
 WORKERS = 2
 CALLER_HZ, AGENT_HZ = 440.0, 1000.0
 CALLER_SPEAKS_AT = 30.0  # seconds into the call: well after the agent answers
@@ -122,7 +122,7 @@ def window(levels: list[list[float]], start: float, end: float) -> list[list[flo
     return [row for row in levels if start <= row[0] < end]
 
 
-def create_agent(engine) -> tuple[int, int, str]:
+def browser_agent(engine) -> tuple[int, int, str]:
     """An agent account with no desk phone (the console's softphone is their phone), Mandarin skill."""
     with Session(engine) as session:
         user = User(username="agent_e2e", display_name="坐席甲", role=Role.agent,
@@ -177,7 +177,7 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
     database = tmp_path / "hotline.sqlite3"
     url = f"sqlite:///{database}"
     engine = migrated_engine(url)
-    agent_id, department_id, department_number = create_agent(engine)
+    agent_id, department_id, department_number = browser_agent(engine)
     caller_wav, agent_wav, caller_speech_s = voices(tmp_path / "voices")
     heard = tmp_path / "caller-heard.wav"
 
@@ -209,10 +209,7 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
                 page = browser.new_page(viewport={"width": 1360, "height": 1000}, locale="zh-CN")
                 errors: list[str] = []
                 page.on("pageerror", lambda exc: errors.append(str(exc)))
-                page.goto(f"{node.url}/login")
-                page.fill('input[name="username"]', "agent_e2e")
-                page.fill('input[name="password"]', PASSWORD)
-                page.click('button[type="submit"]')
+                sign_in(page, node.url, "agent_e2e")
                 phone = page.locator("#softphone")
                 expect(phone).to_have_attribute("data-state", "ready", timeout=20000)
                 # signed in, 示忙 (小休): callers queue for this agent instead of going to the message menu
