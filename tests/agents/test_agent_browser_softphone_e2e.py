@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import wave
 from pathlib import Path
@@ -159,6 +160,31 @@ def start_serve(directory: Path, url: str, kamailio_port: int, ws_port: int, fir
     return Node(proc, directory, web_port, first_sip_port, log_path)
 
 
+class TimedLines(threading.Thread):
+    """Reads a child's stdout, each line with the wall-clock time it came (the caller prints "answered:")."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        super().__init__(daemon=True)
+        self.proc, self.lines = proc, []
+        self.start()
+
+    def run(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append((time.time(), line))
+
+    def when(self, prefix: str, timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [t for t, line in self.lines if line.startswith(prefix)]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"the caller never printed {prefix!r}: {self.lines}")
+
+    def text(self) -> str:
+        return "".join(line for _, line in self.lines)
+
+
 def queued_at(database: Path, timeout: float) -> float:
     """Wall-clock time when the caller's queue entry appeared (polled)."""
     deadline = time.monotonic() + timeout
@@ -216,11 +242,12 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
                 page.locator("#desk-not-ready").click()
                 expect(page.locator("#desk-state")).to_have_text("示忙", timeout=10000)
 
-                call_started = time.time()
                 caller = start_hotline_call(
                     f"sip:7812345@127.0.0.1:{kamailio.port}", "--from", "13800138000", "--dtmf", "1",
                     "--play", str(caller_wav), "--record", str(heard), "--hangup-after", str(HANG_UP_AFTER),
                     "--answer-timeout", "20")
+                said = TimedLines(caller)
+                call_started = said.when("answered:", 40)  # what the caller plays and records starts here
                 in_queue = queued_at(database, 40)
                 page.wait_for_timeout(9000)  # the position announcement, then the hold music
                 ready_at = time.time()
@@ -254,7 +281,9 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
                 transferred_at = time.time()
                 page.locator('button[data-command="transfer"]').click()
                 expect(phone).to_have_attribute("data-state", "ready", timeout=20000)  # the agent leg ended
-                out, err = caller.communicate(timeout=HANG_UP_AFTER + 60)
+                caller.wait(HANG_UP_AFTER + 60)
+                said.join(10)
+                out, err = said.text(), caller.stderr.read()
                 uas_code = uas.wait(60)
 
                 # at hang-up the desk offers the call's case, prefilled with the conversation
@@ -289,12 +318,12 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
     assert uas_code == 0, (tmp_path / "sipp.log").read_text()[-3000:]  # answered, then the caller's BYE
     assert f"to sip:{department_number}@127.0.0.1:{uas_port}" in (tmp_path / "node" / "serve.log").read_text()
 
-    # what the caller heard (their recording starts at the answer, ~call_started)
+    # what the caller heard (their recording starts at the answer, call_started)
     samples, rate = read_wav(heard)
     at = lambda t: int((t - call_started) * rate)  # noqa: E731
     caller_levels = wav_levels(heard)
-    music = samples[at(in_queue + 4):at(ready_at)]
-    music_loud = loud_seconds(caller_levels, in_queue + 4 - call_started, ready_at - call_started)
+    music = samples[at(in_queue + 4):at(ready_at - 0.5)]
+    music_loud = loud_seconds(caller_levels, in_queue + 4 - call_started, ready_at - 0.5 - call_started)
     music_db = 20 * np.log10(np.sqrt(np.mean((music / 32768.0) ** 2)) + 1e-12)
     talk = samples[at(answered + 1):at(transferred_at)]
     agent_in_caller = marker_contrast(talk, rate, AGENT_HZ)
@@ -318,7 +347,7 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
         utterances = [(u.speaker, u.text) for u in call.utterances]
     engine.dispose()
 
-    music_s = ready_at - in_queue - 4
+    music_s = ready_at - 0.5 - in_queue - 4
     print(f"\nserve up in {serve_up_s:.1f} s; rang {rang_s:.1f} s after 置闲; bridged "
           f"{answered - in_queue:.1f} s after queue entry\n"
           f"caller heard: hold audio {music_db:.1f} dBFS ({music_loud:.1f} s loud of {music_s:.1f}), "
