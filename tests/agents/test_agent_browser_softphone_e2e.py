@@ -307,6 +307,9 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
+        if caller is not None:
+            caller.stdout.close()
+            caller.stderr.close()
         if node is not None:
             node.stop()
         if kamailio is not None:
