@@ -98,6 +98,8 @@ async def _change(request: Request, user: CurrentUser, work) -> object:
 
 @router.post("/agent/presence", openapi_extra=form_body("state", "reason"))
 async def presence(request: Request, user: CurrentUser = Depends(AGENT)):
+    settings = request.app.state.ctx.settings  # softphone on: the console is a deskless agent's phone
+
     def work(session, form):
         try:
             state = AgentState(str(form.get("state", "")))
@@ -105,8 +107,6 @@ async def presence(request: Request, user: CurrentUser = Depends(AGENT)):
             raise PresenceError("未知的状态；请选择 置闲、示忙 或 签出") from None
         set_presence(session, user_id=user.id, state=state, reason=str(form.get("reason", "")), now=utcnow(),
                      browser_phone_uri=configured_browser_phone_uri(settings, user.username) or "")
-
-    settings = request.app.state.ctx.settings
 
     return await _change(request, user, work)
 
