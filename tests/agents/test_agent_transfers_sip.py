@@ -17,7 +17,18 @@ from testkit.databases import migrated_engine
 from hotline.agents.presence import set_presence, set_profile
 from hotline.agents.transfers import request_step, request_supervision, request_transfer
 from hotline.db import make_session_factory, unit_of_work
-from hotline.models import AgentProfile, AgentState, Call, Case, Department, QueueEntry, Role, User, utcnow
+from hotline.models import (
+    AgentProfile,
+    AgentState,
+    Call,
+    Case,
+    Department,
+    QueueEntry,
+    QueueEvent,
+    Role,
+    User,
+    utcnow,
+)
 from tests.calls.call_testkit import KO_SENTENCES, ko_model_dir, need_tool, start_pipeline, write_speech
 from tests.sip.sip_testkit import subprocess_env, wav_levels, wav_seconds
 
@@ -153,7 +164,9 @@ def test_announced_transfer_hands_the_caller_to_a_second_agent(tmp_path):
     with factory() as session:
         entry = session.scalar(select(QueueEntry))
         assert entry.agent_id == second and entry.state.value == "ended"
-        assert session.get(AgentProfile, first).state is AgentState.wrap_up
+        assert session.get(AgentProfile, first).state in (AgentState.wrap_up, AgentState.ready)
+        kinds = [(e.kind, e.agent_id) for e in session.scalars(select(QueueEvent).order_by(QueueEvent.id))]
+        assert ("transferred", first) in kinds and ("connected", second) in kinds, kinds
     # the second agent's sentence (14 s into their leg, after the hand-over) reaches the caller
     levels = wav_levels(heard)
     assert handed_at < 12
@@ -211,7 +224,7 @@ def test_supervisor_whisper_reaches_the_agent_only_and_barge_reaches_both(tmp_pa
     assert barged < 16  # before the second sentence (20 s into the supervisor's leg)
     # the agent's phone hears both sentences; the caller only the second (barge)
     [agent_heard] = (tmp_path / "agent_phone" / "dump").glob("*-dec.wav")
-    assert loud_seconds(wav_levels(agent_heard), 0, 120) > 1.5 * spoken
+    assert loud_seconds(wav_levels(agent_heard), 0, 120) > 1.2 * spoken  # more than one sentence
     caller_levels = wav_levels(heard)
     joined_at = connected["t"] - started["t"]  # the supervisor joins a moment after this
     assert loud_seconds(caller_levels, joined_at, joined_at + 12) < 0.5, caller_levels
