@@ -213,3 +213,35 @@ def hand_over(session: Session, *, entry_id: int, to_agent: int, now: datetime, 
     if agent is not None:
         agent.state, agent.state_since, agent.entry_id = AgentState.on_call, now, entry_id
     session.flush()
+
+
+def transfer_targets(session: Session, *, agent_id: int, now: datetime) -> list[dict]:
+    """What the agent's 转接 list offers: departments with a transfer number, the agents ready now, the
+    queues. ``value`` is what the console posts back (department:ID, agent:ID, queue:zh|mn)."""
+    release_wrap_ups(session, now=now)
+    departments = session.scalars(
+        select(Department).where(Department.active.is_(True), Department.phone.is_not(None))
+        .order_by(Department.kind, Department.name))
+    targets = [{"value": f"department:{d.id}", "label": f"部门 · {d.name} {d.phone}"} for d in departments]
+    ready = session.execute(
+        select(User.id, User.display_name).join(AgentProfile, AgentProfile.user_id == User.id)
+        .where(AgentProfile.state == AgentState.ready, AgentProfile.phone_uri != "", User.id != agent_id,
+               User.role == Role.agent).order_by(User.display_name))
+    targets += [{"value": f"agent:{uid}", "label": f"坐席 · {name}（置闲）"} for uid, name in ready]
+    targets += [{"value": f"queue:{code}", "label": f"队列 · {name}"} for code, name in QUEUE_NAMES.items()]
+    return targets
+
+
+def request_from_console(session: Session, *, agent_id: int, choice: str, announced: bool,
+                         now: datetime) -> str:
+    """``choice`` as posted by the console (department:ID, agent:ID, queue:zh|mn)."""
+    kind, _, value = choice.partition(":")
+    number = int(value) if value.isdigit() else None
+    if kind == "department":
+        return request_transfer(session, agent_id=agent_id, target=kind, now=now, announced=announced,
+                                department_id=number)
+    if kind == "agent":
+        return request_transfer(session, agent_id=agent_id, target=kind, now=now, announced=announced,
+                                to_agent=number)
+    return request_transfer(session, agent_id=agent_id, target="queue" if kind == "queue" else kind, now=now,
+                            announced=announced, language=value)
