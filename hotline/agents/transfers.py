@@ -165,7 +165,7 @@ def offer_to(session: Session, *, entry_id: int, agent_id: int, now: datetime,
         update(AgentProfile).where(AgentProfile.user_id == agent_id, AgentProfile.state == AgentState.ready,
                                    AgentProfile.phone_uri != "")
         .values(state=AgentState.ringing, reason="", state_since=now, entry_id=entry.id)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if not won:
         return None
     if not consult:
@@ -183,7 +183,7 @@ def release(session: Session, *, entry_id: int, agent_id: int, now: datetime) ->
         update(AgentProfile).where(AgentProfile.user_id == agent_id, AgentProfile.entry_id == entry_id,
                                    AgentProfile.state.in_((AgentState.ringing, AgentState.on_call)))
         .values(state=AgentState.ready, state_since=now, entry_id=None)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if won:
         record_change(session, user_id=agent_id, state=AgentState.ready, reason="转接已取消", now=now,
                       entry_id=entry_id)

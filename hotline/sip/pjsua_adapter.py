@@ -353,8 +353,8 @@ class PjsuaEndpoint(CallControl):
         del a, b
 
     def _send(self, source: LiveCall, target: LiveCall, on: bool) -> None:
-        mouth = source.call.getAudioMedia(-1)  # type: ignore[union-attr]
-        ear = target.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        mouth = cast(_Call, source.call).getAudioMedia(-1)
+        ear = cast(_Call, target.call).getAudioMedia(-1)
         if on:
             mouth.startTransmit(ear)
         else:
