@@ -231,3 +231,49 @@ def test_supervisor_whisper_reaches_the_agent_only_and_barge_reaches_both(tmp_pa
     assert loud_seconds(caller_levels, joined_at + 12, len(caller_levels) / 10) > 0.5 * spoken, caller_levels
     engine.dispose()
 
+
+
+def test_blind_transfer_to_another_agent_rings_their_phone_and_the_caller_hears_them(tmp_path):
+    url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    engine = migrated_engine(url)
+    factory = make_session_factory(engine)
+    (tmp_path / "speech").mkdir()
+    ko = write_speech(tmp_path / "speech" / "ko.wav", KO_SENTENCES[:1], lead_s=0.1, tail_s=0.1)
+    silent = padded(tmp_path / "speech" / "silent.wav", ko, lead_s=90, total_s=90)
+    second_wav = padded(tmp_path / "speech" / "second.wav", ko, lead_s=2, total_s=60)
+    first_phone, first_port = start_desk_phone(tmp_path / "first_phone", silent)
+    second_phone, second_port = start_desk_phone(tmp_path / "second_phone", second_wav, user="agent2")
+    line = start_pipeline(tmp_path / "line", url, model=None, agent_queue=True,
+                          queue={"ring_timeout": 10, "wrap_up": 30})
+    caller = None
+    heard = tmp_path / "caller_heard.wav"
+    try:
+        with unit_of_work(factory) as session:
+            first = create_agent(session, name="agent1", phone_uri=f"sip:agent1@127.0.0.1:{first_port}",
+                                 ready_at=None).id
+            set_presence(session, user_id=first, state=AgentState.ready, now=utcnow())
+        caller = dial(line, "13800000094", 30, record=heard)
+        line.wait_for("call.agent_connected", timeout=30)
+        [started] = line.wait_for("call.started")
+        with unit_of_work(factory) as session:
+            second = create_agent(session, name="agent2", phone_uri=f"sip:agent2@127.0.0.1:{second_port}",
+                                  ready_at=None).id
+            set_presence(session, user_id=second, state=AgentState.ready, now=utcnow())
+        with unit_of_work(factory) as session:
+            request_transfer(session, agent_id=first, target="agent", to_agent=second, now=utcnow())
+        [taken] = line.wait_for("call.agent_connected", count=2, timeout=30)[1:]
+        out, err = caller.communicate(timeout=60)
+        assert caller.returncode == 0, out + err
+    finally:
+        stop_all(line, caller, first_phone, second_phone)
+    assert taken["agent_id"] == second
+    with factory() as session:
+        entry = session.scalar(select(QueueEntry))
+        assert entry.agent_id == second and entry.state.value == "ended"
+        kinds = [(e.kind, e.agent_id) for e in session.scalars(select(QueueEvent).order_by(QueueEvent.id))]
+        assert kinds.index(("transferred", first)) < kinds.index(("connected", second)), kinds
+    # the second agent's sentence (2 s into their leg) reaches the caller
+    levels = wav_levels(heard)
+    at = taken["t"] - started["t"]
+    assert loud_seconds(levels, at + 1, at + 3 + wav_seconds(ko)) > 0.5 * wav_seconds(ko), levels
+    engine.dispose()
