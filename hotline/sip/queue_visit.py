@@ -10,6 +10,9 @@ agent is offered at once). After ``max_wait`` s, or when no agent is signed in o
 -> MENU: "留言请按1 … 回电请按2"; 1 or no key -> the message path (InboundFlow.to_message), 2 -> a ring-back
 request and goodbye. A caller hanging up before BRIDGED is an abandoned call.
 
+Transfers (blind or announced, to a department, an agent or a queue) and the supervisor's whisper / barge
+are in hotline.sip.transfers; ``_obey`` hands those commands over.
+
 Capacity: a bridged call takes two of the endpoint's four lines, so a worker carries two agent calls; a
 waiting caller is offered an agent only while a line is free to dial one.
 """
