@@ -18,6 +18,7 @@ from web.routes import (
     accounts,
     admin,
     agent_desk,
+    agent_transfer,
     analytics,
     api_schema,
     callbacks,
@@ -101,6 +102,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         red_teams,
         item_changes,
         agent_desk,
+        agent_transfer,
     ):
         app.include_router(module.router)
     return app

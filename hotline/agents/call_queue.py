@@ -152,9 +152,12 @@ def ring_missed(session: Session, *, entry_id: int, agent_id: int, now: datetime
 
 def connect(session: Session, *, entry_id: int, agent_id: int, now: datetime) -> QueueEntry:
     entry = _entry(session, entry_id)
-    entry.state, entry.agent_id, entry.answered_at = QueueEntryState.connected, agent_id, now
-    entry.wait_s = (as_utc(now) - as_utc(entry.entered_at)).total_seconds()
-    _event(session, entry_id, "connected", now, agent_id)
+    first = entry.answered_at is None  # a transferred call keeps its first answer and wait
+    entry.state, entry.agent_id = QueueEntryState.connected, agent_id
+    if first:
+        entry.answered_at = now
+        entry.wait_s = (as_utc(now) - as_utc(entry.entered_at)).total_seconds()
+    _event(session, entry_id, "connected", now, agent_id, "" if first else "transfer")
     agent = session.get(AgentProfile, agent_id, populate_existing=True)
     if agent is not None:
         agent.state, agent.reason, agent.state_since, agent.missed_in_row = AgentState.on_call, "", now, 0
@@ -189,7 +192,11 @@ def _leave(session: Session, entry: QueueEntry, state: QueueEntryState, now: dat
     """Leave the queue unanswered; an agent still ringing for the entry is free again (not a miss)."""
     offered_to = entry.agent_id if entry.state is QueueEntryState.offered else None
     entry.state, entry.ended_at = state, now
-    entry.wait_s = (as_utc(now) - as_utc(entry.entered_at)).total_seconds()
+    if entry.answered_at is not None:  # answered, then transferred: still an answered call, ended here
+        entry.state, entry.agent_id = QueueEntryState.ended, None
+        entry.talk_s = (as_utc(now) - as_utc(entry.answered_at)).total_seconds()
+    else:
+        entry.wait_s = (as_utc(now) - as_utc(entry.entered_at)).total_seconds()
     if offered_to is not None:
         won = session.execute(
             update(AgentProfile).where(AgentProfile.user_id == offered_to, AgentProfile.entry_id == entry.id,
@@ -206,7 +213,8 @@ def abandon(session: Session, *, entry_id: int, now: datetime) -> QueueEntry:
     entry = _entry(session, entry_id)
     if entry.state in WAITING:
         _leave(session, entry, QueueEntryState.abandoned, now)
-        _event(session, entry_id, "abandoned", now, detail=f"{entry.wait_s:.1f}")
+        _event(session, entry_id, "abandoned" if entry.state is QueueEntryState.abandoned else "ended", now,
+               detail=f"{entry.wait_s:.1f}")
         session.flush()
     return entry
 

@@ -68,6 +68,7 @@ def set_presence(session: Session, *, user_id: int, state: AgentState, reason: s
     user = session.get(User, user_id)
     if user is None or user.role != Role.agent:
         raise PresenceError("只有话务员账号可以接听来电")
+    release_wrap_ups(session, now=now)  # a wrap-up already over is stored as ended when it ended
     profile = profile_for(session, user_id=user_id)
     if profile.state in (AgentState.ringing, AgentState.on_call):
         raise PresenceError("通话中（或振铃中）不能改变状态；挂机后再设置")
@@ -89,10 +90,10 @@ def set_presence(session: Session, *, user_id: int, state: AgentState, reason: s
 
 def release_wrap_ups(session: Session, *, now: datetime) -> int:
     """Agents whose wrap-up time is over become ready (longest idle counted from now)."""
-    due = list(session.scalars(select(AgentProfile.user_id).where(
+    due = list(session.execute(select(AgentProfile.user_id, AgentProfile.wrap_up_until).where(
         AgentProfile.state == AgentState.wrap_up, AgentProfile.wrap_up_until <= now)))
     released = 0
-    for user_id in due:
+    for user_id, until in due:
         won = session.execute(
             update(AgentProfile)
             .where(AgentProfile.user_id == user_id, AgentProfile.state == AgentState.wrap_up)
@@ -100,7 +101,9 @@ def release_wrap_ups(session: Session, *, now: datetime) -> int:
                     entry_id=None)
             .execution_options(synchronize_session="fetch")).rowcount
         if won:
-            record_change(session, user_id=user_id, state=AgentState.ready, reason="话后整理结束", now=now)
+            # stored when the wrap-up ended, not when it was noticed (the figures count wrap-up time)
+            record_change(session, user_id=user_id, state=AgentState.ready, reason="话后整理结束",
+                          now=min(as_utc(until), as_utc(now)) if until is not None else now)
             released += 1
     return released
 

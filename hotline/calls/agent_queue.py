@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from hotline.agents import call_queue
+from hotline.agents import call_queue, transfers
 from hotline.agents.presence import logged_in_agents
 from hotline.db import unit_of_work
 from hotline.events import EventHub
@@ -124,3 +124,34 @@ class DatabaseAgentQueue:
             log.exception("queue ticket %d: reading the agent's command failed", ticket)
             return ""
 
+
+    # -- transfers (hotline.sip.transfers)
+    def pass_on(self, ticket: int, language: str, detail: str) -> None:
+        self._step("pass_on", ticket, lambda s, now: transfers.pass_on(
+            s, entry_id=ticket, now=now, wrap_up_s=self.wrap_up_s, language=language, detail=detail))
+
+    def offer_to(self, ticket: int, agent_id: int, consult: bool) -> str:
+        try:
+            with unit_of_work(self.session_factory) as session:
+                offer = transfers.offer_to(session, entry_id=ticket, agent_id=agent_id, now=self.clock(),
+                                           consult=consult)
+                call_id = session.get(QueueEntry, ticket).call_id
+        except Exception:
+            log.exception("queue ticket %d: offering the call to agent %d failed", ticket, agent_id)
+            return ""
+        if offer is None:
+            return ""
+        self._publish("agent.ringing", call_id=call_id, agent_id=agent_id, ticket=ticket)
+        return offer.phone_uri
+
+    def release(self, ticket: int, agent_id: int) -> None:
+        self._step("release", ticket, lambda s, now: transfers.release(
+            s, entry_id=ticket, agent_id=agent_id, now=now))
+
+    def consulted(self, ticket: int, agent_id: int) -> None:
+        self._step("consulted", ticket, lambda s, now: transfers.consulted(
+            s, entry_id=ticket, agent_id=agent_id, now=now))
+
+    def hand_over(self, ticket: int, to_agent: int) -> None:
+        self._step("hand_over", ticket, lambda s, now: transfers.hand_over(
+            s, entry_id=ticket, to_agent=to_agent, now=now, wrap_up_s=self.wrap_up_s))

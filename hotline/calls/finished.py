@@ -17,7 +17,7 @@ from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus,
 UNAVAILABLE_TEXT = "（语音转写不可用：{why}。请收听通话录音。）"
 EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
 MONGOLIAN_CALL_TEXT = "蒙古语来电：需人工听取（未自动转写，请收听通话录音）。"
-SPEAKER_LABELS = {"citizen": "市民", "agent": "坐席"}
+SPEAKER_LABELS = {"citizen": "市民", "agent": "坐席", "department": "部门"}
 
 
 @dataclass
@@ -53,7 +53,7 @@ class FinishedCall:
             return MONGOLIAN_CALL_TEXT  # no model of another language guessed at it
         if self.transcript_status == TranscriptStatus.unavailable:
             return UNAVAILABLE_TEXT.format(why=self.transcript_note or "原因未知")
-        if any(u.get("speaker") == "agent" for u in self.utterances):
+        if any(u.get("speaker", "citizen") != "citizen" for u in self.utterances):
             return "\n".join(f"{SPEAKER_LABELS.get(u.get('speaker', 'citizen'), '市民')}：{u['text']}"
                              for u in self.utterances)
         return self.text or EMPTY_TEXT

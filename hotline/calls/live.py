@@ -66,7 +66,7 @@ class LiveCallPipeline:
         self._sinks: dict[str, _StreamSink] = {}
         self._unheard: set[str] = set()  # calls in a language the model does not speak: results ignored
         self._infos: dict[str, CallInfo] = {}
-        self._agent_legs: dict[str, _AgentLeg] = {}  # caller call_id -> the agent leg's ASR stream
+        self._legs: dict[str, list[_Leg]] = {}  # caller call_id -> its agents' and departments' ASR streams
         self._lock = threading.Lock()
         self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
         self._suggesting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-suggest")
@@ -125,47 +125,61 @@ class LiveCallPipeline:
             stream = self._streams.pop(call_id, None)
             self._sinks.pop(call_id, None)
             info = self._infos.pop(call_id, None)
-            leg = self._agent_legs.pop(call_id, None)
+            legs = self._legs.pop(call_id, [])
         if info is None:
             log.error("call %s ended but was never started; ignored", call_id)
             return
-        self._finishing.submit(self._finish, info, summary, stream, leg)
+        self._finishing.submit(self._finish, info, summary, stream, legs)
 
     # --- the agent's leg of a bridged call (SIP thread) -----------------------------------------------
     def on_agent_leg(self, call_id: str, agent_id: int, leg: CallInfo) -> AudioSink | None:
         self.registry.update(call_id, agent_id=agent_id, agent_state="ringing")
         self.hub.publish("call.agent_ringing", call_id=call_id, agent_id=agent_id)
+        return self._open_leg(call_id, leg, "agent", agent_id)
+
+    def on_party_leg(self, call_id: str, speaker: str, leg: CallInfo) -> AudioSink | None:
+        """A department (transfer) or a consulted agent: its own stream, stored with ``speaker``."""
+        self.hub.publish("call.party_ringing", call_id=call_id, speaker=speaker)
+        return self._open_leg(call_id, leg, speaker, None)
+
+    def _open_leg(self, call_id: str, leg: CallInfo, speaker: str, agent_id: int | None) -> AudioSink | None:
         if self.transcriber is None:
             return None
         try:
             stream = self.transcriber.open_stream(
-                leg.sample_rate, on_partial=lambda text, cid=call_id: self._on_partial(cid, text, "agent"),
-                on_final=lambda utt, cid=call_id: self._on_final(cid, utt, "agent"))
+                leg.sample_rate, on_partial=lambda text, cid=call_id: self._on_partial(cid, text, speaker),
+                on_final=lambda utt, cid=call_id: self._on_final(cid, utt, speaker))
         except Exception:
-            log.exception("call %s: no ASR stream for the agent leg", call_id)
+            log.exception("call %s: no ASR stream for the %s leg", call_id, speaker)
             return None
+        opened = _Leg(stream, agent_id, speaker)
         with self._lock:
-            old = self._agent_legs.pop(call_id, None)
-            self._agent_legs[call_id] = _AgentLeg(stream, agent_id)
-        if old is not None:
-            self._finishing.submit(_discard, old)
-        return _StreamSink(stream)
+            self._legs.setdefault(call_id, []).append(opened)
+        return _LegSink(opened)
 
     def on_agent_connected(self, call_id: str, agent_id: int) -> None:
         with self._lock:
-            info, leg = self._infos.get(call_id), self._agent_legs.get(call_id)
-        if info is not None and leg is not None:
-            leg.offset_s = (datetime.now(UTC) - info.started_at).total_seconds()
-        self.registry.update(call_id, agent_state="connected")
+            info = self._infos.get(call_id)
+            legs = [leg for leg in self._legs.get(call_id, []) if leg.agent_id == agent_id]
+            if not legs:  # a consulted agent who now takes the call: their leg (timed by its first frame)
+                for leg in [leg for leg in self._legs.get(call_id, []) if leg.speaker == "agent"
+                            and leg.agent_id is None][-1:]:
+                    leg.agent_id = agent_id
+        if info is not None and legs and legs[-1].offset_s is None:
+            legs[-1].offset_s = (datetime.now(UTC) - info.started_at).total_seconds()
+        self.registry.update(call_id, agent_id=agent_id, agent_state="connected")
         self.hub.publish("call.agent_connected", call_id=call_id, agent_id=agent_id)
 
     def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
         self.registry.update(call_id, agent_state="gone" if answered else "")
         self.hub.publish("call.agent_gone", call_id=call_id, agent_id=agent_id, answered=answered)
-        if not answered:
+        if not answered:  # a missed ring: its stream heard nothing worth keeping
             with self._lock:
-                leg = self._agent_legs.pop(call_id, None)
-            if leg is not None:
+                legs = self._legs.get(call_id, [])
+                missed = [leg for leg in legs if leg.agent_id == agent_id and leg.offset_s is None]
+                for leg in missed[-1:]:
+                    legs.remove(leg)
+            for leg in missed[-1:]:
                 self._finishing.submit(_discard, leg)
 
     # --- ASR hooks (decode threads) ------------------------------------------------------------------
@@ -195,11 +209,11 @@ class LiveCallPipeline:
             self.hub.publish("call.analysis", call_id=call_id, **suggestion)
 
     # --- hang-up (finishing pool) --------------------------------------------------------------------
-    def _finish(self, info: CallInfo, summary: CallSummary, stream, leg: _AgentLeg | None = None) -> None:
+    def _finish(self, info: CallInfo, summary: CallSummary, stream, legs: list[_Leg] | None = None) -> None:
         try:
             record = self._finished_record(info, summary, stream)
-            if leg is not None:
-                self._add_agent_side(record, leg)
+            for leg in legs or []:
+                self._add_leg_side(record, leg, info.started_at)
             self.spool.put(info.call_id, record.to_json())  # durable before anything else can fail
         except Exception:
             log.exception("call %s: finishing failed; its recording is %s", info.call_id,
@@ -255,21 +269,24 @@ class LiveCallPipeline:
         record.analysis = asdict(analysis)
         return record
 
-    def _add_agent_side(self, record: FinishedCall, leg: _AgentLeg) -> None:
-        """The agent's utterances (speaker 坐席), on the caller's time line, merged in order."""
+    def _add_leg_side(self, record: FinishedCall, leg: _Leg, started_at: datetime) -> None:
+        """A further leg's utterances (坐席 or 部门), on the caller's time line, merged in order."""
         try:
             transcript = leg.stream.close(self.close_timeout_s)
         except Exception:
-            log.exception("call %s: closing the agent's ASR stream failed", record.call_id)
+            log.exception("call %s: closing the %s ASR stream failed", record.call_id, leg.speaker)
             return
-        offset = leg.offset_s or 0.0
+        offset = leg.offset_s
+        if offset is None:  # a department or consulted leg: from its first frame of audio
+            offset = (leg.first_frame_at - started_at).total_seconds() if leg.first_frame_at else 0.0
         for u in transcript.utterances:
             record.utterances.append({
                 "text": u.text, "start": u.start + offset, "end": u.end + offset, "confidence": u.confidence,
                 "words": [[w.text, w.start + offset, w.end + offset, w.confidence] for w in u.words],
-                "speaker": "agent"})
+                "speaker": leg.speaker})
         record.utterances.sort(key=lambda u: u["start"])
-        record.agent_id = leg.agent_id
+        if leg.agent_id is not None:
+            record.agent_id = leg.agent_id  # the last agent who had the call
 
     def flush_spool(self) -> tuple[int, int]:
         """Write every spooled call to the database; what cannot be written stays for the next try."""
@@ -291,14 +308,32 @@ class LiveCallPipeline:
         self._suggesting.shutdown(wait=True, cancel_futures=True)
 
 
-class _AgentLeg:
-    __slots__ = ("stream", "agent_id", "offset_s")
+class _Leg:
+    """A further leg of a caller's call: an agent's (speaker agent) or a department's (speaker department)."""
 
-    def __init__(self, stream, agent_id: int) -> None:
-        self.stream, self.agent_id, self.offset_s = stream, agent_id, None
+    __slots__ = ("stream", "agent_id", "speaker", "offset_s", "first_frame_at")
+
+    def __init__(self, stream, agent_id: int | None, speaker: str) -> None:
+        self.stream, self.agent_id, self.speaker = stream, agent_id, speaker
+        self.offset_s: float | None = None  # seconds into the caller's call when this leg was joined
+        self.first_frame_at: datetime | None = None
 
 
-def _discard(leg: _AgentLeg) -> None:
+class _LegSink:
+    """AudioSink of a further leg; notes when its first frame came (the leg's place on the call's time)."""
+
+    __slots__ = ("_leg", "_feed")
+
+    def __init__(self, leg: _Leg) -> None:
+        self._leg, self._feed = leg, leg.stream.feed
+
+    def push(self, pcm: bytes) -> bool:
+        if self._leg.first_frame_at is None:
+            self._leg.first_frame_at = datetime.now(UTC)
+        return self._feed(pcm)
+
+
+def _discard(leg: _Leg) -> None:
     """An agent leg that never connected: close its stream, keep nothing."""
     try:
         leg.stream.close(1.0)

@@ -122,6 +122,10 @@ class CallControl:
         """Part the two calls' audio (hold); each leg keeps its own port."""
         raise NotImplementedError
 
+    def _send(self, source: LiveCall, target: LiveCall, on: bool) -> None:
+        """Start (``on``) or stop sending one leg's audio to another, one way (supervisor whisper/barge)."""
+        raise NotImplementedError
+
     # -- shared
     def load_prompts(self) -> None:
         for name, path in self.config.ivr.prompts.items():

@@ -111,6 +111,7 @@ class FakeSipEndpoint(CallControl):
         self.remotes: dict[str, FakeRemote] = {}
         self.bridges: list[tuple[str, str]] = []  # (caller call_id, agent leg call_id) joined by _bridge
         self.listens: list[tuple[str, ...]] = []  # (listener leg, source legs...) joined by _listen
+        self.sends: set[tuple[str, str]] = set()  # (source leg, target leg) one way, by _send (whisper/barge)
         self.running = False
 
     def start(self) -> None:
@@ -210,6 +211,13 @@ class FakeSipEndpoint(CallControl):
 
     def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
         self.bridges.remove((caller.info.call_id, agent.info.call_id))  # type: ignore[union-attr]
+
+    def _send(self, source: LiveCall, target: LiveCall, on: bool) -> None:
+        pair = (source.info.call_id, target.info.call_id)  # type: ignore[union-attr]
+        if on:
+            self.sends.add(pair)
+        else:
+            self.sends.discard(pair)
 
     def _signal_dtmf(self, live: LiveCall, digits: str) -> None:
         remote = live.call

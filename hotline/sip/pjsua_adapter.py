@@ -352,6 +352,15 @@ class PjsuaEndpoint(CallControl):
         b.stopTransmit(a)
         del a, b
 
+    def _send(self, source: LiveCall, target: LiveCall, on: bool) -> None:
+        mouth = cast(_Call, source.call).getAudioMedia(-1)
+        ear = cast(_Call, target.call).getAudioMedia(-1)
+        if on:
+            mouth.startTransmit(ear)
+        else:
+            mouth.stopTransmit(ear)
+        del mouth, ear
+
     def _unbind_media(self, live: LiveCall) -> None:
         port = live.media
         if isinstance(port, _Port):

@@ -120,6 +120,12 @@ class CallObserver(Protocol):
         """The agent leg ended (missed ring, or the agent's side of a bridged call hung up)."""
         ...
 
+    def on_party_leg(self, call_id: str, speaker: str, leg: CallInfo) -> AudioSink | None:
+        """A further party is dialled into inbound call ``call_id`` (speaker "department" on a transfer, or
+        "agent" when another agent is consulted); return where its audio goes (its own ASR stream, stored
+        with that speaker)."""
+        ...
+
 
 class NullObserver:
     """An observer that records nothing; subclass it and override the hooks you need."""
@@ -144,6 +150,9 @@ class NullObserver:
 
     def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
         pass
+
+    def on_party_leg(self, call_id: str, speaker: str, leg: CallInfo) -> AudioSink | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +207,27 @@ class AgentQueue(Protocol):
 
     def take_command(self, ticket: int) -> str:
         """The agent's pending request for a bridged call ("" none, hold, resume, hangup), cleared."""
+        ...
+
+    # transfers (hotline.sip.transfers; the commands are listed in hotline.agents.transfers)
+    def pass_on(self, ticket: int, language: str, detail: str) -> None:
+        """The agent's part ends (wrap-up); the call waits again (``language``: "" keeps its queue)."""
+        ...
+
+    def offer_to(self, ticket: int, agent_id: int, consult: bool) -> str:
+        """Claim this ready agent for the call; their phone URI, or "" when they are not ready."""
+        ...
+
+    def release(self, ticket: int, agent_id: int) -> None:
+        """A consulted agent is not needed any more (ready again)."""
+        ...
+
+    def consulted(self, ticket: int, agent_id: int) -> None:
+        """The consulted agent answered."""
+        ...
+
+    def hand_over(self, ticket: int, to_agent: int) -> None:
+        """An announced transfer completed: the call is the consulted agent's now."""
         ...
 
 

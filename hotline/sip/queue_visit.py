@@ -10,6 +10,9 @@ agent is offered at once). After ``max_wait`` s, or when no agent is signed in o
 -> MENU: "留言请按1 … 回电请按2"; 1 or no key -> the message path (InboundFlow.to_message), 2 -> a ring-back
 request and goodbye. A caller hanging up before BRIDGED is an abandoned call.
 
+Transfers (blind or announced, to a department, an agent or a queue) and the supervisor's whisper / barge
+are in hotline.sip.transfers; ``_obey`` hands those commands over.
+
 Capacity: a bridged call takes two of the endpoint's four lines, so a worker carries two agent calls; a
 waiting caller is offered an agent only while a line is free to dial one.
 """
@@ -20,6 +23,7 @@ import logging
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from hotline.sip import transfers
 from hotline.sip.protocol import AgentQueue, EndReason, Language, SipCallError
 
 if TYPE_CHECKING:
@@ -35,7 +39,7 @@ class VisitStage(Enum):
     BRIDGED = "bridged"
     HELD = "held"  # the agent put the caller on hold: legs parted, the caller hears the music
     TRANSFERRING = "transferring"  # blind transfer: the agent is gone, the department's number rings
-    TRANSFERRED = "transferred"  # the caller talks with the department (not transcribed)
+    TRANSFERRED = "transferred"  # the caller talks with the department (its own transcribed leg)
     MENU = "menu"
     LEFT = "left"
 
@@ -69,6 +73,8 @@ class QueueVisit:
         self.transfer_started = 0.0
         self.listener: LiveCall | None = None  # a supervisor's phone listening in (one way)
         self.listening = False
+        self.listen_mode = "listen"  # listen | whisper | barge (hotline.sip.transfers)
+        self.consultation: transfers.Consultation | None = None  # an announced transfer in progress
 
     @property
     def call_id(self) -> str:
@@ -98,6 +104,7 @@ class QueueVisit:
             elif now >= self.next_poll:
                 self.next_poll = now + POLL_EVERY_S
                 self._obey(self.queue.take_command(self.ticket))
+            transfers.tick(self, now)
             self._check_listener()
             if self.stage is VisitStage.HELD:
                 self._hold_audio(now)
@@ -158,7 +165,9 @@ class QueueVisit:
             self._missed("ring timeout", now)
 
     def _obey(self, command: str) -> None:
-        """hold / resume / hangup asked by the agent on the console."""
+        """hold / resume / hangup asked by the agent on the console (transfers: hotline.sip.transfers)."""
+        if command and transfers.obey(self, command, self.control.clock()):
+            return
         leg = self.leg
         assert leg is not None
         playback = self.live.session.playback  # type: ignore[union-attr]
@@ -173,8 +182,6 @@ class QueueVisit:
             log.info("call %s: resumed", self.call_id)
         elif command == "hangup":
             self.control._hangup(leg, EndReason.LOCAL_HANGUP)  # then _agent_hung_up ends the caller's side
-        elif command.startswith("transfer ") and self.stage in (VisitStage.BRIDGED, VisitStage.HELD):
-            self._transfer(command.split(" ", 1)[1])
         elif command.startswith("listen ") and self.listener is None:
             try:
                 handle = self.control.place_call(command.split(" ", 1)[1], record=False,
@@ -194,36 +201,14 @@ class QueueVisit:
             self.control._listen(listener, self.live, self.leg)
             self.listening = True
             log.info("call %s: a supervisor is listening in", self.call_id)
+            if self.listen_mode != "listen":
+                transfers.apply_mode(self)
 
     def _end_listener(self) -> None:
+        transfers.end(self)
         if self.listener is not None and not self.listener.disconnected:
             self.control._hangup(self.listener, EndReason.LOCAL_HANGUP)
         self.listener = None
-
-    def _transfer(self, number: str) -> None:
-        """Blind transfer: dial the department, release the agent (wrap-up), music until it answers."""
-        template = self.config.transfer_uri
-        if not template:
-            log.warning("call %s: transfer asked but [queue] transfer_uri is not set", self.call_id)
-            return
-        uri = template.replace("{number}", number)
-        if self.stage is VisitStage.BRIDGED:
-            self.control._unbridge(self.live, self.leg)  # type: ignore[arg-type]
-        try:
-            handle = self.control.place_call(uri, record=False, answer_timeout=2 * self.config.ring_timeout_s)
-        except SipCallError as exc:
-            log.warning("call %s: transfer to %s failed: %s", self.call_id, uri, exc)
-            self.control._bridge(self.live, self.leg)  # type: ignore[arg-type]
-            self.stage = VisitStage.BRIDGED
-            return
-        self._end_listener()
-        agent_leg, self.leg = self.leg, self.control._calls[handle.call_id]
-        self.stage, self.transfer_started = VisitStage.TRANSFERRING, self.control.clock()
-        self.next_announce = float("inf")  # music only while the department's phone rings
-        self.queue.finished(self.ticket)
-        self.control._hook("on_agent_gone", self.call_id, self.agent_id, True)
-        self.control._hangup(agent_leg, EndReason.LOCAL_HANGUP)  # type: ignore[arg-type]
-        log.info("call %s: transferred by agent %s to %s", self.call_id, self.agent_id, uri)
 
     def _check_transfer(self, now: float) -> None:
         leg = self.leg

@@ -176,3 +176,6 @@ class JournalingObserver:
 
     def on_agent_gone(self, call_id: str, agent_id: int, answered: bool) -> None:
         self.pipeline.on_agent_gone(call_id, agent_id, answered)
+
+    def on_party_leg(self, call_id: str, speaker: str, leg: CallInfo) -> AudioSink | None:
+        return self.pipeline.on_party_leg(call_id, speaker, leg)

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 
-from hotline.agents import call_queue, ring_backs
+from hotline.agents import call_queue, ring_backs, transfers
 from hotline.agents.call_queue import QueueError
 from hotline.agents.presence import (
     NOT_READY_REASONS,
@@ -59,6 +59,7 @@ def _desk(ctx, user_id: int) -> dict:
                 select(Department).where(Department.active.is_(True), Department.phone.is_not(None))
                 .order_by(Department.kind, Department.name))],
         }
+        desk["pass_to"] = transfers.transfer_targets(session, agent_id=user_id, now=now)
     mine = [c for c in ctx.live_calls.snapshots() if c.get("agent_id") == user_id and c.get("agent_state")]
     desk["call"] = mine[-1] if mine else None
     return desk

@@ -6,7 +6,7 @@
   var root = document.getElementById("agent-desk");
   if (!root) { return; }
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var SPEAKER = { citizen: "市民", agent: "坐席" };
+  var SPEAKER = { citizen: "市民", agent: "坐席", department: "部门" };
   var CALL_STATE = { ringing: "振铃中", connected: "通话中", gone: "已挂机" };
   var LANG = { zh: "汉语", mn: "蒙古语" };
   var currentCall = null;
@@ -59,6 +59,13 @@
         o.value = dep.id; o.textContent = dep.name + " " + dep.phone; to.appendChild(o);
       });
     }
+    var pass = $("desk-pass-to"), chosen = pass.value;
+    pass.innerHTML = "";
+    (d.pass_to || []).forEach(function (t) {
+      var o = document.createElement("option");
+      o.value = t.value; o.textContent = t.label; pass.appendChild(o);
+    });
+    if (chosen) { pass.value = chosen; }
     var last = d.last_call;
     $("desk-last").hidden = !last || !last.case_id;
     if (last && last.case_id) {
@@ -106,6 +113,14 @@
     b.addEventListener("click", function () {
       post("/agent/call/" + b.getAttribute("data-command"), { department_id: $("desk-transfer-to").value });
     });
+  });
+  root.querySelectorAll("[data-pass]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      post("/agent/pass", { target: $("desk-pass-to").value, mode: b.getAttribute("data-pass") });
+    });
+  });
+  root.querySelectorAll("[data-step]").forEach(function (b) {
+    b.addEventListener("click", function () { post("/agent/consult/" + b.getAttribute("data-step"), {}); });
   });
   $("desk-notes").addEventListener("input", function () {
     if (currentCall) { sessionStorage.setItem("notes:" + currentCall, $("desk-notes").value); }

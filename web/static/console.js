@@ -130,14 +130,16 @@
       card(d.call_id).querySelector(".partial").textContent = "蒙古语来电：需人工听取（不做自动转写和分类）";
     }
   });
+  const OTHER_SIDE = { agent: "坐席", department: "部门" };  // the caller's words are unmarked
   on("call.partial", (d) => {
-    if (d.speaker === "agent") { return; }  // the agent's side shows when final, marked 坐席
+    if (OTHER_SIDE[d.speaker]) { return; }  // the agent's / department's side shows when final, marked
     card(d.call_id).querySelector(".partial").textContent = d.text;
   });
   on("call.final", (d) => {
     const node = card(d.call_id);
-    node.querySelector(".finals").textContent += d.speaker === "agent" ? `（坐席：${d.text}）` : d.text;
-    if (d.speaker !== "agent") { node.querySelector(".partial").textContent = ""; }
+    const side = OTHER_SIDE[d.speaker];
+    node.querySelector(".finals").textContent += side ? `（${side}：${d.text}）` : d.text;
+    if (!side) { node.querySelector(".partial").textContent = ""; }
   });
   on("call.analysis", (d) => showAnalysis(card(d.call_id), d));
   const CHANNEL = { phone: "电话", web: "网站", forum: "百姓论坛", kiosk: "自助终端", walk_in: "窗口来访",
