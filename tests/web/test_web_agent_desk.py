@@ -146,3 +146,4 @@ def test_with_the_softphone_an_agent_without_a_desk_phone_takes_calls_in_the_con
         assert act(client, "/agent/phone", phone_uri="sip:desk@10.0.0.21:5060", languages="zh").json()["ok"]
         assert act(client, "/agent/presence", state="ready").json()["ok"]
         assert client.get("/api/agent/desk").json()["phone_uri"] == "sip:desk@10.0.0.21:5060"
+        assert act(client, "/agent/presence", state="offline").json()["ok"]  # 签出: rings nobody else's test
