@@ -20,6 +20,7 @@ class AppointmentKind(enum.StrEnum):
 class AppointmentStatus(enum.StrEnum):
     booked = "booked"
     cancelled = "cancelled"
+    closed = "closed"  # 上门已办结 (a visit record "done" closes it)
 
 
 class Appointment(TimestampMixin, Base):
@@ -37,6 +38,7 @@ class Appointment(TimestampMixin, Base):
     )
     resource: Mapped[str] = mapped_column(String(64))  # "site:<id>" or "<kind>:<town>"
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), doc="预约的窗口（窗口号）")
     town: Mapped[str | None] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(index=True)
     slot_start: Mapped[datetime]  # window: the slot; home visit: the day's start (China time)

@@ -12,6 +12,7 @@ from hotline.models.base import Base, TimestampMixin, str_enum
 
 
 class ChangeStatus(enum.StrEnum):
+    draft = "draft"  # 草稿：部门仍可修改，尚未提交
     submitted = "submitted"  # 待审核
     published = "published"  # 审核通过，已发布
     rejected = "rejected"  # 退回
