@@ -29,6 +29,7 @@ from web.routes import (
     health,
     holiday_calendar,
     item_changes,
+    kb_import,
     kiosk,
     language,
     live,
@@ -100,6 +101,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         transfer,
         red_teams,
         item_changes,
+        kb_import,
         agent_desk,
     ):
         app.include_router(module.router)
