@@ -6,9 +6,10 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, TimestampMixin, str_enum
+from hotline.models.org import Window
 
 
 class AppointmentKind(enum.StrEnum):
@@ -50,6 +51,8 @@ class Appointment(TimestampMixin, Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+    window: Mapped[Window | None] = relationship()
 
 
 class AppointmentCapacity(TimestampMixin, Base):
