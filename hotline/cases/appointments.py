@@ -261,6 +261,8 @@ def cancel_appointment(session: Session, *, appointment_id: int, actor: User | N
         raise CaseError("not_found", f"预约 {appointment_id} 不存在。")
     if actor is not None and (actor.role not in BOOKERS or not actor.active):
         raise CaseError("forbidden", "您的角色不能取消预约。")
+    if appointment.status == AppointmentStatus.closed:
+        raise CaseError("invalid_transition", "该上门服务已办结，不能取消。")
     if appointment.status != AppointmentStatus.booked:
         raise CaseError("invalid_transition", "该预约已取消。")
     appointment.status = AppointmentStatus.cancelled

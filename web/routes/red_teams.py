@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from hotline.cases import red_teams
+from hotline.cases import red_teams, special_groups
 from hotline.cases.errors import CaseError
 from hotline.cases.working_days import china_date
 from hotline.db import unit_of_work
@@ -62,6 +62,8 @@ def day_page(request: Request, code: str, day: str | None = None, _user: Current
         return render(request, "red_team_day.html", {
             "team": team, "day": the_day, "visits": red_teams.day_plan(session, team=team, day=the_day),
             "outcomes": red_teams.OUTCOME_LABELS, "members": team.members,
+            "entries": special_groups.service_days(session, town=team.town, start=the_day, end=the_day),
+            "day_labels": special_groups.DAY_LABELS,
         })
 
 
