@@ -110,3 +110,29 @@ def test_the_register_needs_consent_and_masks_for_staff_who_do_not_visit(client,
     with Session(web_engine) as session:
         assert session.scalar(select(SpecialResident).where(SpecialResident.name == "巴图")).consent_by == "巴图本人"
         assert session.scalar(select(AuditRecord).where(AuditRecord.action == "resident.register")) is not None
+
+
+def test_a_kiosk_requests_a_home_visit_and_a_retry_returns_the_same_case(client, web_engine):
+    from web_testkit import KIOSK_KEY
+
+    day = _visit_day(web_engine)
+    body = {"request_id": "hv-kiosk-1", "phone": "13947700002", "name": "乌云", "town": "城川镇",
+            "address": "某嘎查一社", "day": day, "needs": "伤残老人，代办残疾人证换领", "for_whom": "sick_disabled"}
+    key = {"X-API-Key": KIOSK_KEY}
+    first = client.post("/api/kiosk/v1/home-visits", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    assert first.json()["visit_day"] == day
+    again = client.post("/api/kiosk/v1/home-visits", json=body, headers=key)
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    sunday = china_date(utcnow()) + timedelta(days=(6 - china_date(utcnow()).weekday()) % 7 or 7)
+    with Session(web_engine) as session:
+        while load_work_calendar(session).is_working_day(sunday):  # an adjusted working Sunday
+            sunday += timedelta(days=7)
+    refused = client.post("/api/kiosk/v1/home-visits", json=dict(body, request_id="hv-kiosk-2",
+                                                                 day=sunday.isoformat()), headers=key)
+    assert refused.status_code == 422 and "工作日" in refused.json()["message"]
+    assert client.post("/api/kiosk/v1/home-visits", json=body).status_code == 401
+    with Session(web_engine) as session:
+        case = session.scalar(select(Case).where(Case.tracking_code == first.json()["tracking_code"]))
+        booked = session.scalars(select(Appointment).where(Appointment.case_id == case.id)).all()
+        assert [a.status for a in booked] == [AppointmentStatus.booked] and case.channel.value == "kiosk"
