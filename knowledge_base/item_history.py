@@ -23,7 +23,8 @@ from knowledge_base.items import get_item, record_of, update_item
 FIELD_LABELS = {
     "code": "事项编码", "name": "事项名称", "name_mn": "蒙古文名称", "zone": "功能区", "kind": "党务/政务",
     "department": "实施主体", "item_type": "事项类型", "source": "事项来源", "levels": "办理层级",
-    "channels": "办理渠道", "window_number": "窗口号", "materials": "办理材料", "time_limit_days": "承诺时限（工作日）",
+    "channels": "办理渠道", "window_number": "窗口号", "materials": "办理材料",
+    "time_limit_days": "承诺时限（工作日）",
     "fee": "收费", "steps": "办理流程", "keywords": "关键词", "answer": "答复口径", "status": "状态",
     "answer_mn": "蒙古文答复口径",
 }
@@ -32,7 +33,8 @@ ACTION_LABELS = {"created": "新建", "updated": "修改", "retired": "停用", 
 _VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {"party": "党务", "government": "政务"},
     "levels": {"banner": "旗级", "town": "镇级", "village": "嘎查村级", "grid": "网格（中心户）"},
-    "channels": {"window": "窗口", "online": "网办", "phone": "电话", "home_visit": "上门", "proxy": "帮办代办"},
+    "channels": {"window": "窗口", "online": "网办", "phone": "电话", "home_visit": "上门",
+                 "proxy": "帮办代办"},
     "status": {"active": "在用", "retired": "已停用"},
     "item_type": ITEM_TYPES, "source": SOURCES,
 }

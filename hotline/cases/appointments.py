@@ -124,7 +124,8 @@ def _booked(session: Session, resource: str, starts: list[datetime]) -> dict[dat
 
 
 def window_slots(session: Session, *, site_id: int, day: date, calendar: WorkCalendar | None = None,
-                 policy: AppointmentPolicy = DEFAULT_APPOINTMENTS, window: Window | None = None) -> list[Slot]:
+                 policy: AppointmentPolicy = DEFAULT_APPOINTMENTS, window: Window | None = None
+                 ) -> list[Slot]:
     """The day's slots at a site (or at one ``window`` of it) with their free places; empty on a rest day."""
     calendar = calendar or load_work_calendar(session)
     if not calendar.is_working_day(day):
@@ -212,7 +213,8 @@ def book_window(session: Session, *, case_id: int, site_id: int, slot_start: dat
         raise CaseError("slot_unavailable", "所选时段已过，请选择其他时段。")
     resource = window_slot_resource(window.id) if window else window_resource(site_id)
     appointment = Appointment(case_id=case.id, kind=AppointmentKind.window, resource=resource,
-                              site_id=site_id, window_id=window.id if window else None, town=site.town, day=day,
+                              site_id=site_id, window_id=window.id if window else None, town=site.town,
+                              day=day,
                               slot_start=start, slot_end=slot.end, note=note.strip(),
                               booked_by=actor_name(actor or "citizen"))
     _take_seat(session, appointment, slot)

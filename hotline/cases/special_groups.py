@@ -1,6 +1,7 @@
-"""The red service teams' register of residents in the special groups (孤寡老人, 伤病残, 老党员) — kept only with
-recorded consent, phone and ID number masked for whoever does not visit — and the market days and party days
-around which a town's team plans its visits. Services take the session first and never commit."""
+"""The red service teams' register of residents in the special groups (孤寡老人, 伤病残, 老党员) —
+kept only with recorded consent, phone and ID number masked for whoever does not visit —
+and the market days and party days around which a town's team plans its visits. Services
+take the session first and never commit."""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def _text(raw: str, label: str, limit: int) -> str:
     return text[:limit]
 
 
-def register_resident(session: Session, *, actor: User, team: RedTeam, name: str, group: str, site_id: int | None,
+def register_resident(session: Session, *, actor: User, team: RedTeam, name: str, group: str,
+                      site_id: int | None,
                       address: str, phone: str, id_number: str, needs: str, consent_by: str, consent_way: str,
                       consent_at: date, today: date) -> SpecialResident:
     """Register a resident of ``team``'s town; refused without who consented, how and when."""

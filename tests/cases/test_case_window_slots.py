@@ -1,5 +1,6 @@
 """Appointments book a slot of the case's own window (一窗受理): one citizen per window and half hour, so the
-same slot is full for a second case of that window while another window's case still gets it. Both databases."""
+same slot is full for a second case of that window while another window's case still gets it.
+Both databases."""
 
 from __future__ import annotations
 
@@ -59,8 +60,8 @@ def test_a_window_slot_is_booked_once_and_other_windows_keep_theirs(db_session, 
     assert window is not None and window.number == 4
     slot = cn(2026, 3, 4, 10, 0)
     now = cn(2026, 3, 2, 9, 0)
-    booked = book_window(db_session, case_id=first.id, site_id=banner.id, slot_start=slot, actor=agent, now=now,
-                         calendar=calendar)
+    booked = book_window(db_session, case_id=first.id, site_id=banner.id, slot_start=slot, actor=agent,
+                         now=now, calendar=calendar)
     assert booked.window_id == window.id and booked.resource == f"window:{window.id}"
     with pytest.raises(CaseError) as refused:
         book_window(db_session, case_id=second.id, site_id=banner.id, slot_start=slot, actor=agent, now=now,
@@ -69,7 +70,7 @@ def test_a_window_slot_is_booked_once_and_other_windows_keep_theirs(db_session, 
     free = {s.start: s.free for s in window_slots(db_session, site_id=banner.id, day=slot.date(),
                                                    calendar=calendar, window=window)}
     assert free[slot] == 0 and free[cn(2026, 3, 4, 10, 30)] == 1
-    at_six = book_window(db_session, case_id=other.id, site_id=banner.id, slot_start=slot, actor=agent, now=now,
-                         calendar=calendar)
+    at_six = book_window(db_session, case_id=other.id, site_id=banner.id, slot_start=slot, actor=agent,
+                         now=now, calendar=calendar)
     assert at_six.window.number == 6
     assert "4号社会保障窗口" in first.events[-1].note

@@ -1,7 +1,8 @@
-"""Red service teams (headless Chromium, 390 px phone): a citizen requests a home visit on the public page, the
-town's team enters a member and a market day, plans the fortnight (the market day and the booked visit shown),
-records the visit on the day's list, which closes the appointment it came from. The register of the special
-groups keeps consent and masks phone and ID for staff who do not visit."""
+"""Red service teams (headless Chromium, 390 px phone): a citizen requests a home visit on
+the public page, the town's team enters a member and a market day, plans the fortnight
+(the market day and the booked visit shown), records the visit on the day's list, which
+closes the appointment it came from. The register of the special groups keeps consent
+and masks phone and ID for staff who do not visit."""
 
 from __future__ import annotations
 
@@ -93,8 +94,9 @@ def test_a_citizen_requests_a_visit_the_team_plans_its_market_day_and_closes_it(
 def test_the_register_needs_consent_and_masks_for_staff_who_do_not_visit(client, web_engine):
     _visit_day(web_engine)
     signed_in(client, web_engine, Role.handler, site="ccz")
-    form = {"csrf_token": csrf_of(client), "name": "巴图", "group": "old_party_member", "address": "某嘎查三社",
-            "phone": "13847700001", "id_number": "152728194501011234", "needs": "代缴党费", "consent_way": "本人签字"}
+    form = {"csrf_token": csrf_of(client), "name": "巴图", "group": "old_party_member",
+            "address": "某嘎查三社", "phone": "13847700001", "id_number": "152728194501011234",
+            "needs": "代缴党费", "consent_way": "本人签字"}
     refused = client.post("/teams/ccz/residents", data=form)
     assert refused.status_code == 422 and "未经同意不得登记" in refused.text
     assert client.post("/teams/ccz/residents", data=dict(form, consent_by="巴图本人")).status_code == 303
@@ -108,8 +110,10 @@ def test_the_register_needs_consent_and_masks_for_staff_who_do_not_visit(client,
     assert agent.post("/teams/ccz/residents", data=dict(form, csrf_token=csrf_of(agent),
                                                          consent_by="x")).status_code == 403
     with Session(web_engine) as session:
-        assert session.scalar(select(SpecialResident).where(SpecialResident.name == "巴图")).consent_by == "巴图本人"
-        assert session.scalar(select(AuditRecord).where(AuditRecord.action == "resident.register")) is not None
+        resident = session.scalar(select(SpecialResident).where(SpecialResident.name == "巴图"))
+        assert resident.consent_by == "巴图本人"
+        audit = session.scalar(select(AuditRecord).where(AuditRecord.action == "resident.register"))
+        assert audit is not None
 
 
 def test_a_kiosk_requests_a_home_visit_and_a_retry_returns_the_same_case(client, web_engine):
@@ -117,7 +121,8 @@ def test_a_kiosk_requests_a_home_visit_and_a_retry_returns_the_same_case(client,
 
     day = _visit_day(web_engine)
     body = {"request_id": "hv-kiosk-1", "phone": "13947700002", "name": "乌云", "town": "城川镇",
-            "address": "某嘎查一社", "day": day, "needs": "伤残老人，代办残疾人证换领", "for_whom": "sick_disabled"}
+            "address": "某嘎查一社", "day": day, "needs": "伤残老人，代办残疾人证换领",
+            "for_whom": "sick_disabled"}
     key = {"X-API-Key": KIOSK_KEY}
     first = client.post("/api/kiosk/v1/home-visits", json=body, headers=key)
     assert first.status_code == 201, first.text

@@ -1,11 +1,11 @@
-"""Citizens and kiosks request a free home visit of their town's red service team (孤寡老人、伤病残、老党员 and
-whoever cannot come in): the request becomes a case and books the team's visit on the chosen day, so it is on
-the team's day list at once.
+"""Citizens and kiosks request a free home visit of their town's red service team
+(孤寡老人、伤病残、老党员 and whoever cannot come in): the request becomes a case and books the
+team's visit on the chosen day, so it is on the team's day list at once.
 
 - ``GET/POST /public/home-visit`` — the bilingual citizen page
-- ``POST /api/kiosk/v1/home-visits`` — ``{request_id, phone, name?, town, address, day, needs}`` → ``{tracking_code,
-  visit_day}`` (``X-API-Key`` as for the other kiosk calls; a retried ``request_id`` returns the same case)
-"""
+- ``POST /api/kiosk/v1/home-visits`` — ``{request_id, phone, name?, town, address, day,
+  needs}`` → ``{tracking_code, visit_day}`` (``X-API-Key`` as for the other kiosk calls;
+  a retried ``request_id`` returns the same case)"""
 
 from __future__ import annotations
 
@@ -100,8 +100,8 @@ def home_visit_submit(request: Request, name: str = Form(""), phone: str = Form(
             raise WebError("invalid_input", N_("表单已过期，请刷新页面后重新提交。"))
         with ctx.session_factory() as session:
             visit_day = _checked(session, town=town, address=address, needs=needs, raw_day=day)
-        contact = _contact(Channel.web, f"web:{submission_id}", text=f"{town}：{_text(for_whom, needs, address)}",
-                           phone=phone, name=name)
+        contact = _contact(Channel.web, f"web:{submission_id}", phone=phone, name=name,
+                           text=f"{town}：{_text(for_whom, needs, address)}")
         request.app.state.public_limiter.hit(client_ip(request))
         case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
         _book(request, case, town=town, day=visit_day, address=address)
@@ -133,7 +133,8 @@ def kiosk_home_visit(request: Request, body: HomeVisitIn) -> dict:
     request.app.state.kiosk_limiter.hit(kiosk)
     ctx = request.app.state.ctx
     with ctx.session_factory() as session:
-        visit_day = _checked(session, town=body.town, address=body.address, needs=body.needs, raw_day=body.day)
+        visit_day = _checked(session, town=body.town, address=body.address, needs=body.needs,
+                             raw_day=body.day)
     contact = _contact(Channel.kiosk, f"kiosk:{kiosk}:{body.request_id}", phone=body.phone, name=body.name,
                        text=f"{body.town}：{_text(body.for_whom, body.needs, body.address)}")
     case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
@@ -141,6 +142,6 @@ def kiosk_home_visit(request: Request, body: HomeVisitIn) -> dict:
         appointment = _book(request, case, town=body.town, day=visit_day, address=body.address)
     except CaseError:
         raise WebError("invalid_input", NO_DAY) from None
-    return {"tracking_code": case.tracking_code, "town": appointment.town, "visit_day": appointment.day.isoformat(),
-            "track_url": "/track",
+    return {"tracking_code": case.tracking_code, "town": appointment.town,
+            "visit_day": appointment.day.isoformat(), "track_url": "/track",
             "message": translate(request, N_("已预约红色服务队上门。凭工单编号和电话后四位可查询进度。"))}

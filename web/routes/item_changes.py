@@ -29,7 +29,8 @@ def changes_page(request: Request, code: str | None = None, user: CurrentUser = 
         actor = session.get(User, user.id)
         reviewer = item_changes.is_reviewer(session, actor)
         item = get_item(session, code=code) if code else None
-        own = item_changes.list_changes(session, department_id=user.department_id) if user.department_id else []
+        own = (item_changes.list_changes(session, department_id=user.department_id)
+               if user.department_id else [])
         pending = item_changes.list_changes(session, status=ChangeStatus.submitted) if reviewer else []
         return render(request, "item_changes.html", {
             "people": actor_names(session, {r.proposed_by for r in own + pending}),
@@ -97,8 +98,8 @@ async def rollback(request: Request, code: str, user: CurrentUser = Depends(KEEP
         raise CaseError("invalid_input", "请选择要回滚到的版本。")
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         item = item_history.rollback(session, code=code[:32], revision_id=int(raw),
-                                     actor=session.get_one(User, user.id), reason=str(form.get("reason") or ""),
-                                     now=utcnow())
+                                     actor=session.get_one(User, user.id),
+                                     reason=str(form.get("reason") or ""), now=utcnow())
         code = item.code
     with request.app.state.ctx.session_factory() as session:
         service_index(request.app).refresh_from_session(session)
