@@ -1,6 +1,6 @@
-"""Level 4 in the console: a linked household's 代办 request goes to its 中心户 by itself (the village station
-above sees it), the 中心户 records "已代办" with a photo on a 390 px phone (headless Chromium), and the photo is
-shown only to the 中心户, its station and admins."""
+"""Level 4 in the console: a linked household's 代办 request goes to its 中心户 by itself (the village
+station above sees it), the 中心户 records "已代办" with a photo on a 390 px phone (headless Chromium), and
+the photo is shown only to the 中心户, its station and admins."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _prepare(engine) -> str:
 
 
 @pytest.mark.browser
-def test_a_linked_households_request_reaches_its_center_which_records_it_with_a_photo(app, web_engine, tmp_path):
+def test_a_households_request_reaches_its_center_which_records_it_with_a_photo(app, web_engine, tmp_path):
     from playwright.sync_api import expect
 
     center = _prepare(web_engine)
