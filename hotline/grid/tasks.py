@@ -85,6 +85,11 @@ def route_case(session: Session, *, case: Case, kind: GridTaskKind, actor: User,
         raise CaseError("forbidden", "您无权向该中心户派发帮办代办任务。")
     if linked is not None and linked.grid_household_id != household.id:
         linked = None
+    already = session.scalar(select(GridTask.id).where(GridTask.case_id == case.id,
+                                                       GridTask.grid_household_id == household.id,
+                                                       GridTask.status == GridTaskStatus.open))
+    if already is not None:
+        raise CaseError("invalid_transition", f"该工单已转{household.name}，尚未办结。")
     kind = GridTaskKind(kind)
     task = GridTask(grid_household=household, linked_household=linked, case_id=case.id, kind=kind,
                     status=GridTaskStatus.open, request=(request.strip() or case.title)[:200],
