@@ -61,6 +61,18 @@ def test_a_citizen_requests_a_visit_the_team_plans_its_market_day_and_closes_it(
         page.wait_for_load_state()
         expect(page.locator("#team-ccz")).to_contain_text("斯琴（乡村医生）")
 
+        page.goto(f"{base}/teams/ccz/residents")
+        register = page.locator("#register")
+        register.locator("input[name=name]").fill("额尔敦")
+        register.locator("select[name=group]").select_option("old_party_member")
+        register.locator("input[name=address]").fill("大沙头嘎查四社")
+        register.locator("input[name=needs]").fill("代缴党费")
+        register.locator("input[name=consent_by]").fill("额尔敦本人")
+        register.locator("input[name=consent_way]").fill("本人签字")
+        register.locator("button").click()
+        page.wait_for_load_state()
+        expect(page.locator("#residents")).to_contain_text("额尔敦本人 · 本人签字")
+
         page.goto(f"{base}/teams/ccz/plan")
         add = page.locator("#add-day")
         add.locator("input[name=day]").fill(day)
@@ -75,6 +87,7 @@ def test_a_citizen_requests_a_visit_the_team_plans_its_market_day_and_closes_it(
         row.locator("a").click()
         page.wait_for_load_state()
         expect(page.locator("#day-entries")).to_contain_text("集市日 · 城川集")
+        expect(page.locator("#day-residents")).to_contain_text("额**（老党员） · 代缴党费")
         visit = page.locator(".visit").filter(has_text="大沙头嘎查二社").first
         expect(visit).to_contain_text("王**")  # names masked on the printable list
         visit.locator("textarea[name=note]").fill("已代为提交高龄津贴申请材料")
