@@ -63,3 +63,28 @@ def test_bad_rows_import_nothing_good_file_previews_then_imports(client, web_eng
     assert "请选择一个 .csv 或 .xlsx 文件" in client.post(
         "/admin/kb/import", data={"csrf_token": csrf_of(client), "mode": "apply"},
         files={"file": ("a.txt", b"hello", "text/plain")}).text
+
+
+def test_a_national_workbook_with_the_portals_own_header_previews_through_the_mapping(client, web_engine):
+    from openpyxl import Workbook
+
+    signed_in(client, web_engine, Role.admin)
+    wb = Workbook()
+    wb.active.append(["事项名称", "事项类型", "实施主体", "行使层级", "办理时限", "申请材料", "是否收费"])
+    wb.active.append(["失业保险金申领（网页导入测试）", "行政给付", "旗人力资源和社会保障局", "旗级", "5",
+                      "身份证；失业证明", "否"])
+    body = io.BytesIO()
+    wb.save(body)
+
+    def upload(mapping: str):
+        return client.post("/admin/kb/import", data={"csrf_token": csrf_of(client), "format": "national",
+                                                     "mode": "preview", "mapping": mapping},
+                           files={"file": ("国家目录.xlsx", body.getvalue(), "application/octet-stream")})
+
+    shown = upload("办理时限=承诺时限").text
+    assert "预览，未写入" in shown and "新建 1" in shown
+    assert "未导入任何内容" not in shown
+    assert "表头对应每行写成" in upload("办理时限").text
+    with Session(web_engine) as session:
+        assert session.scalar(select(func.count()).select_from(ServiceItem)
+                              .where(ServiceItem.name == "失业保险金申领（网页导入测试）")) == 0
