@@ -19,6 +19,14 @@ from hotline.cases.working_days import china_date, load_work_calendar
 from hotline.models import Appointment, AppointmentStatus, AuditRecord, Case, Role, SpecialResident, utcnow
 
 
+def track_case_view(engine, code: str, last4: str):
+    """What the citizen's tracking page is built from."""
+    from hotline.cases.tracking import track_case
+
+    with Session(engine) as session:
+        return track_case(session, tracking_code=code, phone_last4=last4)
+
+
 def _visit_day(engine) -> str:
     with Session(engine) as session:
         seed_red_teams(session)
@@ -102,6 +110,8 @@ def test_a_citizen_requests_a_visit_the_team_plans_its_market_day_and_closes_it(
         appointment = session.scalar(select(Appointment).where(Appointment.case_id == case.id))
         assert appointment.status == AppointmentStatus.closed and appointment.town == "城川镇"
         assert [e.action for e in case.events][-1] == "home_visit"
+    tracked = track_case_view(web_engine, tracking, "2345")
+    assert tracked.appointments[0].closed and not tracked.appointments[0].cancelled
 
 
 def test_the_register_needs_consent_and_masks_for_staff_who_do_not_visit(client, web_engine):
