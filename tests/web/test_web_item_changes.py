@@ -37,6 +37,10 @@ def test_a_department_drafts_the_bureau_publishes_then_rolls_back(app, web_engin
         draft = page.locator("#own-changes .own-change").filter(has_text=CODE).first
         expect(draft).to_contain_text("草稿")
         expect(draft).to_contain_text("收费")
+        draft.get_by_text("继续修改").click()  # the draft reopens with what was typed
+        page.wait_for_load_state()
+        expect(page.locator("#draft-note")).to_be_visible()
+        expect(page.locator("#propose input[name=fee]")).to_have_value(new_fee)
 
         boss = page_of(browser, base, reviewer)
         boss.goto(f"{base}/kb/changes")

@@ -32,7 +32,11 @@ def changes_page(request: Request, code: str | None = None, user: CurrentUser = 
         own = (item_changes.list_changes(session, department_id=user.department_id)
                if user.department_id else [])
         pending = item_changes.list_changes(session, status=ChangeStatus.submitted) if reviewer else []
+        draft = next((r for r in own if r.item_code == (item.code if item else None)
+                      and r.status == ChangeStatus.draft and r.proposed_by == user.username), None)
         return render(request, "item_changes.html", {
+            "draft": draft,
+            "draft_values": {f: pair[1] for f, pair in (draft.changes if draft else {}).items()},
             "people": actor_names(session, {r.proposed_by for r in own + pending}),
             "shown": item_history.shown,
             "reviewer": reviewer, "item": item, "code": code or "", "fields": item_changes.EDITABLE,
