@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.audit import record_audit
 from hotline.cases.errors import CaseError
 from hotline.models import ChangeStatus, Department, ItemChangeRequest, Role, User
 from knowledge_base.catalog_schema import LIST_FIELDS, LIST_SEPARATOR
@@ -28,7 +29,7 @@ def is_reviewer(session: Session, actor: User) -> bool:
     return actor.role == Role.handler and code == REVIEWING_DEPARTMENT
 
 
-def _value(field: str, raw: str):
+def _value(field: str, raw: str) -> str | int | list[str]:
     raw = raw.strip()
     if field in LIST_FIELDS:
         parts = raw.replace("\n", LIST_SEPARATOR).split(LIST_SEPARATOR)
@@ -41,8 +42,11 @@ def _value(field: str, raw: str):
 
 
 def propose_change(session: Session, *, item_code: str, actor: User, fields: dict[str, str], reason: str,
-                   case_id: int | None = None) -> ItemChangeRequest:
-    """A change of some EDITABLE fields (text as typed; lists one per line or separated by |)."""
+                   case_id: int | None = None, draft: bool = False) -> ItemChangeRequest:
+    """A change of some EDITABLE fields (text as typed; lists one per line or separated by |).
+
+    ``draft`` keeps it with the department (a later save replaces the department's draft of that item)
+    until :func:`submit_draft`; otherwise it goes to the 政务服务局 at once."""
     item = get_item(session, code=item_code)
     if item is None:
         raise CaseError("not_found", f"没有编码为 {item_code} 的服务事项。")
@@ -61,12 +65,38 @@ def propose_change(session: Session, *, item_code: str, actor: User, fields: dic
             changes[field] = [before, new]
     if not changes:
         raise CaseError("invalid_input", "没有任何改动：请填写要更正的内容。")
-    request = ItemChangeRequest(item_code=item.code, department_id=item.department_id, changes=changes,
-                                reason=reason.strip(), status=ChangeStatus.submitted,
-                                proposed_by=actor.username, case_id=case_id)
+    existing = session.scalar(select(ItemChangeRequest).where(
+        ItemChangeRequest.item_code == item.code, ItemChangeRequest.status == ChangeStatus.draft,
+        ItemChangeRequest.proposed_by == actor.username))
+    request = existing or ItemChangeRequest(item_code=item.code, department_id=item.department_id,
+                                            proposed_by=actor.username)
+    request.changes, request.reason, request.case_id = changes, reason.strip(), case_id
+    request.status = ChangeStatus.draft if draft else ChangeStatus.submitted
     session.add(request)
     session.flush()
+    if not draft:
+        _audit(session, actor, "kb.change.submit", request)
     return request
+
+
+def submit_draft(session: Session, *, request_id: int, actor: User) -> ItemChangeRequest:
+    """The department sends its draft to the 政务服务局."""
+    request = session.get(ItemChangeRequest, request_id)
+    if request is None or request.status != ChangeStatus.draft:
+        raise CaseError("invalid_transition", "该变更不是草稿，无法提交。")
+    if not (request.proposed_by == actor.username or actor.role == Role.admin
+            or (actor.role == Role.handler and actor.department_id == request.department_id)):
+        raise CaseError("forbidden", "只能提交本部门的草稿。")
+    request.status = ChangeStatus.submitted
+    session.flush()
+    _audit(session, actor, "kb.change.submit", request)
+    return request
+
+
+def _audit(session: Session, actor: User, action: str, request: ItemChangeRequest) -> None:
+    record_audit(session, actor=actor, action=action, object_type="service_item", object_id=request.item_code,
+                 details={"fields": [EDITABLE.get(f, "其他") for f in sorted(request.changes)],
+                          "reason": request.reason})
 
 
 def review_change(session: Session, *, request_id: int, actor: User, publish: bool, note: str, now: datetime
@@ -85,12 +115,15 @@ def review_change(session: Session, *, request_id: int, actor: User, publish: bo
     request.status = ChangeStatus.published if publish else ChangeStatus.rejected
     request.reviewed_by, request.reviewed_at, request.review_note = actor.username, now, note.strip()
     session.flush()
+    _audit(session, actor, "kb.change.publish" if publish else "kb.change.reject", request)
     return request
 
 
-def list_changes(session: Session, *, department_id: int | None = None, status: ChangeStatus | None = None
-                 ) -> list[ItemChangeRequest]:
+def list_changes(session: Session, *, department_id: int | None = None, status: ChangeStatus | None = None,
+                 item_code: str | None = None) -> list[ItemChangeRequest]:
     stmt = select(ItemChangeRequest).order_by(ItemChangeRequest.id.desc()).limit(200)
+    if item_code is not None:
+        stmt = stmt.where(ItemChangeRequest.item_code == item_code)
     if department_id is not None:
         stmt = stmt.where(ItemChangeRequest.department_id == department_id)
     if status is not None:

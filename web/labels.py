@@ -162,6 +162,12 @@ AUDIT_ACTION = {
     "recording.purge": "按保留期限清理录音",
     "analytics.export": "导出统计数据",
     "kb.import": "导入服务事项目录",
+    "kb.change.submit": "提交事项变更",
+    "kb.change.publish": "审核发布事项变更",
+    "kb.change.reject": "退回事项变更",
+    "kb.rollback": "回滚服务事项",
+    "resident.register": "登记特殊群体居民",
+    "resident.reveal": "查看特殊群体居民完整信息",
 }
 AUDIT_OBJECT = {
     "case": "工单",
@@ -171,6 +177,8 @@ AUDIT_OBJECT = {
     "phone": "号码",
     "reply_template": "答复模板",
     "call": "通话",
+    "service_item": "服务事项",
+    "special_resident": "特殊群体居民",
 }
 DETAIL_KEY = {
     "page": "页面",
@@ -207,6 +215,9 @@ DETAIL_KEY = {
     "changes": "变更",
     "corrections": "纠正",
     "field": "字段",
+    "fields": "字段",
+    "revision": "版本",
+    "group": "群体",
 }
 DETAIL_VALUE = {
     "case_detail": "工单详情页",

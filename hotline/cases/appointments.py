@@ -14,6 +14,7 @@ from hotline.accounts.audit import actor_name
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.errors import CaseError
 from hotline.cases.timeline import load_case, moment, record
+from hotline.cases.windows import suggest_window
 from hotline.cases.working_days import CHINA, WorkCalendar, china_date, load_work_calendar
 from hotline.models import (
     Appointment,
@@ -38,6 +39,7 @@ class AppointmentPolicy:
     hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(14, 30), time(18, 0)))
     slot_minutes: int = 30
     home_visits_per_day: int = 4  # per town and team, unless an AppointmentCapacity row says otherwise
+    per_window_slot: int = 1  # places of one window in one slot (one clerk, one citizen per half hour)
     days_ahead: int = 30
 
 
@@ -58,6 +60,17 @@ class Slot:
 
 def window_resource(site_id: int) -> str:
     return f"site:{site_id}"
+
+
+def window_slot_resource(window_id: int) -> str:
+    """One window's own slots (the case's window): ``window:<id>``."""
+    return f"window:{window_id}"
+
+
+def case_window(session: Session, *, case: Case, site_id: int) -> Window | None:
+    """The window where the case's item is handled, when it is at ``site_id`` ("一窗受理")."""
+    window = suggest_window(session, item=case.service_item)
+    return window if window is not None and window.site_id == site_id else None
 
 
 def home_resource(kind: AppointmentKind, town: str) -> str:
@@ -111,14 +124,19 @@ def _booked(session: Session, resource: str, starts: list[datetime]) -> dict[dat
 
 
 def window_slots(session: Session, *, site_id: int, day: date, calendar: WorkCalendar | None = None,
-                 policy: AppointmentPolicy = DEFAULT_APPOINTMENTS) -> list[Slot]:
-    """The day's slots at a site with their free places; empty on a rest day."""
+                 policy: AppointmentPolicy = DEFAULT_APPOINTMENTS, window: Window | None = None
+                 ) -> list[Slot]:
+    """The day's slots at a site (or at one ``window`` of it) with their free places; empty on a rest day."""
     calendar = calendar or load_work_calendar(session)
     if not calendar.is_working_day(day):
         return []
-    capacity = window_capacity(session, site_id)
+    if window is not None:
+        resource = window_slot_resource(window.id)
+        capacity = _capacity(session, resource, policy.per_window_slot)
+    else:
+        resource, capacity = window_resource(site_id), window_capacity(session, site_id)
     starts = _slot_starts(day, policy)
-    booked = _booked(session, window_resource(site_id), starts)
+    booked = _booked(session, resource, starts)
     step = timedelta(minutes=policy.slot_minutes)
     return [Slot(s, s + step, capacity, booked.get(s, 0)) for s in starts]
 
@@ -174,29 +192,36 @@ def _take_seat(session: Session, appointment: Appointment, slot: Slot) -> Appoin
 def book_window(session: Session, *, case_id: int, site_id: int, slot_start: datetime, actor: User | None,
                 now: datetime | None = None, note: str = "", calendar: WorkCalendar | None = None,
                 policy: AppointmentPolicy = DEFAULT_APPOINTMENTS) -> Appointment:
-    """Book a place in the slot starting at ``slot_start`` at the site (``actor=None``: self-service)."""
+    """Book a place in the slot starting at ``slot_start`` at the site (``actor=None``: self-service).
+
+    When the case's item is handled at a window of that site, the place is a slot of that window."""
     now = moment(now)
     case = _check_booking(session, case_id, actor)
     site = session.get(Site, site_id)
     if site is None or not site.active:
         raise CaseError("invalid_input", f"服务站点 {site_id} 不存在或已停用。")
+    window = case_window(session, case=case, site_id=site.id)
     calendar = calendar or load_work_calendar(session)
     start = as_utc(slot_start)
     day = china_date(start)
     _check_day(day, now, calendar, policy)
-    slot = next((s for s in window_slots(session, site_id=site_id, day=day, calendar=calendar, policy=policy)
-                 if s.start == start), None)
+    slot = next((s for s in window_slots(session, site_id=site_id, day=day, calendar=calendar, policy=policy,
+                                         window=window) if s.start == start), None)
     if slot is None:
         raise CaseError("slot_unavailable", "所选时间不在办公时段内，请从可选时段中选择。")
     if start <= now:
         raise CaseError("slot_unavailable", "所选时段已过，请选择其他时段。")
-    appointment = Appointment(case_id=case.id, kind=AppointmentKind.window, resource=window_resource(site_id),
-                              site_id=site_id, town=site.town, day=day, slot_start=start, slot_end=slot.end,
-                              note=note.strip(), booked_by=actor_name(actor or "citizen"))
+    resource = window_slot_resource(window.id) if window else window_resource(site_id)
+    appointment = Appointment(case_id=case.id, kind=AppointmentKind.window, resource=resource,
+                              site_id=site_id, window_id=window.id if window else None, town=site.town,
+                              day=day,
+                              slot_start=start, slot_end=slot.end, note=note.strip(),
+                              booked_by=actor_name(actor or "citizen"))
     _take_seat(session, appointment, slot)
     when = start.astimezone(CHINA).strftime("%m月%d日 %H:%M")
+    at_window = f" {window.number}号{window.name}" if window else ""
     record(session, case, "book_appointment", actor=actor or "citizen", now=now,
-           note=f"预约 {site.name} {when}", details={"appointment_id": appointment.id})
+           note=f"预约 {site.name}{at_window} {when}", details={"appointment_id": appointment.id})
     return appointment
 
 
@@ -238,6 +263,8 @@ def cancel_appointment(session: Session, *, appointment_id: int, actor: User | N
         raise CaseError("not_found", f"预约 {appointment_id} 不存在。")
     if actor is not None and (actor.role not in BOOKERS or not actor.active):
         raise CaseError("forbidden", "您的角色不能取消预约。")
+    if appointment.status == AppointmentStatus.closed:
+        raise CaseError("invalid_transition", "该上门服务已办结，不能取消。")
     if appointment.status != AppointmentStatus.booked:
         raise CaseError("invalid_transition", "该预约已取消。")
     appointment.status = AppointmentStatus.cancelled

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classifier.case_draft import mask_id_numbers
+from hotline.grid.tasks import auto_route
 from hotline.models import (
     Case,
     CaseEvent,
@@ -113,6 +114,7 @@ def create_case(
                                  note=f"{_CHANNEL_NAMES[contact.channel.value]}渠道受理"))
     session.add(case)
     session.flush()
+    auto_route(session, case=case, now=now)  # a linked household's 帮办/代办 request → its 中心户
     return case
 
 

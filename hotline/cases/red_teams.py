@@ -59,7 +59,7 @@ def day_plan(session: Session, *, team: RedTeam, day: date) -> list[PlannedVisit
     """The team's booked home visits on ``day`` in its town, ordered by address (嘎查) for one route."""
     stmt = (select(Appointment, Case).join(Case, Case.id == Appointment.case_id)
             .where(Appointment.kind.in_(HOME_KINDS), Appointment.town == team.town, Appointment.day == day,
-                   Appointment.status == AppointmentStatus.booked)
+                   Appointment.status.in_((AppointmentStatus.booked, AppointmentStatus.closed)))
             .order_by(Appointment.address, Appointment.id))
     rows = session.execute(stmt).all()
     records: dict[int, HomeVisitRecord] = {}
@@ -75,6 +75,8 @@ def record_visit(session: Session, *, appointment_id: int, team: RedTeam, outcom
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or appointment.kind not in HOME_KINDS or appointment.town != team.town:
         raise CaseError("not_found", "该上门预约不属于本服务队。")
+    if appointment.status == AppointmentStatus.closed:
+        raise CaseError("invalid_transition", "该上门服务已办结。")
     if appointment.status != AppointmentStatus.booked:
         raise CaseError("invalid_transition", "该预约已取消。")
     done = session.scalar(select(HomeVisitRecord.id).where(HomeVisitRecord.appointment_id == appointment.id,
@@ -86,6 +88,8 @@ def record_visit(session: Session, *, appointment_id: int, team: RedTeam, outcom
                              note=require_text(note, "上门服务记录"), recorded_by=actor_name(actor),
                              recorded_at=now)
     session.add(record)
+    if outcome == VisitOutcome.done:  # the visit is made: the appointment it came from is closed
+        appointment.status = AppointmentStatus.closed
     session.add(CaseEvent(case_id=appointment.case_id, at=now, actor=actor_name(actor), action="home_visit",
                           note=f"{team.name}上门：{OUTCOME_LABELS[outcome.value]}。{record.note}"))
     session.flush()

@@ -54,6 +54,7 @@ class TrackingAppointment:
     start: datetime
     end: datetime
     cancelled: bool
+    closed: bool = False  # a home visit made (上门已办结)
 
 
 @dataclass
@@ -103,7 +104,8 @@ def track_case(session: Session, *, tracking_code: str, phone_last4: str, ip: st
         site = session.get(Site, a.site_id) if a.site_id else None
         view.appointments.append(TrackingAppointment(
             KIND_LABELS[a.kind], site.name if site else (a.town or ""), as_utc(a.slot_start),
-            as_utc(a.slot_end), a.status == AppointmentStatus.cancelled))
+            as_utc(a.slot_end), a.status == AppointmentStatus.cancelled,
+            a.status == AppointmentStatus.closed))
     return view
 
 

@@ -27,6 +27,39 @@ from hotline.models import (
 KIND_LABELS = {"assist": "帮办", "proxy": "代办", "visit": "上门服务"}
 OUTCOME_LABELS = {"visited": "已上门", "proxied": "已代办", "not_home": "未遇，需再次上门"}
 _ROUTERS = (Role.agent, Role.supervisor, Role.admin)
+# words that make a linked household's contact a 帮办/代办 request for its 中心户 (checked in this order)
+REQUEST_WORDS = (
+    (GridTaskKind.proxy, ("代办", "代缴", "代领", "代为", "帮我办", "帮忙办", "替我办", "帮忙缴", "帮忙交")),
+    (GridTaskKind.assist, ("帮办", "不会办", "不会弄", "教我", "陪同", "陪我")),
+)
+
+
+def requested_kind(text: str) -> GridTaskKind | None:
+    """帮办 or 代办 when the text asks for it, else None."""
+    for kind, words in REQUEST_WORDS:
+        if any(word in text for word in words):
+            return kind
+    return None
+
+
+def auto_route(session: Session, *, case: Case, now: datetime) -> GridTask | None:
+    """A 帮办/代办 request from a registered linked household goes to its 中心户 at once; the village station
+    above sees it on its board. Nothing happens for other callers or other requests."""
+    kind = requested_kind(case.content or "")
+    linked = linked_by_phone(session, phone=case.citizen_phone) if kind else None
+    if kind is None or linked is None or not linked.grid_household.active:
+        return None
+    if session.scalar(select(GridTask.id).where(GridTask.case_id == case.id)) is not None:
+        return None
+    household = linked.grid_household
+    task = GridTask(grid_household=household, linked_household=linked, case_id=case.id, kind=kind,
+                    status=GridTaskStatus.open, request=case.title[:200], requested_by="system")
+    session.add(task)
+    session.add(CaseEvent(case_id=case.id, at=now, actor="system", action="grid_task",
+                          note=f"联系户{linked.head_name}的{KIND_LABELS[kind.value]}请求，自动转{household.name}",
+                          details={"grid_household": household.code}))
+    session.flush()
+    return task
 
 
 def _may_route(actor: User, household: GridHousehold) -> bool:
@@ -52,6 +85,11 @@ def route_case(session: Session, *, case: Case, kind: GridTaskKind, actor: User,
         raise CaseError("forbidden", "您无权向该中心户派发帮办代办任务。")
     if linked is not None and linked.grid_household_id != household.id:
         linked = None
+    already = session.scalar(select(GridTask.id).where(GridTask.case_id == case.id,
+                                                       GridTask.grid_household_id == household.id,
+                                                       GridTask.status == GridTaskStatus.open))
+    if already is not None:
+        raise CaseError("invalid_transition", f"该工单已转{household.name}，尚未办结。")
     kind = GridTaskKind(kind)
     task = GridTask(grid_household=household, linked_household=linked, case_id=case.id, kind=kind,
                     status=GridTaskStatus.open, request=(request.strip() or case.title)[:200],
@@ -79,9 +117,14 @@ def plan_visit(session: Session, *, household_id: int, linked_id: int | None, re
     return task
 
 
+def may_see_photo(actor: User, task: GridTask) -> bool:
+    """The 中心户 itself, its village station and admins; nobody else sees a household's photo."""
+    return _may_close(actor, task.grid_household)
+
+
 def record_outcome(session: Session, *, task_id: int, outcome: GridTaskOutcome, note: str, actor: User,
-                   now: datetime) -> GridTask:
-    """"已上门/已代办" with a note closes the task; "未遇" keeps it open with the note."""
+                   now: datetime, photo_path: str | None = None) -> GridTask:
+    """"已上门/已代办" with a note (and a photo) closes the task; "未遇" keeps it open with the note."""
     task = session.get(GridTask, task_id)
     if task is None:
         raise CaseError("not_found", "任务不存在。")
@@ -93,6 +136,8 @@ def record_outcome(session: Session, *, task_id: int, outcome: GridTaskOutcome, 
         raise CaseError("invalid_input", "请写一句办理情况（办了什么、群众是否满意）。")
     outcome = GridTaskOutcome(outcome)
     task.outcome, task.note = outcome, note.strip()[:2000]
+    if photo_path:
+        task.photo_path = photo_path
     if outcome != GridTaskOutcome.not_home:
         task.status, task.done_at, task.done_by = GridTaskStatus.done, now, actor.username
     if task.case_id is not None:

@@ -42,7 +42,16 @@ from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevi
 from hotline.models.learning import ClassifierCorrection, RoutingRule
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
 from hotline.models.prompts import PromptRecording
-from hotline.models.red_teams import HomeVisitRecord, RedTeam, RedTeamMember, VisitOutcome
+from hotline.models.red_teams import (
+    HomeVisitRecord,
+    RedTeam,
+    RedTeamMember,
+    ResidentGroup,
+    ServiceDay,
+    ServiceDayKind,
+    SpecialResident,
+    VisitOutcome,
+)
 from hotline.models.reply_templates import ReplyTemplate
 from hotline.models.sms import SmsKind, SmsMessage, SmsOptOut, SmsState
 from hotline.models.transfer import CaseOfflineStep
@@ -78,6 +87,10 @@ __all__ = [
     "RedTeam",
     "RedTeamMember",
     "VisitOutcome",
+    "ResidentGroup",
+    "ServiceDay",
+    "ServiceDayKind",
+    "SpecialResident",
     "CaseOfflineStep",
     "GridHousehold",
     "GridHouseholdKind",

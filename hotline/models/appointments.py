@@ -6,9 +6,10 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, TimestampMixin, str_enum
+from hotline.models.org import Window
 
 
 class AppointmentKind(enum.StrEnum):
@@ -20,6 +21,7 @@ class AppointmentKind(enum.StrEnum):
 class AppointmentStatus(enum.StrEnum):
     booked = "booked"
     cancelled = "cancelled"
+    closed = "closed"  # 上门已办结 (a visit record "done" closes it)
 
 
 class Appointment(TimestampMixin, Base):
@@ -37,6 +39,7 @@ class Appointment(TimestampMixin, Base):
     )
     resource: Mapped[str] = mapped_column(String(64))  # "site:<id>" or "<kind>:<town>"
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), doc="预约的窗口（窗口号）")
     town: Mapped[str | None] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(index=True)
     slot_start: Mapped[datetime]  # window: the slot; home visit: the day's start (China time)
@@ -48,6 +51,8 @@ class Appointment(TimestampMixin, Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+    window: Mapped[Window | None] = relationship()
 
 
 class AppointmentCapacity(TimestampMixin, Base):

@@ -87,6 +87,8 @@ class GridTask(TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(64))
+    photo_path: Mapped[str | None] = mapped_column(String(200),
+                                                   doc="已上门/已代办的照片（photos.py 的相对路径）")
 
     grid_household: Mapped[GridHousehold] = relationship()
     linked_household: Mapped[LinkedHousehold | None] = relationship()

@@ -75,12 +75,18 @@ def test_a_linked_households_request_goes_to_its_household_and_the_station_sees_
                              phone="+86 139 4770 0001", place="二社", note="独居老人")
     assert linked_by_phone(grid, phone="13947700001").id == linked.id
     agent = _user(grid, Role.agent, "agent-grid")
-    case = _case(grid, "13947700001")
-    task = route_case(grid, case=case, kind=GridTaskKind.proxy, actor=agent, now=NOW)
+    case = _case(grid, "13947700001")  # "帮忙代缴": routed to the household when the case is created
+    [task] = list_tasks(grid, case_id=case.id)
     assert task.grid_household_id == household.id and task.linked_household_id == linked.id
+    assert task.kind == GridTaskKind.proxy and task.requested_by == "system"
     assert task.request == case.title and task.status == GridTaskStatus.open
+    grid.refresh(case)
     assert [e.action for e in case.events][-1] == "grid_task"
     assert list_tasks(grid, site_id=household.site_id) == [task]
+    with pytest.raises(CaseError, match="已转"):  # not twice to the same household
+        route_case(grid, case=case, kind=GridTaskKind.proxy, actor=agent, now=NOW)
+    plain = _case(grid, "13947700001", "医保缴费标准是多少")  # not a 帮办/代办 request: no task
+    assert list_tasks(grid, case_id=plain.id) == []
     other_station = _household(grid, "alzqz-bysl-01").site_id
     assert list_tasks(grid, site_id=other_station) == []
 

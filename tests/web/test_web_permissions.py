@@ -40,6 +40,9 @@ PUBLIC = {
     ("GET", "/api/kiosk/v1/items"),
     ("GET", "/api/kiosk/v1/items/{code}"),
     ("POST", "/api/kiosk/v1/contacts"),
+    ("GET", "/public/home-visit"),  # citizens request a red service team's home visit
+    ("POST", "/public/home-visit"),
+    ("POST", "/api/kiosk/v1/home-visits"),
 }
 
 

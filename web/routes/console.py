@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from hotline.accounts.audit import record_audit
-from hotline.cases.appointments import KIND_LABELS, window_slots
+from hotline.cases.appointments import KIND_LABELS, case_window, window_slots
 from hotline.cases.caller_history import caller_history
 from hotline.cases.draft_suggestions import draft_suggestions, site_places
 from hotline.cases.duplicates import first_duplicates, possible_duplicates
@@ -138,12 +138,14 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
         reveal = wants_reveal(request)
         if reveal:
             audit_reveal(session, request, user, case.id)
-        slots, slot_site, day = [], None, _slot_day(request)
+        slots, slot_site, slot_window, day = [], None, None, _slot_day(request)
         site_param = request.query_params.get("site_id")
         if site_param and site_param.isdigit() and len(site_param) < 10:
             slot_site = session.get(Site, int(site_param))
             if slot_site is not None:
-                slots = [s for s in window_slots(session, site_id=slot_site.id, day=day) if s.free]
+                slot_window = case_window(session, case=case, site_id=slot_site.id)
+                slots = [s for s in window_slots(session, site_id=slot_site.id, day=day, window=slot_window)
+                         if s.free]
         confirmable = case.status in CONFIRMABLE and user.role in (Role.agent, Role.supervisor)
         places = site_places(session)
         hidden = {"callback", "decide_extension"} | ({"dispatch", "answer"} if confirmable else set())
@@ -164,6 +166,7 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             "shown": [a for a in RULES if a in detail.actions and a not in hidden],
             "slots": slots,
             "slot_site": slot_site,
+            "slot_window": slot_window,
             "slot_day": day,
             "china": CHINA,
             "routing": case.routing or [],

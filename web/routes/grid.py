@@ -4,16 +4,17 @@ view of its 中心户, and routing a case to the caller's 中心户."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
+from hotline.attachments.photos import PhotoRejected, open_photo, store_photo
 from hotline.cases.errors import CaseError
 from hotline.db import unit_of_work
 from hotline.grid import register, tasks
-from hotline.models import Case, GridTaskKind, GridTaskOutcome, Role, Site, User, utcnow
+from hotline.models import Case, GridTask, GridTaskKind, GridTaskOutcome, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
 from web.bounds import RowId
-from web.form_schemas import form_body
+from web.form_schemas import form_body, upload_body
 from web.templating import render
 
 router = APIRouter()
@@ -41,13 +42,39 @@ def grid_home(request: Request, user: CurrentUser = Depends(GRID_USERS)):
         })
 
 
-@router.post("/grid/tasks/{task_id}/outcome", openapi_extra=form_body("outcome", "note", "back"))
+@router.post("/grid/tasks/{task_id}/outcome", openapi_extra=upload_body("photo", "outcome", "note", "back"))
 async def task_outcome(request: Request, task_id: RowId, user: CurrentUser = Depends(GRID_USERS)):
-    form = await request.form()
+    async with request.form() as form:  # closes every uploaded part, whatever was sent
+        outcome, note = _enum(GridTaskOutcome, form.get("outcome")), str(form.get("note") or "")
+        back = str(form.get("back") or "")
+        upload = form.get("photo")
+        data = await upload.read() if upload is not None and hasattr(upload, "read") else b""
+    photo = None
+    if data:
+        try:
+            photo = store_photo(request.app.state.ctx.settings.data_dir, "grid", data)
+        except PhotoRejected as exc:
+            raise CaseError("invalid_input", f"{exc}（办理情况未保存，请重新填写后提交。）") from None
     with unit_of_work(request.app.state.ctx.session_factory) as session:
-        tasks.record_outcome(session, task_id=task_id, outcome=_enum(GridTaskOutcome, form.get("outcome")),
-                             note=str(form.get("note") or ""), actor=session.get(User, user.id), now=utcnow())
-    return RedirectResponse(str(form.get("back") or "/grid"), status_code=303)
+        tasks.record_outcome(session, task_id=task_id, outcome=outcome, note=note,
+                             actor=session.get_one(User, user.id), now=utcnow(),
+                             photo_path=photo.relative_path if photo else None)
+    return RedirectResponse(back if back.startswith("/grid") else "/grid", status_code=303)
+
+
+@router.get("/grid/tasks/{task_id}/photo")
+def task_photo(request: Request, task_id: RowId, user: CurrentUser = Depends(GRID_USERS)):
+    """The photo of a 已上门/已代办 record, for the 中心户, its village station and admins only."""
+    with request.app.state.ctx.session_factory() as session:
+        task, viewer = session.get(GridTask, task_id), session.get_one(User, user.id)
+        if task is None or not task.photo_path or not tasks.may_see_photo(viewer, task):
+            raise CaseError("not_found", "没有这张照片。")
+        relative = task.photo_path
+    try:
+        path, media = open_photo(request.app.state.ctx.settings.data_dir, relative)
+    except FileNotFoundError:
+        raise CaseError("not_found", "没有这张照片。") from None
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, no-store"})
 
 
 def _station_id(session, user: CurrentUser, code: str | None) -> int:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from hotline.cases import red_teams
+from hotline.cases import red_teams, special_groups
 from hotline.cases.errors import CaseError
 from hotline.cases.working_days import china_date
 from hotline.db import unit_of_work
@@ -55,13 +55,19 @@ async def add_member(request: Request, code: str, _user: CurrentUser = Depends(T
 
 
 @router.get("/teams/{code}/day")
-def day_page(request: Request, code: str, day: str | None = None, _user: CurrentUser = Depends(TEAM_USERS)):
+def day_page(request: Request, code: str, day: str | None = None, user: CurrentUser = Depends(TEAM_USERS)):
     the_day = _day(day)
     with request.app.state.ctx.session_factory() as session:
         team = _team(session, code)
+        entries = special_groups.service_days(session, town=team.town, start=the_day, end=the_day)
+        # on a market or party day the team can call on registered residents along the way
+        residents = special_groups.residents(session, viewer=session.get_one(User, user.id),
+                                             town=team.town) if entries else []
         return render(request, "red_team_day.html", {
             "team": team, "day": the_day, "visits": red_teams.day_plan(session, team=team, day=the_day),
             "outcomes": red_teams.OUTCOME_LABELS, "members": team.members,
+            "entries": entries, "residents": residents,
+            "day_labels": special_groups.DAY_LABELS,
         })
 
 
