@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     relisten_confidence: float = Field(default=0.6, ge=0.0, le=1.0,
                                        description="calls below this mean word confidence go to 待复听")
     relisten_coverage: float = Field(default=0.9, ge=0.0, le=1.0,
-                                     description="calls whose decoded share of the captured audio is below this "
-                                                 "go to 待复听")
+                                     description="calls whose decoded share of the captured audio is "
+                                                 "below this go to 待复听")
     classifier_model: Path | None = Field(default=None, description="intent model dir; default: shipped")
     intent_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
