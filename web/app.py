@@ -38,6 +38,7 @@ from web.routes import (
     public_pages,
     public_rating,
     red_teams,
+    relisten,
     reports,
     softphone,
     transfer,
@@ -101,6 +102,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         red_teams,
         item_changes,
         agent_desk,
+        relisten,
     ):
         app.include_router(module.router)
     return app

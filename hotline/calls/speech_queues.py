@@ -6,7 +6,7 @@ Services in the house style: session first, keyword-only arguments, never commit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -132,16 +132,26 @@ class ConfidenceDay:
     low: int  # calls queued for review that day
 
 
-def confidence_by_day(session: Session, *, since: datetime) -> list[ConfidenceDay]:
-    """Mean call confidence per day (China time days of the stored reviews are not needed: UTC date of the
-    call's start is close enough for a trend; the CER table uses the stored China-time day)."""
-    calls = session.execute(
-        select(Call.started_at, Call.asr_confidence).where(Call.started_at >= since,
-                                                             Call.asr_confidence.is_not(None)))
+def confidence_by_day(session: Session, *, since: date, timezone: tzinfo) -> list[ConfidenceDay]:
+    """Mean call confidence per day in ``timezone`` since ``since`` (newest first), with the calls queued
+    for review that day."""
+    start = datetime.combine(since, time.min, timezone) - timedelta(days=1)  # filtered exactly below
+    calls = session.execute(select(Call.started_at, Call.asr_confidence)
+                            .where(Call.started_at >= start, Call.asr_confidence.is_not(None)))
     by_day: dict[date, list[float]] = {}
     for started, conf in calls:
-        by_day.setdefault(started.date(), []).append(conf)
-    low = dict(session.execute(select(TranscriptReview.day, func.count()).where(
-        TranscriptReview.day >= since.date()).group_by(TranscriptReview.day)).all())
-    return [ConfidenceDay(d, len(v), sum(v) / len(v), low.get(d, 0)) for d, v in sorted(by_day.items(),
-                                                                                         reverse=True)]
+        day = (started if started.tzinfo else started.replace(tzinfo=UTC)).astimezone(timezone).date()
+        if day >= since:
+            by_day.setdefault(day, []).append(conf)
+    low = dict(session.execute(select(TranscriptReview.day, func.count())
+                               .where(TranscriptReview.day >= since).group_by(TranscriptReview.day)).all())
+    return [ConfidenceDay(d, len(v), sum(v) / len(v), low.get(d, 0))
+            for d, v in sorted(by_day.items(), reverse=True)]
+
+
+def speech_badges(session: Session, call_ids: list[str]) -> dict:
+    """For the console: the two queue counts and the confidence of the listed calls (one query each)."""
+    confidence = dict(session.execute(select(Call.id, Call.asr_confidence).where(
+        Call.id.in_(call_ids), Call.asr_confidence.is_not(None))).all()) if call_ids else {}
+    return {"transcription_queued": deferred_waiting(session), "relisten_pending": reviews_pending(session),
+            "call_confidence": confidence}

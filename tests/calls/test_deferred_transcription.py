@@ -65,8 +65,8 @@ def test_overload_defers_to_the_recording_and_the_case_is_updated_after_a_restar
     recordings = {cid: shutil.copy(speech["long"], tmp_path / f"{cid}.wav") for cid in ("a", "b")}
     service = make_service(ko_model)  # ONE recognizer: the second concurrent call cannot be decoded live
     factory = make_session_factory(fresh_engine)
-    pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer, session_factory=factory, hub=EventHub(),
-                                registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
+    pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer, session_factory=factory,
+                                hub=EventHub(), registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
                                 speech_policy=SpeechPolicy(defer_wait_s=0.5, defer_lag_s=60))
     sink_a, sink_b = start(pipeline, "a"), start(pipeline, "b")
     for i, frame in enumerate(frames):  # both callers talk at once, in real time (captured every frame)
@@ -85,7 +85,8 @@ def test_overload_defers_to_the_recording_and_the_case_is_updated_after_a_restar
         assert a.asr_confidence is not None and 0 < a.asr_confidence <= 1 and a.asr_coverage > 0.99
         case_b = session.scalar(select(Case).where(Case.call_id == "b"))
         assert case_b.content == DEFERRED_TEXT and case_b.needs_triage  # answered, recorded, in the queue
-        assert b.recording_path == str(recordings["b"]) and b.transcript_status == TranscriptStatus.unavailable
+        assert b.recording_path == str(recordings["b"])
+        assert b.transcript_status == TranscriptStatus.unavailable
         row = session.scalar(select(DeferredTranscription).where(DeferredTranscription.call_id == "b"))
         assert row.state == DeferredState.queued and "识别器" in row.reason
         assert deferred_waiting(session) == 1
@@ -124,8 +125,8 @@ def test_a_lag_bound_of_zero_defers_every_call_and_a_missing_recording_is_report
         fresh_engine, tmp_path, ko_model, analyzer):
     service = make_service(ko_model)
     factory = make_session_factory(fresh_engine)
-    pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer, session_factory=factory, hub=EventHub(),
-                                registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
+    pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer, session_factory=factory,
+                                hub=EventHub(), registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
                                 speech_policy=SpeechPolicy(defer_lag_s=0))
     try:
         assert start(pipeline, "z") is None  # no live stream at all: recording only
