@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import shutil
 import time
-import wave
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,35 +20,14 @@ from hotline.calls.spool import Spool
 from hotline.db import make_session_factory
 from hotline.events import EventHub
 from hotline.models import Call, Case, DeferredState, DeferredTranscription, TranscriptStatus
-from hotline.sip.protocol import CallInfo, CallSummary, EndReason
-from tests.calls.call_testkit import assert_heard_like_the_file
+from tests.calls.call_testkit import (
+    assert_heard_like_the_file,
+    pipeline_call_ended,
+    pipeline_call_started,
+    wav_frames,
+)
 
 pytestmark = pytest.mark.vosk
-
-
-def frames_of(path) -> list[bytes]:
-    with wave.open(str(path), "rb") as wav:
-        assert wav.getframerate() == 8000 and wav.getsampwidth() == 2
-        pcm = wav.readframes(wav.getnframes())
-    return [pcm[i:i + 320] for i in range(0, len(pcm), 320)]
-
-
-def start(pipeline, call_id: str):
-    info = CallInfo(call_id=call_id, sip_call_id=f"sip-{call_id}", caller="13800000009", caller_uri="",
-                    callee="7812345", direction="inbound", started_at=datetime.now(UTC),
-                    remote_address="127.0.0.1:5070", sample_rate=8000, frame_bytes=320)
-    sink = pipeline.on_call_started(info)
-    pipeline.on_language(call_id, "zh")
-    return sink
-
-
-def end(pipeline, call_id: str, recording, frames: int) -> None:
-    now = datetime.now(UTC)
-    pipeline.on_call_ended(call_id, CallSummary(
-        call_id=call_id, sip_call_id=f"sip-{call_id}", reason=EndReason.CALLER_HANGUP, status_code=200,
-        status_text="OK", started_at=now - timedelta(seconds=frames / 50), answered_at=now, ended_at=now,
-        duration_s=frames / 50, recording_path=recording, recording_seconds=frames / 50,
-        frames_received=frames, frames_dropped=0, language="zh", language_source="dtmf", codec="PCMA"))
 
 
 def make_service(ko_model):
@@ -61,21 +38,21 @@ def make_service(ko_model):
 
 def test_overload_defers_to_the_recording_and_the_case_is_updated_after_a_restart(
         fresh_engine, tmp_path, ko_model, speech, direct_transcripts, analyzer):
-    frames = frames_of(speech["long"])
+    frames = wav_frames(speech["long"])
     recordings = {cid: shutil.copy(speech["long"], tmp_path / f"{cid}.wav") for cid in ("a", "b")}
     service = make_service(ko_model)  # ONE recognizer: the second concurrent call cannot be decoded live
     factory = make_session_factory(fresh_engine)
     pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer, session_factory=factory,
                                 hub=EventHub(), registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
                                 speech_policy=SpeechPolicy(defer_wait_s=0.5, defer_lag_s=60))
-    sink_a, sink_b = start(pipeline, "a"), start(pipeline, "b")
+    sink_a, sink_b = pipeline_call_started(pipeline, "a"), pipeline_call_started(pipeline, "b")
     for i, frame in enumerate(frames):  # both callers talk at once, in real time (captured every frame)
         assert sink_a.push(frame)
         assert sink_b.push(frame)
         if i % 50 == 0:
             time.sleep(0.2)
-    end(pipeline, "a", recordings["a"], len(frames))
-    end(pipeline, "b", recordings["b"], len(frames))
+    pipeline_call_ended(pipeline, "a", recordings["a"], len(frames))
+    pipeline_call_ended(pipeline, "b", recordings["b"], len(frames))
     pipeline.close()
     service.shutdown()
 
@@ -129,8 +106,8 @@ def test_a_lag_bound_of_zero_defers_every_call_and_a_missing_recording_is_report
                                 hub=EventHub(), registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
                                 speech_policy=SpeechPolicy(defer_lag_s=0))
     try:
-        assert start(pipeline, "z") is None  # no live stream at all: recording only
-        end(pipeline, "z", tmp_path / "gone.wav", 100)
+        assert pipeline_call_started(pipeline, "z") is None  # no live stream at all: recording only
+        pipeline_call_ended(pipeline, "z", tmp_path / "gone.wav", 100)
         pipeline.close()
         worker = DeferredTranscriber(session_factory=factory, transcriber=service, analyze=analyzer,
                                      policy=SpeechPolicy(defer_lag_s=60))
