@@ -90,6 +90,7 @@ def test_serve_answers_a_call_and_the_case_appears_on_the_console(served):
     health = httpx.get(base + "/healthz").json()
     assert health["asr"].startswith("on") and health["sip"].startswith("on")
     assert health["asr_streams_waiting"] == 0  # calls whose transcription waits for a free recognizer
+    assert health["transcription_queued"] == 0  # calls recorded past capacity, transcribed later (转写排队)
     assert health["callbacks"].startswith("manual only")  # no trunk configured: nothing to dial through
     audio = korean_speech(tmp_path / "caller.wav")
     call = subprocess.run(
