@@ -252,9 +252,10 @@ class Stream:
         return self._transcript(complete=finished and self._error is None)
 
     @property
-    def has_recognizer(self) -> bool:
-        """False while the stream still waits for a pooled recognizer (every one busy)."""
-        return self._decoder is not None
+    def waiting_for_recognizer(self) -> bool:
+        """True while every pooled recognizer is busy and this stream waits for one to be released."""
+        with self._service._lock:
+            return self in self._service._waiting
 
     def abandon(self) -> None:
         """Give up live decoding: drop the buffered audio and refuse more, decode nothing further (the caller

@@ -159,7 +159,7 @@ class LiveCallPipeline:
                     self._deferred.setdefault(call_id, reason)
                 if sink is not None:
                     sink.detach()
-                stream.abandon()
+                getattr(stream, "abandon", lambda: None)()
 
     def on_dtmf(self, call_id: str, digit: str) -> None:
         self.hub.publish("call.dtmf", call_id=call_id, digit=digit)

@@ -47,7 +47,7 @@ class SpeechPolicy:
     def stream_behind(self, stream) -> str | None:
         """Why an open stream should be given up (None: keep decoding it live)."""
         lag = stream.lag_s
-        if not stream.has_recognizer and lag >= self.defer_wait_s:
+        if stream.waiting_for_recognizer and lag >= self.defer_wait_s:
             return f"等待空闲识别器超过 {self.defer_wait_s:g} 秒"
         if lag >= self.defer_lag_s and stream.buffered_seconds > 0:
             return f"实时转写滞后 {lag:.0f} 秒（上限 {self.defer_lag_s:g} 秒）"

@@ -121,7 +121,7 @@ def cer_by_day_model_codec(session: Session, *, since: date) -> list[CerRow]:
         .where(TranscriptReview.state == ReviewState.corrected, TranscriptReview.day >= since)
         .group_by(TranscriptReview.day, TranscriptReview.asr_model, TranscriptReview.codec)
         .order_by(TranscriptReview.day.desc(), TranscriptReview.asr_model, TranscriptReview.codec))
-    return [CerRow(d, m, c, n, int(e), int(ch)) for d, m, c, n, e, ch in rows]
+    return [CerRow(d, m, c, n, int(e or 0), int(ch or 0)) for d, m, c, n, e, ch in rows]
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def confidence_by_day(session: Session, *, since: date, timezone: tzinfo) -> lis
     by_day: dict[date, list[float]] = {}
     for started, conf in calls:
         day = (started if started.tzinfo else started.replace(tzinfo=UTC)).astimezone(timezone).date()
-        if day >= since:
+        if day >= since and conf is not None:
             by_day.setdefault(day, []).append(conf)
     low = dict(session.execute(select(TranscriptReview.day, func.count())
                                .where(TranscriptReview.day >= since).group_by(TranscriptReview.day)).all())
