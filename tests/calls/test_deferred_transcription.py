@@ -44,7 +44,8 @@ def test_overload_defers_to_the_recording_and_the_case_is_updated_after_a_restar
     factory = make_session_factory(fresh_engine)
     pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer, session_factory=factory,
                                 hub=EventHub(), registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
-                                speech_policy=SpeechPolicy(defer_wait_s=0.5, defer_lag_s=60))
+                                speech_policy=SpeechPolicy(defer_wait_s=0.5, defer_lag_s=600),
+                                close_timeout_s=600)  # call a is decoded live however loaded the machine
     sink_a, sink_b = pipeline_call_started(pipeline, "a"), pipeline_call_started(pipeline, "b")
     for i, frame in enumerate(frames):  # both callers talk at once, in real time (captured every frame)
         assert sink_a.push(frame)

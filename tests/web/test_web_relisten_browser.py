@@ -43,7 +43,8 @@ def decode_calls(engine, analyzer, tmp_path, call_ids) -> None:
     pipeline = LiveCallPipeline(transcriber=service, analyze=analyzer,
                                 session_factory=make_session_factory(engine), hub=EventHub(),
                                 registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
-                                speech_policy=SpeechPolicy(relisten_confidence=0.99))
+                                speech_policy=SpeechPolicy(relisten_confidence=0.99, defer_lag_s=600),
+                                close_timeout_s=600)  # decoded live however loaded the machine
     try:
         for call_id in call_ids:
             sink = pipeline_call_started(pipeline, call_id)
