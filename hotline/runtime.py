@@ -165,7 +165,7 @@ class Hotline:
             deferred = DeferredTranscriber(session_factory=self.session_factory, transcriber=self.transcriber,
                                            analyze=self.analyzer, policy=self.pipeline.policy,
                                            name=self.node_name or "embedded", hub=self.hub)
-            scheduler.add_job(deferred.run, "interval", seconds=DEFERRED_TRANSCRIPTION_SECONDS,
+            scheduler.add_job(deferred.start_run, "interval", seconds=DEFERRED_TRANSCRIPTION_SECONDS,
                               id="deferred-transcription", max_instances=1, coalesce=True)
         self.sms_sender = self._install_sms(scheduler)
         first = datetime.now(UTC) + timedelta(seconds=30)  # catch up soon after a start

@@ -9,6 +9,7 @@ and no live call waits for one: the backlog never makes a live call wait.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, timedelta
@@ -52,6 +53,21 @@ class DeferredTranscriber:
         self.session_factory, self.transcriber, self.analyze = session_factory, transcriber, analyze
         self.policy = policy or SpeechPolicy()
         self.name, self.hub, self.lease_s = name or "hotline", hub, lease_s
+        self._running = threading.Lock()
+
+    def start_run(self) -> None:
+        """Scheduler tick: start :meth:`run` on a thread of its own unless one is still running (a long
+        recording takes longer than a tick; the tick itself returns at once)."""
+        if not self._running.acquire(blocking=False):
+            return
+
+        def work() -> None:
+            try:
+                self.run()
+            finally:
+                self._running.release()
+
+        threading.Thread(target=work, name="deferred-transcription", daemon=True).start()
 
     def run(self, max_calls: int = 5) -> int:
         """Scheduler job: work up to ``max_calls`` rows while capacity allows; returns how many were done."""
