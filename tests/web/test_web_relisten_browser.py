@@ -53,6 +53,13 @@ def decode_calls(engine, analyzer, tmp_path, call_ids) -> None:
             pipeline_call_ended(pipeline, call_id, shutil.copy(speech, tmp_path / f"{call_id}.wav"),
                                 len(frames))
         pipeline.close()
+        busy = LiveCallPipeline(transcriber=service, analyze=analyzer,
+                                session_factory=make_session_factory(engine), hub=EventHub(),
+                                registry=LiveCallRegistry(), spool=Spool(tmp_path / "spool"),
+                                speech_policy=SpeechPolicy(defer_lag_s=0))  # past capacity: recorded only
+        pipeline_call_started(busy, "later")
+        pipeline_call_ended(busy, "later", shutil.copy(speech, tmp_path / "later.wav"), len(frames))
+        busy.close()
     finally:
         service.shutdown()
 
@@ -64,7 +71,7 @@ def test_a_low_confidence_call_is_relistened_corrected_and_moves_the_cer(web_eng
     engine = web_engine
     decode_calls(engine, analyzer, tmp_path, ["kept", "fixed"])
     with Session(engine) as session:
-        recognised = {c.id: c.transcript for c in session.scalars(select(Call))}
+        recognised = {c.id: c.transcript for c in session.scalars(select(Call)) if c.id in ("kept", "fixed")}
         confidence = {c.id: c.asr_confidence for c in session.scalars(select(Call))}
         fixed_case = session.scalar(select(Case).where(Case.call_id == "fixed"))
         assert all(0 < confidence[c] < 0.99 and recognised[c] for c in ("kept", "fixed"))
@@ -86,7 +93,8 @@ def test_a_low_confidence_call_is_relistened_corrected_and_moves_the_cer(web_eng
 
             page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="zh-CN")
             sign_in(page, base, agent)
-            expect(page.locator("#relisten-pending")).to_have_text("待复听 2")  # the console's badge
+            expect(page.locator("#relisten-pending")).to_have_text("待复听 2")  # the console's badges
+            expect(page.locator("#transcription-queued")).to_have_text("转写排队中 1")
             page.locator("#relisten-pending").click()
             items = page.locator(".relisten-item")
             expect(items).to_have_count(2)
