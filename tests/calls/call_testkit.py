@@ -25,7 +25,7 @@ import asr
 from asr.g711 import alaw_encode
 from asr.resample import Resampler
 from hotline.db import make_session_factory
-from hotline.models import Call, Case
+from hotline.models import Call, Case, DeferredState, DeferredTranscription
 from tests.sip.sip_testkit import (
     free_rtp_start,
     free_sip_port,
@@ -270,6 +270,11 @@ def call_and_case(line: PipelineProcess, caller: str, timeout: float = 60.0) -> 
     [started] = line.wait_for("call.started", where=lambda e: e["caller"] == caller, timeout=timeout)
     call_id = started["call_id"]
     line.wait_for("case.created", where=lambda e: e["call_id"] == call_id, timeout=timeout)
+    with make_session_factory(line.engine)() as session:  # type: ignore[attr-defined]
+        deferred = session.scalar(select(DeferredTranscription.state)
+                                  .where(DeferredTranscription.call_id == call_id))
+    if deferred in (DeferredState.queued, DeferredState.running):  # a loaded machine: 转写排队
+        line.wait_for("call.transcribed", where=lambda e: e["call_id"] == call_id, timeout=timeout * 3)
     with make_session_factory(line.engine)() as session:  # type: ignore[attr-defined]
         call = session.get(Call, call_id)
         case = session.scalar(select(Case).where(Case.call_id == call_id))
