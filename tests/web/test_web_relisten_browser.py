@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from testkit.browser import launch_chromium, screenshot
 from web_testkit import build_app, make_user, serve, sign_in
@@ -19,7 +19,7 @@ from hotline.calls.speech_policy import SpeechPolicy
 from hotline.calls.spool import Spool
 from hotline.db import make_session_factory
 from hotline.events import EventHub
-from hotline.models import Call, Case, Role, TranscriptReview
+from hotline.models import Call, Case, DeferredTranscription, Role, TranscriptReview
 from tests.calls.call_testkit import (
     KO_SHORT,
     ko_model_dir,
@@ -134,3 +134,5 @@ def test_a_low_confidence_call_is_relistened_corrected_and_moves_the_cer(web_eng
         review = session.scalar(select(TranscriptReview).where(TranscriptReview.call_id == "fixed"))
         assert review.corrected_text == SAID and review.char_errors == e2
         assert session.get(Case, fixed_case.id).content == SAID
+        session.execute(delete(DeferredTranscription))  # the shared database: leave no queue behind
+        session.commit()
