@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from asr.errors import AsrError, AudioFormatError, ModelDownloadError, ModelNotFoundError
 from asr.model_files import load_model, model_problems
-from asr.quality import character_error_rate
+from asr.quality import character_error_rate, character_errors
 from asr.transcript import Transcript, Utterance, Word
 from asr.zh_text import join_texts, normalize_zh
 
@@ -41,6 +41,7 @@ __all__ = [
     "VoskModel",
     "Word",
     "character_error_rate",
+    "character_errors",
     "join_texts",
     "load_model",
     "model_problems",

@@ -251,6 +251,31 @@ class Stream:
         finished = self._done.wait(timeout)
         return self._transcript(complete=finished and self._error is None)
 
+    @property
+    def waiting_for_recognizer(self) -> bool:
+        """True while every pooled recognizer is busy and this stream waits for one to be released."""
+        with self._service._lock:
+            return self in self._service._waiting
+
+    def abandon(self) -> None:
+        """Give up live decoding: drop the buffered audio and refuse more, decode nothing further (the caller
+        transcribes the recording later). The recognizer, if any, returns to the pool after its next turn;
+        ``close()`` afterwards returns at once with what was decoded so far."""
+        with self._lock:
+            self._closing = True
+            self._chunks.clear()
+            self._buffered = 0
+            schedule = not self._scheduled
+            self._scheduled = True
+        with self._service._lock:
+            waiting = self in self._service._waiting
+            if waiting:
+                self._service._waiting.remove(self)
+        if waiting:
+            self._finish()  # holds no recognizer
+        elif schedule:
+            self._service._schedule(self)
+
     def _transcript(self, *, complete: bool) -> Transcript:
         decoder = self._decoder
         return Transcript(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.recording_retention import purge_hook
 from hotline.calls.registry import LiveCallRegistry
+from hotline.calls.speech_policy import SpeechPolicy
 from hotline.calls.spool import Spool
 from hotline.events import EventHub
 from hotline.settings import Settings
@@ -33,6 +34,7 @@ log = logging.getLogger("hotline")
 SPOOL_FLUSH_SECONDS = 5
 ROLLUP_REFRESH_SECONDS = 60
 SMS_SECONDS = 20
+DEFERRED_TRANSCRIPTION_SECONDS = 10
 KEEP_REPORTS_MINUTES = 60
 
 
@@ -69,6 +71,7 @@ class Hotline:
             transcriber=self.transcriber, analyze=self.analyzer, session_factory=self.session_factory,
             hub=self.hub, registry=self.live_calls, spool=Spool(s.data_dir / "spool"),
             asr_unavailable_reason=self.services.asr_problem or "",
+            speech_policy=SpeechPolicy.from_settings(s),
         )
         self.pipeline.flush_spool()  # calls finished before a crash or a database outage
         self.node_events = self._start_node_events()
@@ -156,6 +159,14 @@ class Hotline:
         scheduler.add_job(self._refresh_rollups, "interval", seconds=ROLLUP_REFRESH_SECONDS,
                           id="analytics-rollups", max_instances=1, coalesce=True)
         self._install_scheduled_work(scheduler)
+        if self.transcriber is not None:  # with SIP workers, each worker works the queue with its model
+            from hotline.calls.deferred_transcription import DeferredTranscriber
+
+            deferred = DeferredTranscriber(session_factory=self.session_factory, transcriber=self.transcriber,
+                                           analyze=self.analyzer, policy=self.pipeline.policy,
+                                           name=self.node_name or "embedded", hub=self.hub)
+            scheduler.add_job(deferred.start_run, "interval", seconds=DEFERRED_TRANSCRIPTION_SECONDS,
+                              id="deferred-transcription", max_instances=1, coalesce=True)
         self.sms_sender = self._install_sms(scheduler)
         first = datetime.now(UTC) + timedelta(seconds=30)  # catch up soon after a start
         scheduler.add_job(self._keep_reports, "interval", minutes=KEEP_REPORTS_MINUTES, id="keep-reports",
@@ -244,6 +255,7 @@ class Hotline:
         status = dict(self.components)
         if getattr(self, "pipeline", None) is not None:
             status.update(self.pipeline.spool.health())  # calls waiting to be written, quarantined ones
+            status["transcription_queued"] = self._transcription_queued()
         if self.workers is not None:
             status.update(self.workers.health())
         elif self.transcriber is not None:
@@ -256,6 +268,16 @@ class Hotline:
             if isinstance(self.transcriber.model, RemoteServers):
                 status["asr_servers"] = self.transcriber.model.status()
         return status
+
+    def _transcription_queued(self) -> int | str:
+        """Calls recorded past ASR capacity whose transcription waits (转写排队中 N)."""
+        from hotline.calls.speech_queues import deferred_waiting
+
+        try:
+            with self.session_factory() as session:
+                return deferred_waiting(session)
+        except Exception as exc:
+            return f"unknown: {type(exc).__name__}"
 
     def stop(self) -> None:
         steps: list[tuple[str, Callable[[], object]]] = [

@@ -33,6 +33,17 @@ class Settings(BaseSettings):
     sip_config: Path = Path("sip.conf")
     vosk_model: Path | None = Field(default=None, description="Vosk model directory")
     asr_servers: str = Field(default="", description="comma-separated ws:// speech servers; empty: local")
+    asr_defer_lag_s: float = Field(default=20.0, ge=0.0, le=3600.0,
+                                   description="live ASR lag past which a call is transcribed later from its "
+                                               "recording (转写排队); 0 defers every call")
+    asr_defer_wait_s: float = Field(default=5.0, ge=0.0, le=600.0,
+                                    description="how long a call may wait for a free recognizer before it is "
+                                                "transcribed later from its recording")
+    relisten_confidence: float = Field(default=0.6, ge=0.0, le=1.0,
+                                       description="calls below this mean word confidence go to 待复听")
+    relisten_coverage: float = Field(default=0.9, ge=0.0, le=1.0,
+                                     description="calls whose decoded share of the captured audio is "
+                                                 "below this go to 待复听")
     classifier_model: Path | None = Field(default=None, description="intent model dir; default: shipped")
     intent_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

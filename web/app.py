@@ -42,6 +42,7 @@ from web.routes import (
     public_rating,
     red_team_plan,
     red_teams,
+    relisten,
     reports,
     softphone,
     transfer,
@@ -109,6 +110,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         kb_import,
         agent_desk,
         agent_transfer,
+        relisten,
     ):
         app.include_router(module.router)
     return app

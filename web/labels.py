@@ -56,7 +56,15 @@ EVENT = {
     "sign_reply": "签收并答复",
     "urge": "催办",
     "supervision_opinion": "督办意见",
+    "transcribed": "录音转写完成",
+    "transcribe_failed": "录音转写失败",
+    "transcript_corrected": "复听校对",
 }
+
+
+def percent(value: float | None) -> str:
+    """0.613 -> '61%'; None -> '—' (speech confidence and coverage)."""
+    return "—" if value is None else f"{value:.0%}"
 
 
 def event_label(action: str | None) -> str:

@@ -42,6 +42,7 @@ def make_templates() -> Jinja2Templates:
     # the i18n extension adds this method; per request the context's gettext (web.i18n) wins
     env.install_null_translations()  # type: ignore[attr-defined]
     env.filters["cn_time"] = labels.china_time
+    env.filters["percent"] = labels.percent
     env.filters["intent_label"] = lambda v: labels.label(labels.INTENT, v)
     env.filters["channel_label"] = lambda v: labels.label(labels.CHANNEL, v)
     env.filters["status_label"] = lambda v: labels.label(labels.STATUS, v)

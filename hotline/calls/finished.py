@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from asr import join_texts
+from hotline.calls.speech_queues import queue_speech_work
 from hotline.cases.intake import Contact, ContactAnalysis, create_case
 from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus, Utterance
 
@@ -18,6 +19,7 @@ UNAVAILABLE_TEXT = "（语音转写不可用：{why}。请收听通话录音。�
 EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
 MONGOLIAN_CALL_TEXT = "蒙古语来电：需人工听取（未自动转写，请收听通话录音）。"
 SPEAKER_LABELS = {"citizen": "市民", "agent": "坐席", "department": "部门"}
+DEFERRED_TEXT = "（转写排队中：来电时语音识别满负荷，录音将在空闲时转写，完成后本工单自动更新。）"
 
 
 @dataclass
@@ -42,6 +44,14 @@ class FinishedCall:
     worker: str | None = None
     analysis: dict = field(default_factory=dict)  # ContactAnalysis fields
     agent_id: int | None = None  # the agent who talked with the caller (bridged call)
+    # speech quality (hotline.calls.speech_policy) and overload
+    asr_model: str | None = None
+    codec: str | None = None
+    asr_confidence: float | None = None
+    asr_coverage: float | None = None
+    review_reason: str | None = None  # low_confidence | low_coverage: goes to 待复听
+    day: str | None = None  # the call's day in China time (ISO), for the CER per day
+    deferred_reason: str | None = None  # set: transcribed later from the recording (转写排队中)
 
     @property
     def text(self) -> str:
@@ -51,6 +61,8 @@ class FinishedCall:
     def case_text(self) -> str:
         if self.language == "mn" and not self.utterances:
             return MONGOLIAN_CALL_TEXT  # no model of another language guessed at it
+        if self.deferred_reason:
+            return DEFERRED_TEXT
         if self.transcript_status == TranscriptStatus.unavailable:
             return UNAVAILABLE_TEXT.format(why=self.transcript_note or "原因未知")
         if any(u.get("speaker", "citizen") != "citizen" for u in self.utterances):
@@ -78,7 +90,8 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
             duration_s=record.duration_s, language=record.language, recording_path=record.recording_path,
             frames_received=record.frames_received, frames_dropped=record.frames_dropped,
             transcript_status=TranscriptStatus(record.transcript_status), transcript=record.text,
-            asr_max_lag_s=record.asr_max_lag_s, worker=record.worker,
+            asr_max_lag_s=record.asr_max_lag_s, worker=record.worker, asr_model=record.asr_model,
+            codec=record.codec, asr_confidence=record.asr_confidence, asr_coverage=record.asr_coverage,
         )
         call.utterances = [
             Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=u["text"],
@@ -88,6 +101,8 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
         ]
         session.add(call)
         session.flush()
+        queue_speech_work(session, call=call, deferred_reason=record.deferred_reason,
+                          review_reason=record.review_reason, day=record.day)
     contact = Contact(
         channel=Channel.phone, source_ref=f"phone:{record.call_id}", text=record.case_text(),
         citizen_phone=record.caller or None, language=record.language, call_id=record.call_id,

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from hotline.calls.finished import FinishedCall, record_finished_call
 from hotline.calls.registry import LiveCall, LiveCallRegistry
+from hotline.calls.speech_policy import FRAME_SECONDS, SpeechPolicy, call_confidence, coverage, model_label
 from hotline.calls.spool import Spool
 from hotline.cases.intake import ContactAnalysis
 from hotline.db import unit_of_work
@@ -51,6 +52,7 @@ class LiveCallPipeline:
         close_timeout_s: float = 30.0,
         worker_name: str | None = None,
         asr_languages: frozenset[str] = frozenset({"zh"}),
+        speech_policy: SpeechPolicy | None = None,
     ) -> None:
         self.transcriber = transcriber
         self.analyze = analyze
@@ -70,12 +72,25 @@ class LiveCallPipeline:
         self._lock = threading.Lock()
         self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
         self._suggesting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-suggest")
+        # past ASR capacity: call id -> why its transcription waits for the recording (转写排队)
+        self.policy = speech_policy or SpeechPolicy()
+        self._deferred: dict[str, str] = {}
+        self._model_label = model_label(transcriber)
+        self._stop_watch = threading.Event()
+        if transcriber is not None:
+            threading.Thread(target=self._watch_overload, name="asr-overload-watch", daemon=True).start()
 
     # --- CallObserver hooks (SIP thread) -------------------------------------------------------------
     def on_call_started(self, call: CallInfo) -> AudioSink | None:
         self.registry.add(LiveCall(call.call_id, call.caller, call.callee, call.started_at))
         stream = None
-        if self.transcriber is not None:
+        overload = self._overloaded()
+        if overload:
+            log.warning("call %s: %s; recorded now, transcribed later from the recording", call.call_id,
+                        overload)
+            with self._lock:
+                self._deferred[call.call_id] = overload
+        elif self.transcriber is not None:
             try:
                 stream = self.transcriber.open_stream(
                     call.sample_rate,
@@ -116,6 +131,35 @@ class LiveCallPipeline:
         finally:
             with self._lock:
                 self._unheard.discard(call_id)
+
+    # --- past ASR capacity: transcribe from the recording later -------------------------------------
+    def _overloaded(self) -> str | None:
+        if self.transcriber is None:
+            return None
+        try:
+            return self.policy.overloaded(self.transcriber.stats())
+        except Exception:
+            log.exception("reading the ASR load failed")
+            return None
+
+    def _watch_overload(self) -> None:
+        """Give up live decoding of a stream that waits too long for a recognizer or falls too far behind."""
+        while not self._stop_watch.wait(0.5):
+            with self._lock:
+                open_streams = [(cid, st, self._sinks.get(cid)) for cid, st in self._streams.items()]
+            for call_id, stream, sink in open_streams:
+                try:
+                    reason = self.policy.stream_behind(stream)
+                except Exception:
+                    continue  # a stand-in stream without lag figures
+                if not reason:
+                    continue
+                log.warning("call %s: %s; its recording is transcribed later", call_id, reason)
+                with self._lock:
+                    self._deferred.setdefault(call_id, reason)
+                if sink is not None:
+                    sink.detach()
+                getattr(stream, "abandon", lambda: None)()
 
     def on_dtmf(self, call_id: str, digit: str) -> None:
         self.hub.publish("call.dtmf", call_id=call_id, digit=digit)
@@ -232,9 +276,13 @@ class LiveCallPipeline:
         if language not in self.asr_languages:
             note = NOT_TRANSCRIBED.format(language=LANGUAGE_NAMES.get(language, language))
         transcript = None
+        with self._lock:
+            deferred = self._deferred.pop(info.call_id, None)
+        if deferred and stream is not None:
+            stream.abandon()
         if stream is not None:
             try:
-                transcript = stream.close(self.close_timeout_s)
+                transcript = stream.close(0.5 if deferred else self.close_timeout_s)
             except Exception as exc:
                 log.exception("call %s: closing the ASR stream failed", info.call_id)
                 note = f"转写出错：{exc}"
@@ -249,7 +297,18 @@ class LiveCallPipeline:
                 note = f"转写出错：{transcript.error}"
             else:
                 status = TranscriptStatus.complete if utterances else TranscriptStatus.empty
-                note = "" if transcript.complete else "转写未在时限内完成，已保存已识别部分"
+                note = ""
+                if not transcript.complete and not deferred:
+                    deferred = f"挂机后 {self.close_timeout_s:g} 秒内未转写完"
+                    if hasattr(stream, "abandon"):
+                        stream.abandon()  # stop spending CPU on it: the recording is transcribed later
+        if deferred and self.transcriber is not None and language in self.asr_languages \
+                and summary.recording_path:
+            status, note = TranscriptStatus.unavailable, f"转写排队中：{deferred}"
+        elif deferred:
+            if language in self.asr_languages and not utterances:
+                note = f"语音识别满负荷且无录音可补转写（{deferred}）"
+            deferred = None  # nothing to transcribe later (another language, no recording)
         record = FinishedCall(
             call_id=info.call_id, sip_call_id=info.sip_call_id, caller=info.caller, callee=info.callee,
             direction=info.direction, started_at=info.started_at.isoformat(),
@@ -259,9 +318,15 @@ class LiveCallPipeline:
             frames_received=summary.frames_received, frames_dropped=summary.frames_dropped,
             transcript_status=status.value, transcript_note=note, utterances=utterances,
             asr_max_lag_s=lag, worker=self.worker_name,
+            asr_model=self._model_label or None, codec=getattr(summary, "codec", "") or None,
+            deferred_reason=deferred, day=self.policy.day_of(info.started_at).isoformat(),
         )
+        if transcript is not None and not deferred:
+            record.asr_confidence = call_confidence(utterances)
+            record.asr_coverage = coverage(transcript.audio_seconds, summary.frames_received * FRAME_SECONDS)
+            record.review_reason = self.policy.review_reason(record.asr_confidence, record.asr_coverage)
         analysis = ContactAnalysis()
-        if record.text and language in self.asr_languages:
+        if record.text and language in self.asr_languages and not deferred:
             try:
                 analysis = self.analyze(record.text)
             except Exception:
@@ -304,6 +369,7 @@ class LiveCallPipeline:
 
     def close(self) -> None:
         """Finish the calls being finished, then stop."""
+        self._stop_watch.set()
         self._finishing.shutdown(wait=True)
         self._suggesting.shutdown(wait=True, cancel_futures=True)
 

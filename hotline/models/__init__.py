@@ -54,6 +54,12 @@ from hotline.models.red_teams import (
 )
 from hotline.models.reply_templates import ReplyTemplate
 from hotline.models.sms import SmsKind, SmsMessage, SmsOptOut, SmsState
+from hotline.models.speech_quality import (
+    DeferredState,
+    DeferredTranscription,
+    ReviewState,
+    TranscriptReview,
+)
 from hotline.models.transfer import CaseOfflineStep
 from hotline.models.web_sessions import WebSession
 
@@ -118,6 +124,10 @@ __all__ = [
     "SmsMessage",
     "SmsOptOut",
     "SmsState",
+    "DeferredState",
+    "DeferredTranscription",
+    "ReviewState",
+    "TranscriptReview",
     "TranscriptStatus",
     "Utterance",
     "Base",

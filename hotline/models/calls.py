@@ -45,6 +45,12 @@ class Call(TimestampMixin, Base):
     transcript: Mapped[str] = mapped_column(Text, default="")
     asr_max_lag_s: Mapped[float | None] = mapped_column(Float)
     worker: Mapped[str | None] = mapped_column(String(64))
+    # speech quality: mean word confidence of the citizen's words (Vosk), share of the captured audio that
+    # was decoded, the model and the negotiated codec (CER per model and codec on the analytics pages)
+    asr_confidence: Mapped[float | None] = mapped_column(Float)
+    asr_coverage: Mapped[float | None] = mapped_column(Float)
+    asr_model: Mapped[str | None] = mapped_column(String(128))
+    codec: Mapped[str | None] = mapped_column(String(32))
 
     utterances: Mapped[list[Utterance]] = relationship(
         back_populates="call", order_by="Utterance.seq", cascade="all, delete-orphan"

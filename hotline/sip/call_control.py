@@ -64,6 +64,7 @@ class LiveCall:
     record: bool = True
     media: object = None  # the subclass's media binding (a pooled port)
     error: str = ""
+    codec: str = ""  # the negotiated audio codec (set by the adapter when media starts)
 
 
 class CallControl:
@@ -419,6 +420,7 @@ class CallControl:
             language_source=live.language_source,  # type: ignore[arg-type]
             dtmf="".join(live.dtmf),
             error=error or live.error,
+            codec=live.codec,
         )
         log.info(
             "call %s ended: %s after %.1f s, %d frames (%d dropped), recording %.1f s",

@@ -445,6 +445,10 @@ class PjsuaEndpoint(CallControl):
         ci = call.getInfo()
         for index, media in enumerate(ci.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                try:
+                    live.codec = call.getStreamInfo(index).codecName.upper()[:32]
+                except Exception:
+                    log.debug("call %s: no stream info for the codec", live.info and live.info.call_id)
                 audio = call.getAudioMedia(index)
                 audio.startTransmit(live.media)
                 live.media.startTransmit(audio)

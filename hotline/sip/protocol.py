@@ -77,6 +77,7 @@ class CallSummary:
     language_source: Literal["dtmf", "default"] | None
     dtmf: str = ""  # every digit received, in order
     error: str = ""  # set when reason is ERROR
+    codec: str = ""  # negotiated audio codec, e.g. "PCMA" ("" when unknown)
 
 
 @runtime_checkable

@@ -24,6 +24,7 @@ from hotline.workers.channel import EventWriter
 log = logging.getLogger("hotline.worker")
 STATUS_EVERY_S = 2.0
 FLUSH_EVERY_S = 5.0
+DEFERRED_EVERY_S = 10.0
 
 
 def run_worker(index: int, events: EventWriter, *, node: str = "", decode_threads: int | None = None,
@@ -31,6 +32,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
     from hotline.calls.live import LiveCallPipeline
     from hotline.calls.recording_retention import purge_hook
     from hotline.calls.registry import LiveCallRegistry
+    from hotline.calls.speech_policy import SpeechPolicy
     from hotline.calls.spool import Spool
     from hotline.events import EventHub
     from hotline.settings import load_settings
@@ -53,7 +55,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
     pipeline = LiveCallPipeline(
         transcriber=services.transcriber, analyze=services.analyzer, session_factory=services.session_factory,
         hub=hub, registry=LiveCallRegistry(), spool=spool, asr_unavailable_reason=services.asr_problem or "",
-        worker_name=name,
+        worker_name=name, speech_policy=SpeechPolicy.from_settings(settings),
     )
     cut = journal.recover(spool, recordings_dir=config.recording.directory, timezone=settings.timezone,
                           frame_bytes=config.media.clock_rate // 50 * 2, worker=name,
@@ -79,6 +81,8 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
                                  "address": t.bind_address, "asr": services.asr_status,
                                  "recovered_calls": cut})
     log.info("%s answering on %s:%d", name, t.bind_address, t.udp_port)
+    if services.transcriber is not None:
+        _work_deferred_transcriptions(services, pipeline, name, stop)
     next_flush = time.monotonic() + FLUSH_EVERY_S
     while not stop.wait(STATUS_EVERY_S) and not events.closed:
         stats = services.transcriber.stats() if services.transcriber is not None else {}
@@ -97,6 +101,21 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
     pipeline.flush_spool()
     services.close()
     return 0
+
+
+def _work_deferred_transcriptions(services, pipeline, name: str, stop: threading.Event) -> None:
+    """Transcribe recordings of calls decoded past capacity (转写排队), on a thread of its own so that the
+    status loop keeps reporting while a recording is decoded."""
+    from hotline.calls.deferred_transcription import DeferredTranscriber
+
+    deferred = DeferredTranscriber(session_factory=services.session_factory, transcriber=services.transcriber,
+                                   analyze=services.analyzer, policy=pipeline.policy, name=name)
+
+    def loop() -> None:
+        while not stop.wait(DEFERRED_EVERY_S):
+            deferred.run()
+
+    threading.Thread(target=loop, name="deferred-transcription", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:

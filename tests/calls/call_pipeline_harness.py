@@ -5,13 +5,13 @@
                                     [--pool-size 8] [--agent-queue]
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
-LiveCallPipeline, spool flushing on a timer) and writes every hub event as one JSON line (with the
-monotonic time ``t``, and the process RSS and Python object count on ``case.created``). ``call.final``
-lines also carry ``lag_s``: wall time from the end of the utterance in the caller's audio to the final
-result. A missing model starts the pipeline without transcription, as the runtime does. Prints
-"READY <sip port>" when answering; on stdin EOF or SIGTERM stops the endpoint, the pipeline and the ASR,
-prints "STOPPED" and exits 0. An abort in pjsua2 shows as a non-zero exit status, never in the test
-process.
+LiveCallPipeline, spool flushing and the 转写排队 worker on a timer) and writes every hub event as one
+JSON line (with the monotonic time ``t``, and the process RSS and Python object count on
+``case.created``). ``call.final`` lines also carry ``lag_s``: wall time from the end of the utterance in
+the caller's audio to the final result. A missing model starts the pipeline without transcription, as the
+runtime does. Prints "READY <sip port>" when answering; on stdin EOF or SIGTERM stops the endpoint, the
+pipeline and the ASR, prints "STOPPED" and exits 0. An abort in pjsua2 shows as a non-zero exit status,
+never in the test process.
 """
 
 from __future__ import annotations
@@ -157,6 +157,12 @@ def main() -> int:
     )
     pipeline_ref.append(pipeline)
     pipeline.flush_spool()
+    deferred = None
+    if transcriber is not None:  # calls decoded past capacity are transcribed from their recording
+        from hotline.calls.deferred_transcription import DeferredTranscriber
+
+        deferred = DeferredTranscriber(session_factory=session_factory, transcriber=transcriber,
+                                       analyze=analyzer, policy=pipeline.policy, name="harness", hub=hub)
     config = load_sip_config(args.sip_conf)
     queue = None
     if args.agent_queue:
@@ -177,6 +183,8 @@ def main() -> int:
                 pipeline.flush_spool()
             except Exception:
                 logging.exception("spool flush failed")
+            if deferred is not None:
+                deferred.start_run()
 
     flusher = threading.Thread(target=flush_loop, name="spool-flush", daemon=True)
     flusher.start()

@@ -25,7 +25,7 @@ import asr
 from asr.g711 import alaw_encode
 from asr.resample import Resampler
 from hotline.db import make_session_factory
-from hotline.models import Call, Case
+from hotline.models import Call, Case, DeferredState, DeferredTranscription
 from tests.sip.sip_testkit import (
     free_rtp_start,
     free_sip_port,
@@ -271,6 +271,11 @@ def call_and_case(line: PipelineProcess, caller: str, timeout: float = 60.0) -> 
     call_id = started["call_id"]
     line.wait_for("case.created", where=lambda e: e["call_id"] == call_id, timeout=timeout)
     with make_session_factory(line.engine)() as session:  # type: ignore[attr-defined]
+        deferred = session.scalar(select(DeferredTranscription.state)
+                                  .where(DeferredTranscription.call_id == call_id))
+    if deferred in (DeferredState.queued, DeferredState.running):  # a loaded machine: 转写排队
+        line.wait_for("call.transcribed", where=lambda e: e["call_id"] == call_id, timeout=timeout * 3)
+    with make_session_factory(line.engine)() as session:  # type: ignore[attr-defined]
         call = session.get(Call, call_id)
         case = session.scalar(select(Case).where(Case.call_id == call_id))
         _ = call.utterances, case.department if case else None  # load before the session closes
@@ -306,3 +311,38 @@ def assert_case_carries_the_analysis(case: Case, analyzer) -> None:
     assert case.routing == expected["routing"] and case.kb_matches == expected["kb_matches"]
     top = expected["routing"][0]["department"] if expected["routing"] else None
     assert (case.department.code if case.department else None) == top
+
+
+def wav_frames(path: Path) -> list[bytes]:
+    """The 20 ms frames (320 bytes) of an 8 kHz 16-bit mono WAV, as the media bridge delivers them."""
+    with wave.open(str(path), "rb") as wav:
+        assert wav.getframerate() == 8000 and wav.getsampwidth() == 2
+        pcm = wav.readframes(wav.getnframes())
+    return [pcm[i:i + 320] for i in range(0, len(pcm), 320)]
+
+
+def pipeline_call_started(pipeline, call_id: str, caller: str = "13800000009"):
+    """Drive LiveCallPipeline's SIP hooks as the endpoint does (no network): start, language 1 (汉语)."""
+    from datetime import UTC, datetime
+
+    from hotline.sip.protocol import CallInfo
+
+    info = CallInfo(call_id=call_id, sip_call_id=f"sip-{call_id}", caller=caller, caller_uri="",
+                    callee="7812345", direction="inbound", started_at=datetime.now(UTC),
+                    remote_address="127.0.0.1:5070", sample_rate=8000, frame_bytes=320)
+    sink = pipeline.on_call_started(info)
+    pipeline.on_language(call_id, "zh")
+    return sink
+
+
+def pipeline_call_ended(pipeline, call_id: str, recording: Path | None, frames: int, codec: str = "PCMA"):
+    from datetime import UTC, datetime, timedelta
+
+    from hotline.sip.protocol import CallSummary, EndReason
+
+    now = datetime.now(UTC)
+    pipeline.on_call_ended(call_id, CallSummary(
+        call_id=call_id, sip_call_id=f"sip-{call_id}", reason=EndReason.CALLER_HANGUP, status_code=200,
+        status_text="OK", started_at=now - timedelta(seconds=frames / 50), answered_at=now, ended_at=now,
+        duration_s=frames / 50, recording_path=recording, recording_seconds=frames / 50,
+        frames_received=frames, frames_dropped=0, language="zh", language_source="dtmf", codec=codec))

@@ -13,6 +13,7 @@ def test_metrics_name_the_figures_and_time_requests(client):
         "hotline_asr_backlog_seconds",
         "hotline_spool_backlog_files 0",
         "hotline_callbacks_due",
+        "hotline_transcription_queued",
     ):
         assert name in text
     assert 'hotline_http_request_duration_seconds_count{method="GET",route="/healthz",status="2xx"} 1' in text

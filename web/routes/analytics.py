@@ -22,7 +22,7 @@ from hotline.analytics.measures import MEASURES, RATES
 from hotline.db import unit_of_work
 from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
-from web.analytics import agents_routes, presenting, topics_routes, wallboard_routes
+from web.analytics import agents_routes, presenting, speech_routes, topics_routes, wallboard_routes
 from web.auth import CurrentUser, require_roles
 from web.bounds import OptionalRowId, RowId
 from web.labels import actor_names
@@ -32,6 +32,7 @@ router = APIRouter(dependencies=[Depends(ANALYSTS)])
 router.include_router(wallboard_routes.router)
 router.include_router(topics_routes.router)
 router.include_router(agents_routes.router)
+router.include_router(speech_routes.router)
 MAX_HOUR_GRAIN_DAYS = 31
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from hotline.accounts.audit import record_audit
+from hotline.calls.speech_queues import speech_badges
 from hotline.cases.appointments import KIND_LABELS, case_window, window_slots
 from hotline.cases.caller_history import caller_history
 from hotline.cases.draft_suggestions import draft_suggestions, site_places
@@ -81,6 +82,8 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
                 "open_total": list_cases(
                     session, filters=CaseFilter(statuses=CONFIRMABLE[:1]), per_page=1
                 ).total,
+                **speech_badges(session, [c.call_id for c in recent.items if c.call_id]),
+                "relisten_below": ctx.settings.relisten_confidence,
             },
         )
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
 
+from hotline.calls.speech_queues import deferred_waiting
 from hotline.models import Callback, CallbackState, Case, CaseStatus, utcnow
 from web.auth import public
 
@@ -98,6 +99,7 @@ def metrics(request: Request) -> PlainTextResponse:
         waiting = session.scalar(select(func.count(Case.id)).where(Case.status == CaseStatus.accepted)) or 0
         due = session.scalar(select(func.count(Callback.id)).where(
             Callback.state == CallbackState.due, Callback.due_at <= utcnow())) or 0
+        queued = deferred_waiting(session)
     lines = [
         *_gauge("hotline_calls_active", "Calls in progress.", len(ctx.live_calls)),
         *_gauge("hotline_cases_waiting_confirm", "Cases waiting for an agent to confirm (待确认).", waiting),
@@ -108,6 +110,8 @@ def metrics(request: Request) -> PlainTextResponse:
         *_gauge("hotline_spool_backlog_files", "Finished calls waiting in the spool for the database.",
                 len(list(spool.glob("*.json"))) if spool.is_dir() else 0),
         *_gauge("hotline_callbacks_due", "Satisfaction callbacks due now.", due),
+        *_gauge("hotline_transcription_queued",
+                "Calls recorded past ASR capacity, transcribed later from the recording.", queued),
         *request.app.state.http_latency.lines(),
     ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4; charset=utf-8")
