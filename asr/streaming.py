@@ -21,7 +21,7 @@ import time
 from collections import deque
 from itertools import count
 
-from asr.decoding import OnFinal, OnPartial, UtteranceDecoder
+from asr.decoding import SLICE_SECONDS, OnFinal, OnPartial, UtteranceDecoder
 from asr.recognizer import SpeechModel
 from asr.recognizer_pool import RecognizerPool, usable_phrases
 from asr.transcript import Transcript
@@ -42,6 +42,7 @@ class TranscriptionService:
         decode_threads: int | None = None,
         pool_size: int = 8,
         model_rate: int | None = None,
+        pool_rates: tuple[int, ...] | None = None,
         max_buffer_seconds: float = 120.0,
         warm_up: tuple[bytes, int] | None = None,
         warm_up_passes: int = 1,
@@ -51,15 +52,26 @@ class TranscriptionService:
         (measured: 3.1 s CPU cold vs 0.8 s warm for 7.7 s of speech). Any few seconds of speech will do,
         e.g. a recorded greeting. ``warmed_up`` counts the recognizers done. ``warm_up_passes``: how many
         times each recognizer decodes it (Kaldi's per-recognizer caches keep growing, to a bound, over the
-        first few dozen utterances; more passes reach that steady memory before the first call)."""
+        first few dozen utterances; more passes reach that steady memory before the first call).
+
+        ``pool_rates``: one pool of ``pool_size`` recognizers per rate, made at that rate; a stream at one
+        of these rates is fed to Vosk as it comes (Vosk resamples inside, in C++: measured cheaper than our
+        numpy resampler plus a model-rate recognizer, 8 kHz telephone audio to a 16 kHz model). A stream at
+        another rate is resampled to ``model_rate`` (default: the first pool rate, else the model's own)."""
         self.model = model
-        self.model_rate = model_rate or model.sample_rate
+        rates = tuple(pool_rates or (model_rate or model.sample_rate,))
+        self.model_rate = model_rate or rates[0]
         self.max_buffer_seconds = max_buffer_seconds
-        self.pool = RecognizerPool(model, pool_size, self.model_rate)
+        self.pools = {rate: RecognizerPool(model, pool_size, rate) for rate in rates}
+        if self.model_rate not in self.pools:
+            self.pools[self.model_rate] = RecognizerPool(model, pool_size, self.model_rate)
+        self.pool = self.pools[rates[0]]
         self._ready: queue.SimpleQueue = queue.SimpleQueue()
         self._ids = count(1)
         self._open: dict[int, Stream] = {}
-        self._waiting: deque[Stream] = deque()  # streams with audio, waiting for a pooled recognizer
+        # streams with audio, waiting for a pooled recognizer (per pool rate)
+        self._waiting: dict[int, deque[Stream]] = {rate: deque() for rate in self.pools}
+        self.vosk_cpu_s = 0.0  # CPU spent inside the recognizers by finished streams (what Vosk costs)
         self._lock = threading.Lock()
         self._closed = False
         n = decode_threads or os.cpu_count() or 1
@@ -70,8 +82,9 @@ class TranscriptionService:
             worker.start()
         self.warmed_up = 0
         if warm_up is not None:
-            for recognizer in self.pool.idle_recognizers():
-                self._ready.put(_WarmUp(self, recognizer, *warm_up, passes=warm_up_passes))
+            for pool in self.pools.values():
+                for recognizer in pool.idle_recognizers():
+                    self._ready.put(_WarmUp(self, pool, recognizer, *warm_up, passes=warm_up_passes))
 
     def open_stream(
         self,
@@ -98,9 +111,10 @@ class TranscriptionService:
         return {
             "open_streams": len(streams),
             "decode_threads": len(self._workers),
-            "pool_idle": self.pool.idle,
-            "recognizers_created": self.pool.created,
-            "streams_waiting": len(self._waiting),
+            "pool_idle": sum(pool.idle for pool in self.pools.values()),
+            "recognizers_created": sum(pool.created for pool in self.pools.values()),
+            "streams_waiting": sum(len(waiting) for waiting in self._waiting.values()),
+            "vosk_cpu_s": round(self.vosk_cpu_s, 3),
             "warmed_up": self.warmed_up,
             "buffered_seconds": round(sum(s.buffered_seconds for s in streams), 3),
             "max_lag_s": round(max((s.lag_s for s in streams), default=0.0), 3),
@@ -115,7 +129,8 @@ class TranscriptionService:
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
-        self.pool.clear()
+        for pool in self.pools.values():
+            pool.clear()
 
     def __enter__(self) -> TranscriptionService:
         return self
@@ -126,18 +141,28 @@ class TranscriptionService:
     def _schedule(self, stream: Stream) -> None:
         self._ready.put(stream)
 
+    def decode_rate(self, sample_rate: int) -> int:
+        """The rate a stream's recognizer runs at: its own when a pool has it, else ``model_rate``."""
+        return sample_rate if sample_rate in self.pools else self.model_rate
+
     def _recognizer_for(self, stream: Stream):
         """A pooled recognizer for ``stream``, or None: then the stream waits and is scheduled on release."""
+        rate = self.decode_rate(stream.sample_rate)
         with self._lock:
-            recognizer = self.pool.acquire(stream.phrases)
+            recognizer = self.pools[rate].acquire(stream.phrases)
             if recognizer is None:
-                self._waiting.append(stream)
+                self._waiting[rate].append(stream)
             return recognizer
 
-    def _release(self, recognizer, *, healthy: bool) -> None:
-        self.pool.release(recognizer, healthy=healthy)
+    def _release(self, recognizer, *, healthy: bool, vosk_cpu_s: float = 0.0) -> None:
+        rate = recognizer.sample_rate
+        pool = self.pools.get(rate)
+        if pool is not None:
+            pool.release(recognizer, healthy=healthy)
         with self._lock:
-            waiter = self._waiting.popleft() if self._waiting else None
+            self.vosk_cpu_s += vosk_cpu_s
+            waiting = self._waiting.get(rate)
+            waiter = waiting.popleft() if waiting else None
         if waiter is not None:
             self._schedule(waiter)
 
@@ -153,13 +178,13 @@ class TranscriptionService:
 class _WarmUp:
     """A decode-queue task: one pooled recognizer decodes the warm-up audio, unless a stream took it first."""
 
-    def __init__(self, service: TranscriptionService, recognizer, pcm: bytes, sample_rate: int, *,
-                 passes: int = 1) -> None:
+    def __init__(self, service: TranscriptionService, pool: RecognizerPool, recognizer, pcm: bytes,
+                 sample_rate: int, *, passes: int = 1) -> None:
         self._service, self._recognizer, self._pcm, self._rate = service, recognizer, pcm, sample_rate
-        self._passes = passes
+        self._pool, self._passes = pool, passes
 
     def _run_turn(self) -> None:
-        pool = self._service.pool
+        pool = self._pool
         if not pool.take(self._recognizer):
             return
         try:
@@ -188,11 +213,14 @@ class Stream:
         self._chunks: deque[tuple[float, bytes]] = deque()  # (arrival time, pcm)
         self._buffered = 0
         self._max_buffer = int(service.max_buffer_seconds * sample_rate) * 2
+        # a decode turn starts once a whole Vosk slice is buffered: not one thread wake-up per 20 ms frame
+        self._turn_bytes = int(SLICE_SECONDS * sample_rate) * 2
         self._scheduled = False
         self._closing = False
         self._done = threading.Event()
         self._decoder: UtteranceDecoder | None = None
         self._recognizer = None
+        self._vosk_cpu_at_start = 0.0
         self._error: str | None = None
         self.dropped_bytes = 0
         self.max_buffered_bytes = 0
@@ -213,8 +241,9 @@ class Stream:
                 self._buffered += size
                 if self._buffered > self.max_buffered_bytes:
                     self.max_buffered_bytes = self._buffered
-                schedule = not self._scheduled
-                self._scheduled = True
+                schedule = not self._scheduled and self._buffered >= self._turn_bytes
+                if schedule:
+                    self._scheduled = True
             if schedule:
                 self._service._schedule(self)
             return True
@@ -277,6 +306,7 @@ class Stream:
                 return
             if self._recognizer is None:
                 return  # every recognizer is busy: scheduled again when one is released
+            self._vosk_cpu_at_start = getattr(self._recognizer, "vosk_cpu_s", 0.0)
             self._decoder = UtteranceDecoder(
                 self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
             )
@@ -307,7 +337,7 @@ class Stream:
             return
         with self._lock:
             self._decoding_since = None
-            again = bool(self._chunks) or self._closing
+            again = self._buffered >= self._turn_bytes or self._closing
             self._scheduled = again
         if again:
             self._service._schedule(self)
@@ -315,7 +345,8 @@ class Stream:
     def _finish(self) -> None:
         self._decoding_since = None
         if self._recognizer is not None:
-            self._service._release(self._recognizer, healthy=self._error is None)
+            spent = getattr(self._recognizer, "vosk_cpu_s", 0.0) - self._vosk_cpu_at_start
+            self._service._release(self._recognizer, healthy=self._error is None, vosk_cpu_s=spent)
             self._recognizer = None
         self._service._forget(self)
         self._done.set()
