@@ -57,12 +57,18 @@ def speech(tmp: Path) -> tuple[np.ndarray, list[tuple[float, float]]]:
             wav = tmp / "phrase.wav"
             subprocess.run([espeak, "-v", "ko", "-s", "150", "-w", str(wav), phrase], check=True)
             samples, rate = _read(wav)
-            pcm = _resample(samples, rate, RATE)
+            pcm = trimmed(_resample(samples, rate, RATE))
             spans.append((t, t + len(pcm) / RATE))
             pause = SHORT_PAUSE_S if i < len(turn) - 1 else TURN_PAUSE_S
             parts += [pcm, np.zeros(int(pause * RATE), np.int16)]
             t += len(pcm) / RATE + pause
     return np.concatenate(parts), spans
+
+
+def trimmed(pcm: np.ndarray, floor: int = 300) -> np.ndarray:
+    """espeak pads its output with silence: keep the phrase itself, so the pauses are exactly ours."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > floor)
+    return pcm[loud[0] : loud[-1] + 1] if len(loud) else pcm
 
 
 def decode(model, pcm: bytes) -> tuple[list[dict], float]:
