@@ -29,7 +29,11 @@ def model_dir() -> Path:
 def ko_model(model_dir):
     import asr
 
-    return asr.load_model(model_dir)
+    from hotline.sip.config import DEFAULT_TRAILING_SILENCE_S
+
+    # the endpoint rules the pipeline harness runs with (sip.conf [asr] default): utterance boundaries of the
+    # reference transcripts and of the calls come from the same rules
+    return asr.load_model(model_dir, trailing_silence=DEFAULT_TRAILING_SILENCE_S)
 
 
 @pytest.fixture(scope="session")
