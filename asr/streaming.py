@@ -57,14 +57,14 @@ class TranscriptionService:
         ``pool_rates``: one pool of ``pool_size`` recognizers per rate, made at that rate; a stream at one
         of these rates is fed to Vosk as it comes (Vosk resamples inside, in C++: measured cheaper than our
         numpy resampler plus a model-rate recognizer, 8 kHz telephone audio to a 16 kHz model). A stream at
-        another rate is resampled to ``model_rate`` (default: the first pool rate, else the model's own)."""
+        another rate is resampled to ``model_rate`` (default: the model's own), whose pool is made when
+        the first such stream comes."""
         self.model = model
         rates = tuple(pool_rates or (model_rate or model.sample_rate,))
-        self.model_rate = model_rate or rates[0]
+        self.model_rate = model_rate or model.sample_rate
         self.max_buffer_seconds = max_buffer_seconds
+        self._pool_size = pool_size
         self.pools = {rate: RecognizerPool(model, pool_size, rate) for rate in rates}
-        if self.model_rate not in self.pools:
-            self.pools[self.model_rate] = RecognizerPool(model, pool_size, self.model_rate)
         self.pool = self.pools[rates[0]]
         self._ready: queue.SimpleQueue = queue.SimpleQueue()
         self._ids = count(1)
@@ -108,12 +108,14 @@ class TranscriptionService:
     def stats(self) -> dict[str, object]:
         with self._lock:
             streams = list(self._open.values())
+            pools = list(self.pools.values())
+            waiting = sum(len(w) for w in self._waiting.values())
         return {
             "open_streams": len(streams),
             "decode_threads": len(self._workers),
-            "pool_idle": sum(pool.idle for pool in self.pools.values()),
-            "recognizers_created": sum(pool.created for pool in self.pools.values()),
-            "streams_waiting": sum(len(waiting) for waiting in self._waiting.values()),
+            "pool_idle": sum(pool.idle for pool in pools),
+            "recognizers_created": sum(pool.created for pool in pools),
+            "streams_waiting": waiting,
             "vosk_cpu_s": round(self.vosk_cpu_s, 3),
             "warmed_up": self.warmed_up,
             "buffered_seconds": round(sum(s.buffered_seconds for s in streams), 3),
@@ -129,7 +131,7 @@ class TranscriptionService:
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
-        for pool in self.pools.values():
+        for pool in list(self.pools.values()):
             pool.clear()
 
     def __enter__(self) -> TranscriptionService:
@@ -149,6 +151,9 @@ class TranscriptionService:
         """A pooled recognizer for ``stream``, or None: then the stream waits and is scheduled on release."""
         rate = self.decode_rate(stream.sample_rate)
         with self._lock:
+            if rate not in self.pools:
+                self.pools[rate] = RecognizerPool(self.model, self._pool_size, rate)
+                self._waiting[rate] = deque()
             recognizer = self.pools[rate].acquire(stream.phrases)
             if recognizer is None:
                 self._waiting[rate].append(stream)
