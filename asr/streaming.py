@@ -20,9 +20,10 @@ import threading
 import time
 from collections import deque
 from itertools import count
+from typing import Any
 
 from asr.decoding import SLICE_SECONDS, OnFinal, OnPartial, UtteranceDecoder
-from asr.recognizer import SpeechModel
+from asr.recognizer import Recognizer, SpeechModel
 from asr.recognizer_pool import RecognizerPool, usable_phrases
 from asr.transcript import Transcript
 
@@ -66,7 +67,7 @@ class TranscriptionService:
         self._pool_size = pool_size
         self.pools = {rate: RecognizerPool(model, pool_size, rate) for rate in rates}
         self.pool = self.pools[rates[0]]
-        self._ready: queue.SimpleQueue = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()  # Stream, _WarmUp or _STOP
         self._ids = count(1)
         self._open: dict[int, Stream] = {}
         # streams with audio, waiting for a pooled recognizer (per pool rate)
@@ -147,7 +148,7 @@ class TranscriptionService:
         """The rate a stream's recognizer runs at: its own when a pool has it, else ``model_rate``."""
         return sample_rate if sample_rate in self.pools else self.model_rate
 
-    def _recognizer_for(self, stream: Stream):
+    def _recognizer_for(self, stream: Stream) -> Recognizer | None:
         """A pooled recognizer for ``stream``, or None: then the stream waits and is scheduled on release."""
         rate = self.decode_rate(stream.sample_rate)
         with self._lock:
@@ -159,7 +160,7 @@ class TranscriptionService:
                 self._waiting[rate].append(stream)
             return recognizer
 
-    def _release(self, recognizer, *, healthy: bool, vosk_cpu_s: float = 0.0) -> None:
+    def _release(self, recognizer: Recognizer, *, healthy: bool, vosk_cpu_s: float = 0.0) -> None:
         rate = recognizer.sample_rate
         pool = self.pools.get(rate)
         if pool is not None:
@@ -183,8 +184,8 @@ class TranscriptionService:
 class _WarmUp:
     """A decode-queue task: one pooled recognizer decodes the warm-up audio, unless a stream took it first."""
 
-    def __init__(self, service: TranscriptionService, pool: RecognizerPool, recognizer, pcm: bytes,
-                 sample_rate: int, *, passes: int = 1) -> None:
+    def __init__(self, service: TranscriptionService, pool: RecognizerPool, recognizer: Recognizer,
+                 pcm: bytes, sample_rate: int, *, passes: int = 1) -> None:
         self._service, self._recognizer, self._pcm, self._rate = service, recognizer, pcm, sample_rate
         self._pool, self._passes = pool, passes
 
