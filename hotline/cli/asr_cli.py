@@ -46,7 +46,7 @@ def serve(
     port: int = typer.Option(2700, "--port", min=1, max=65535, help="TCP port (vosk-server's default)"),
     model: Path = typer.Option(None, "--model", help="Vosk model directory; default: HOTLINE_VOSK_MODEL"),
     recognizers: int = typer.Option(8, "--recognizers", min=1, help="warm recognizers (one per live call)"),
-    rate: int = typer.Option(8000, "--rate", min=4000, max=48000,
+    rate: int = typer.Option(16000, "--rate", min=4000, max=48000,
                              help="the rate workers send ([media] clock_rate): its pool is made at start"),
     trailing_silence: float = typer.Option(None, "--trailing-silence", min=0.2, max=5.0,
                                            help="seconds of silence that end an utterance (sip.conf [asr])"),
