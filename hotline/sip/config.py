@@ -11,7 +11,7 @@ from pathlib import Path
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 WHEEL_MAX_CALLS = 4  # PJSUA_MAX_CALLS of the pjsua2-python wheel: the 5th INVITE gets 486 from pjsua itself
 SUPPORTED_CODECS = ("PCMU", "PCMA", "G722")
-DEFAULT_TRAILING_SILENCE_S = 0.5  # [asr] trailing_silence, measured by bench/endpointing.py
+DEFAULT_TRAILING_SILENCE_S = 1.0  # [asr] trailing_silence, measured by bench/endpointing.py
 PROMPT_KEYS = (
     "greeting_zh",
     "greeting_mn",
