@@ -129,10 +129,10 @@ def main() -> None:
             row["cer_vs_model_rules"] = round(asr.character_error_rate(reference, row["text"]), 3)
             rows.append(row)
             del model
-    print(f"{len(spans)} phrases, {len(audio) / RATE:.0f} s of 8 kHz speech; pauses {SHORT_PAUSE_S} s inside a "
-          f"turn, {TURN_PAUSE_S} s between turns")
-    print(f"{'silence':>8} {'utts':>4} {'by silence':>10} {'delay p50':>9} {'delay max':>9} {'cut inside':>10} "
-          f"{'CER vs model':>12}")
+    print(f"{len(spans)} phrases, {len(audio) / RATE:.0f} s of 8 kHz speech; pauses {SHORT_PAUSE_S} s "
+          f"inside a turn, {TURN_PAUSE_S} s between turns")
+    print(f"{'silence':>8} {'utts':>4} {'by silence':>10} {'delay p50':>9} {'delay max':>9} "
+          f"{'cut inside':>10} {'CER vs model':>12}")
     for r in rows:
         print(f"{r['trailing_silence']:>8} {r['utterances']:>4} {r['ended_by_silence']:>10} "
               f"{r['endpoint_delay_p50_s']!s:>9} {r['endpoint_delay_max_s']!s:>9} "

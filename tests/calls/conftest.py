@@ -28,7 +28,6 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def ko_model(model_dir):
     import asr
-
     from hotline.sip.config import DEFAULT_TRAILING_SILENCE_S
 
     # the endpoint rules the pipeline harness runs with (sip.conf [asr] default): utterance boundaries of the
