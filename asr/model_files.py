@@ -36,8 +36,12 @@ def model_problems(path: Path) -> list[str]:
     return problems
 
 
-def load_model(path: Path | str | None, *, log_level: int = -1) -> VoskModel:
+def load_model(path: Path | str | None, *, log_level: int = -1, trailing_silence: float | None = None
+               ) -> VoskModel:
     """Load a Vosk model (1-2 s, ~500 MB); load it once per process and share it.
+
+    ``trailing_silence``: end utterances after at most this many seconds of silence (see
+    :mod:`asr.endpointing`); None keeps the model's own rules.
 
     Raises :class:`ModelNotFoundError` saying what to run or set when ``path`` is None,
     missing or not a model.
@@ -52,7 +56,12 @@ def load_model(path: Path | str | None, *, log_level: int = -1) -> VoskModel:
         )
     from asr.vosk_backend import VoskModel
 
-    return VoskModel(path.resolve(), log_level=log_level)
+    path = path.resolve()
+    if trailing_silence is not None:
+        from asr.endpointing import with_trailing_silence
+
+        path = with_trailing_silence(path, trailing_silence)
+    return VoskModel(path, log_level=log_level)
 
 
 def write_manifest(model_dir: Path, source: str) -> dict[str, Any]:

@@ -29,20 +29,22 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # one message of audio: far more than any c
 
 
 class SpeechServer:
-    def __init__(self, model: VoskModel, *, pool_size: int = 8, threads: int | None = None) -> None:
+    def __init__(self, model: VoskModel, *, pool_size: int = 8, threads: int | None = None,
+                 rates: tuple[int, ...] | None = None) -> None:
         self.model = model
         self.pool_size = pool_size
         self._pools: dict[int, RecognizerPool] = {}
         self._pools_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(threads or os.cpu_count() or 1, thread_name_prefix="asr-serve")
         self.sessions = 0
-        self.pool(model.sample_rate)  # warm recognizers for the model's own rate, made before the first call
+        for rate in rates or (model.sample_rate,):
+            self.pool(rate)  # recognizers for the rates clients will send, made before the first call
 
     def pool(self, rate: int) -> RecognizerPool:
         with self._pools_lock:
             if rate not in self._pools:
-                size = self.pool_size if rate == self.model.sample_rate else 1
-                self._pools[rate] = RecognizerPool(self.model, size, rate)
+                # a pool per rate: telephone workers send 8 kHz as it comes and Vosk resamples inside
+                self._pools[rate] = RecognizerPool(self.model, self.pool_size, rate)
             return self._pools[rate]
 
     async def run(self, host: str, port: int, *, ready: threading.Event | None = None) -> None:
@@ -64,8 +66,10 @@ class SpeechServer:
                     rate = int(config.get("sample_rate", rate))
                     phrases = config.get("phrase_list") or None
                     continue
-                if recognizer is None:
+                while recognizer is None:  # the pool never grows: a session waits for a free recognizer
                     recognizer = self.pool(rate).acquire(phrases)
+                    if recognizer is None:
+                        await asyncio.sleep(0.02)
                 reply, done = await loop.run_in_executor(self._executor, _answer, recognizer, message)
                 await ws.send(json.dumps(reply, ensure_ascii=False))
                 if done:

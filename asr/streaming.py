@@ -20,9 +20,10 @@ import threading
 import time
 from collections import deque
 from itertools import count
+from typing import Any
 
-from asr.decoding import OnFinal, OnPartial, UtteranceDecoder
-from asr.recognizer import SpeechModel
+from asr.decoding import SLICE_SECONDS, OnFinal, OnPartial, UtteranceDecoder
+from asr.recognizer import Recognizer, SpeechModel
 from asr.recognizer_pool import RecognizerPool, usable_phrases
 from asr.transcript import Transcript
 
@@ -42,6 +43,7 @@ class TranscriptionService:
         decode_threads: int | None = None,
         pool_size: int = 8,
         model_rate: int | None = None,
+        pool_rates: tuple[int, ...] | None = None,
         max_buffer_seconds: float = 120.0,
         warm_up: tuple[bytes, int] | None = None,
         warm_up_passes: int = 1,
@@ -51,15 +53,26 @@ class TranscriptionService:
         (measured: 3.1 s CPU cold vs 0.8 s warm for 7.7 s of speech). Any few seconds of speech will do,
         e.g. a recorded greeting. ``warmed_up`` counts the recognizers done. ``warm_up_passes``: how many
         times each recognizer decodes it (Kaldi's per-recognizer caches keep growing, to a bound, over the
-        first few dozen utterances; more passes reach that steady memory before the first call)."""
+        first few dozen utterances; more passes reach that steady memory before the first call).
+
+        ``pool_rates``: one pool of ``pool_size`` recognizers per rate, made at that rate; a stream at one
+        of these rates is fed to Vosk as it comes (Vosk resamples inside, in C++: measured cheaper than our
+        numpy resampler plus a model-rate recognizer, 8 kHz telephone audio to a 16 kHz model). A stream at
+        another rate is resampled to ``model_rate`` (default: the model's own), whose pool is made when
+        the first such stream comes."""
         self.model = model
+        rates = tuple(pool_rates or (model_rate or model.sample_rate,))
         self.model_rate = model_rate or model.sample_rate
         self.max_buffer_seconds = max_buffer_seconds
-        self.pool = RecognizerPool(model, pool_size, self.model_rate)
-        self._ready: queue.SimpleQueue = queue.SimpleQueue()
+        self._pool_size = pool_size
+        self.pools = {rate: RecognizerPool(model, pool_size, rate) for rate in rates}
+        self.pool = self.pools[rates[0]]
+        self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()  # Stream, _WarmUp or _STOP
         self._ids = count(1)
         self._open: dict[int, Stream] = {}
-        self._waiting: deque[Stream] = deque()  # streams with audio, waiting for a pooled recognizer
+        # streams with audio, waiting for a pooled recognizer (per pool rate)
+        self._waiting: dict[int, deque[Stream]] = {rate: deque() for rate in self.pools}
+        self.vosk_cpu_s = 0.0  # CPU spent inside the recognizers by finished streams (what Vosk costs)
         self._lock = threading.Lock()
         self._closed = False
         n = decode_threads or os.cpu_count() or 1
@@ -70,8 +83,9 @@ class TranscriptionService:
             worker.start()
         self.warmed_up = 0
         if warm_up is not None:
-            for recognizer in self.pool.idle_recognizers():
-                self._ready.put(_WarmUp(self, recognizer, *warm_up, passes=warm_up_passes))
+            for pool in self.pools.values():
+                for recognizer in pool.idle_recognizers():
+                    self._ready.put(_WarmUp(self, pool, recognizer, *warm_up, passes=warm_up_passes))
 
     def open_stream(
         self,
@@ -95,12 +109,15 @@ class TranscriptionService:
     def stats(self) -> dict[str, object]:
         with self._lock:
             streams = list(self._open.values())
+            pools = list(self.pools.values())
+            waiting = sum(len(w) for w in self._waiting.values())
         return {
             "open_streams": len(streams),
             "decode_threads": len(self._workers),
-            "pool_idle": self.pool.idle,
-            "recognizers_created": self.pool.created,
-            "streams_waiting": len(self._waiting),
+            "pool_idle": sum(pool.idle for pool in pools),
+            "recognizers_created": sum(pool.created for pool in pools),
+            "streams_waiting": waiting,
+            "vosk_cpu_s": round(self.vosk_cpu_s, 3),
             "warmed_up": self.warmed_up,
             "buffered_seconds": round(sum(s.buffered_seconds for s in streams), 3),
             "max_lag_s": round(max((s.lag_s for s in streams), default=0.0), 3),
@@ -115,7 +132,8 @@ class TranscriptionService:
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
-        self.pool.clear()
+        for pool in list(self.pools.values()):
+            pool.clear()
 
     def __enter__(self) -> TranscriptionService:
         return self
@@ -126,18 +144,31 @@ class TranscriptionService:
     def _schedule(self, stream: Stream) -> None:
         self._ready.put(stream)
 
-    def _recognizer_for(self, stream: Stream):
+    def decode_rate(self, sample_rate: int) -> int:
+        """The rate a stream's recognizer runs at: its own when a pool has it, else ``model_rate``."""
+        return sample_rate if sample_rate in self.pools else self.model_rate
+
+    def _recognizer_for(self, stream: Stream) -> Recognizer | None:
         """A pooled recognizer for ``stream``, or None: then the stream waits and is scheduled on release."""
+        rate = self.decode_rate(stream.sample_rate)
         with self._lock:
-            recognizer = self.pool.acquire(stream.phrases)
+            if rate not in self.pools:
+                self.pools[rate] = RecognizerPool(self.model, self._pool_size, rate)
+                self._waiting[rate] = deque()
+            recognizer = self.pools[rate].acquire(stream.phrases)
             if recognizer is None:
-                self._waiting.append(stream)
+                self._waiting[rate].append(stream)
             return recognizer
 
-    def _release(self, recognizer, *, healthy: bool) -> None:
-        self.pool.release(recognizer, healthy=healthy)
+    def _release(self, recognizer: Recognizer, *, healthy: bool, vosk_cpu_s: float = 0.0) -> None:
+        rate = recognizer.sample_rate
+        pool = self.pools.get(rate)
+        if pool is not None:
+            pool.release(recognizer, healthy=healthy)
         with self._lock:
-            waiter = self._waiting.popleft() if self._waiting else None
+            self.vosk_cpu_s += vosk_cpu_s
+            waiting = self._waiting.get(rate)
+            waiter = waiting.popleft() if waiting else None
         if waiter is not None:
             self._schedule(waiter)
 
@@ -153,13 +184,13 @@ class TranscriptionService:
 class _WarmUp:
     """A decode-queue task: one pooled recognizer decodes the warm-up audio, unless a stream took it first."""
 
-    def __init__(self, service: TranscriptionService, recognizer, pcm: bytes, sample_rate: int, *,
-                 passes: int = 1) -> None:
+    def __init__(self, service: TranscriptionService, pool: RecognizerPool, recognizer: Recognizer,
+                 pcm: bytes, sample_rate: int, *, passes: int = 1) -> None:
         self._service, self._recognizer, self._pcm, self._rate = service, recognizer, pcm, sample_rate
-        self._passes = passes
+        self._pool, self._passes = pool, passes
 
     def _run_turn(self) -> None:
-        pool = self._service.pool
+        pool = self._pool
         if not pool.take(self._recognizer):
             return
         try:
@@ -188,11 +219,14 @@ class Stream:
         self._chunks: deque[tuple[float, bytes]] = deque()  # (arrival time, pcm)
         self._buffered = 0
         self._max_buffer = int(service.max_buffer_seconds * sample_rate) * 2
+        # a decode turn starts once a whole Vosk slice is buffered: not one thread wake-up per 20 ms frame
+        self._turn_bytes = int(SLICE_SECONDS * sample_rate) * 2
         self._scheduled = False
         self._closing = False
         self._done = threading.Event()
         self._decoder: UtteranceDecoder | None = None
         self._recognizer = None
+        self._vosk_cpu_at_start = 0.0
         self._error: str | None = None
         self.dropped_bytes = 0
         self.max_buffered_bytes = 0
@@ -213,8 +247,9 @@ class Stream:
                 self._buffered += size
                 if self._buffered > self.max_buffered_bytes:
                     self.max_buffered_bytes = self._buffered
-                schedule = not self._scheduled
-                self._scheduled = True
+                schedule = not self._scheduled and self._buffered >= self._turn_bytes
+                if schedule:
+                    self._scheduled = True
             if schedule:
                 self._service._schedule(self)
             return True
@@ -302,6 +337,7 @@ class Stream:
                 return
             if self._recognizer is None:
                 return  # every recognizer is busy: scheduled again when one is released
+            self._vosk_cpu_at_start = getattr(self._recognizer, "vosk_cpu_s", 0.0)
             self._decoder = UtteranceDecoder(
                 self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
             )
@@ -332,7 +368,7 @@ class Stream:
             return
         with self._lock:
             self._decoding_since = None
-            again = bool(self._chunks) or self._closing
+            again = self._buffered >= self._turn_bytes or self._closing
             self._scheduled = again
         if again:
             self._service._schedule(self)
@@ -340,7 +376,8 @@ class Stream:
     def _finish(self) -> None:
         self._decoding_since = None
         if self._recognizer is not None:
-            self._service._release(self._recognizer, healthy=self._error is None)
+            spent = getattr(self._recognizer, "vosk_cpu_s", 0.0) - self._vosk_cpu_at_start
+            self._service._release(self._recognizer, healthy=self._error is None, vosk_cpu_s=spent)
             self._recognizer = None
         self._service._forget(self)
         self._done.set()

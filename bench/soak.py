@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test kit
+
+from testkit.databases import migrated_engine  # noqa: E402
 
 from tests.calls.call_testkit import (  # noqa: E402
     ko_model_dir,
-    migrated_engine,
     sipp_call,
     start_pipeline,
     wav_seconds,

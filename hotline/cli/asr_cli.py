@@ -46,6 +46,10 @@ def serve(
     port: int = typer.Option(2700, "--port", min=1, max=65535, help="TCP port (vosk-server's default)"),
     model: Path = typer.Option(None, "--model", help="Vosk model directory; default: HOTLINE_VOSK_MODEL"),
     recognizers: int = typer.Option(8, "--recognizers", min=1, help="warm recognizers (one per live call)"),
+    rate: int = typer.Option(16000, "--rate", min=4000, max=48000,
+                             help="the rate workers send ([media] clock_rate): its pool is made at start"),
+    trailing_silence: float = typer.Option(None, "--trailing-silence", min=0.2, max=5.0,
+                                           help="seconds of silence that end an utterance (sip.conf [asr])"),
 ) -> None:
     """Serve speech recognition over WebSocket (the vosk-server protocol): SIP workers and other nodes set
     HOTLINE_ASR_SERVERS=ws://HOST:PORT and share this one model instead of loading their own."""
@@ -58,11 +62,11 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     model_path = model or settings_or_exit().effective_vosk_model
     try:
-        loaded = asr.load_model(model_path)
+        loaded = asr.load_model(model_path, trailing_silence=trailing_silence)
     except asr.AsrError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
-    server = SpeechServer(loaded, pool_size=recognizers)
+    server = SpeechServer(loaded, pool_size=recognizers, rates=(rate,))
     try:
         asyncio.run(server.run(host, port))
     except OSError as exc:

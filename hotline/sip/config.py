@@ -11,6 +11,7 @@ from pathlib import Path
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 WHEEL_MAX_CALLS = 4  # PJSUA_MAX_CALLS of the pjsua2-python wheel: the 5th INVITE gets 486 from pjsua itself
 SUPPORTED_CODECS = ("PCMU", "PCMA", "G722")
+DEFAULT_TRAILING_SILENCE_S = 1.0  # [asr] trailing_silence, measured by bench/endpointing.py
 PROMPT_KEYS = (
     "greeting_zh",
     "greeting_mn",
@@ -134,6 +135,14 @@ class QueueConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AsrConfig:
+    """[asr]: live transcription. ``trailing_silence_s``: no utterance waits longer than this silence for
+    its final result (None: the model's own endpoint rules, 2 s for most Vosk models)."""
+
+    trailing_silence_s: float | None = DEFAULT_TRAILING_SILENCE_S
+
+
+@dataclass(frozen=True, slots=True)
 class SipConfig:
     transport: TransportConfig = TransportConfig()
     account: AccountConfig = AccountConfig()
@@ -143,6 +152,7 @@ class SipConfig:
     limits: LimitsConfig = LimitsConfig()
     source: Path | None = None
     queue: QueueConfig = QueueConfig()
+    asr: AsrConfig = AsrConfig()
 
 
 def default_prompts() -> dict[str, Path | None]:
@@ -207,6 +217,7 @@ KNOWN_KEYS = {
     "limits": {"max_calls", "max_call_length", "silence_timeout", "silence_threshold"},
     "queue": {"enabled", "service_hours", "max_wait", "announce_every", "ring_timeout", "wrap_up",
               "menu_timeout", "ring_back_key", "message_key", "transfer_uri"},
+    "asr": {"trailing_silence"},
 }
 
 
@@ -400,7 +411,17 @@ def parse_sip_config(
         silence_timeout_s=r.number("limits", "silence_timeout", 30, 2, 3600, "seconds"),
         silence_threshold_dbfs=r.number("limits", "silence_threshold", -45, -96, 0, "dBFS"),
     )
-    return SipConfig(transport, account, media, ivr, recording, limits, source, _queue(r))
+    return SipConfig(transport, account, media, ivr, recording, limits, source, _queue(r), _asr(r))
+
+
+def _asr(r: _Reader) -> AsrConfig:
+    raw = r.get("asr", "trailing_silence", "")
+    if raw.lower() in ("model", "off"):
+        return AsrConfig(trailing_silence_s=None)
+    if not raw:
+        return AsrConfig()
+    return AsrConfig(trailing_silence_s=r.number(
+        "asr", "trailing_silence", DEFAULT_TRAILING_SILENCE_S, 0.2, 5.0, "seconds (or 'model')"))
 
 
 def load_sip_config(path: Path, *, environ: dict[str, str] | None = None) -> SipConfig:

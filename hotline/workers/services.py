@@ -69,17 +69,20 @@ def _start_asr(settings: Settings, decode_threads: int | None, recognizers: int)
         health = servers.check()
         if not any(state == "up" for state in health.values()):
             log.warning("no speech server answers yet (%s); calls are decoded once one does", health)
-        service = TranscriptionService(servers, decode_threads=decode_threads, pool_size=recognizers)
+        service = TranscriptionService(servers, decode_threads=decode_threads, pool_size=recognizers,
+                                       pool_rates=(sip_config_for(settings).media.clock_rate,))
         return service, None, f"on: speech servers {', '.join(settings.asr_server_urls)}"
     path = settings.effective_vosk_model
+    sip = sip_config_for(settings)
     try:
-        model = load_model(path)
+        model = load_model(path, trailing_silence=sip.asr.trailing_silence_s)
     except ModelNotFoundError as exc:
         log.warning("live transcription is OFF: %s. Calls are still answered and recorded, and cases are "
                     "created with 'transcript unavailable'.", exc)
         return None, "未配置语音识别模型", f"off: {exc}"
+    # recognizers at the bridge's rate: Vosk gets what the ports deliver and resamples inside (cheaper)
     service = TranscriptionService(model, decode_threads=decode_threads, pool_size=recognizers,
-                                   warm_up=_warm_up_speech())
+                                   pool_rates=(sip.media.clock_rate,), warm_up=_warm_up_speech())
     return service, None, f"on: {path}"
 
 

@@ -52,6 +52,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "TIMEZONE": settings.timezone, "SIP_CONFIG": settings.sip_config.resolve(),
         "VOSK_MODEL": settings.effective_vosk_model, "CLASSIFIER_MODEL": settings.classifier_model,
         "INTENT_THRESHOLD": settings.intent_threshold, "LOG_LEVEL": settings.log_level,
+        "ASR_SERVERS": settings.asr_servers or None,  # one speech server for all workers
     }
     for key, value in values.items():
         if value is not None:

@@ -2,7 +2,7 @@
 
     python call_pipeline_harness.py --sip-conf SIP_CONF --db-url URL --data-dir DIR --events EVENTS_JSONL
                                     [--model VOSK_MODEL_DIR] [--flush-every 1.0] [--warm-up WAV]
-                                    [--pool-size 8] [--agent-queue]
+                                    [--pool-size 8] [--agent-queue] [--no-object-count]
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
 LiveCallPipeline, spool flushing and the 转写排队 worker on a timer) and writes every hub event as one
@@ -75,6 +75,7 @@ class EventWriter:
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._lock = threading.Lock()
         self._pipeline_ref = pipeline_ref
+        self.count_objects = True
 
     def __call__(self, event) -> None:
         record = {"event": event.kind, "t": time.monotonic(), **event.data}
@@ -86,10 +87,13 @@ class EventWriter:
             self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
         if event.kind == "case.created":
             record["rss_kb"] = rss_kb()
-            record["python_objects"] = len(gc.get_objects())
+            if self.count_objects:  # walks every object: ~20 ms a call, left out of CPU benchmarks
+                record["python_objects"] = len(gc.get_objects())
             transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
             if transcriber is not None:
-                record["recognizers"] = transcriber.stats()["recognizers_created"]
+                stats = transcriber.stats()
+                record["recognizers"] = stats["recognizers_created"]
+                record["vosk_cpu_s"] = stats.get("vosk_cpu_s")
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:
             self._file.write(line + "\n")
@@ -100,12 +104,13 @@ class EventWriter:
             self._file.close()
 
 
-def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_up_passes: int = 1):
+def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_up_passes: int = 1,
+              rate: int | None = None, trailing_silence: float | None = None):
     """(TranscriptionService, None) or (None, why not), like the runtime."""
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
     try:
-        model = load_model(Path(model_dir or "/nonexistent-vosk-model"))
+        model = load_model(Path(model_dir or "/nonexistent-vosk-model"), trailing_silence=trailing_silence)
     except ModelNotFoundError as exc:
         logging.warning("live transcription is OFF: %s", exc)
         return None, "未配置语音识别模型"
@@ -115,7 +120,8 @@ def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_u
 
         source = open_audio(warm_up)
         pcm = (b"".join(source.blocks), source.sample_rate)
-    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm, warm_up_passes=warm_up_passes)
+    service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm, warm_up_passes=warm_up_passes,
+                                   pool_rates=(rate,) if rate else None)
     deadline = time.monotonic() + 60 * warm_up_passes + 60
     while pcm is not None and service.warmed_up < pool_size and time.monotonic() < deadline:
         time.sleep(0.1)  # answer calls only once every pooled recognizer has decoded the warm-up audio
@@ -134,6 +140,8 @@ def main() -> int:
     parser.add_argument("--pool-size", type=int, default=8, help="pooled recognizers (asr default 8)")
     parser.add_argument("--close-timeout", type=float, default=30.0)
     parser.add_argument("--warm-up-passes", type=int, default=1, help="times each recognizer decodes it")
+    parser.add_argument("--no-object-count", action="store_true",
+                        help="leave the Python object count out of case.created (CPU benchmarks)")
     parser.add_argument("--agent-queue", action="store_true",
                         help="queue callers for agents over the database, as `hotline serve` does")
     args = parser.parse_args()
@@ -144,10 +152,13 @@ def main() -> int:
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         analyzer = ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
-    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size, args.warm_up_passes)
+    config = load_sip_config(args.sip_conf)
+    transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size, args.warm_up_passes,
+                                         config.media.clock_rate, config.asr.trailing_silence_s)
     hub = EventHub()
     pipeline_ref: list = []
     writer = EventWriter(args.events, pipeline_ref)
+    writer.count_objects = not args.no_object_count
     hub.add_listener(writer)
     pipeline = TimedPipeline(
         transcriber=transcriber, analyze=analyzer, session_factory=session_factory, hub=hub,
@@ -163,7 +174,6 @@ def main() -> int:
 
         deferred = DeferredTranscriber(session_factory=session_factory, transcriber=transcriber,
                                        analyze=analyzer, policy=pipeline.policy, name="harness", hub=hub)
-    config = load_sip_config(args.sip_conf)
     queue = None
     if args.agent_queue:
         from hotline.calls.agent_queue import DatabaseAgentQueue

@@ -218,7 +218,7 @@ class PipelineProcess:
 def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up: Path | None = None,
                    prompts: dict[str, Path] | None = None, flush_every: float = 1.0,
                    pool_size: int | None = None, warm_up_passes: int = 1, agent_queue: bool = False,
-                   **sections: dict) -> PipelineProcess:
+                   count_objects: bool = True, **sections: dict) -> PipelineProcess:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_sip_port()
     config = write_sip_config(directory, port, prompts or greeting_prompts(directory / "prompts"), **sections)
@@ -236,6 +236,8 @@ def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up:
         argv += ["--warm-up-passes", str(warm_up_passes)]
     if agent_queue:
         argv.append("--agent-queue")
+    if not count_objects:
+        argv.append("--no-object-count")
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True,
                             cwd=directory, env=subprocess_env())
     running = PipelineProcess(proc, port, directory, log_file)

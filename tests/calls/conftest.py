@@ -28,8 +28,11 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def ko_model(model_dir):
     import asr
+    from hotline.sip.config import DEFAULT_TRAILING_SILENCE_S
 
-    return asr.load_model(model_dir)
+    # the endpoint rules the pipeline harness runs with (sip.conf [asr] default): utterance boundaries of the
+    # reference transcripts and of the calls come from the same rules
+    return asr.load_model(model_dir, trailing_silence=DEFAULT_TRAILING_SILENCE_S)
 
 
 @pytest.fixture(scope="session")

@@ -100,3 +100,11 @@ def test_queue_section_is_parsed_and_mistakes_name_the_key(tmp_path):
                         ("transfer_uri = sip:pbx.example", "[queue] transfer_uri")):
         with pytest.raises(SipConfigError, match=re.escape(where)):
             parse_sip_config(f"[queue]\n{text}\n", base_dir=tmp_path)
+
+
+def test_asr_trailing_silence(tmp_path):
+    assert parse("", tmp_path).asr.trailing_silence_s == 1.0
+    assert parse("[asr]\ntrailing_silence = 0.6\n", tmp_path).asr.trailing_silence_s == 0.6
+    assert parse("[asr]\ntrailing_silence = model\n", tmp_path).asr.trailing_silence_s is None
+    with pytest.raises(SipConfigError, match=r"\[asr\] trailing_silence.*0.2..5 seconds"):
+        parse("[asr]\ntrailing_silence = 9\n", tmp_path)
