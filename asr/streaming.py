@@ -290,7 +290,7 @@ class Stream:
     def waiting_for_recognizer(self) -> bool:
         """True while every pooled recognizer is busy and this stream waits for one to be released."""
         with self._service._lock:
-            return self in self._service._waiting
+            return any(self in waiting for waiting in self._service._waiting.values())
 
     def abandon(self) -> None:
         """Give up live decoding: drop the buffered audio and refuse more, decode nothing further (the caller
