@@ -66,6 +66,9 @@ class SpeechServer:
                     continue
                 if recognizer is None:
                     recognizer = self.pool(rate).acquire(phrases)
+                    if recognizer is None:  # every pooled recognizer is in a session: come back later
+                        await ws.close(1013, "all recognizers busy, try again")
+                        break
                 reply, done = await loop.run_in_executor(self._executor, _answer, recognizer, message)
                 await ws.send(json.dumps(reply, ensure_ascii=False))
                 if done:

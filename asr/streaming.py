@@ -22,14 +22,13 @@ from collections import deque
 from itertools import count
 
 from asr.decoding import OnFinal, OnPartial, UtteranceDecoder
-from asr.recognizer import SpeechModel
+from asr.recognizer import Recognizer, SpeechModel
 from asr.recognizer_pool import RecognizerPool, usable_phrases
 from asr.transcript import Transcript
 
 log = logging.getLogger(__name__)
 
 TURN_SECONDS = 0.5  # audio one worker decodes for a stream before letting other streams go first
-_STOP = object()
 
 
 class TranscriptionService:
@@ -56,7 +55,7 @@ class TranscriptionService:
         self.model_rate = model_rate or model.sample_rate
         self.max_buffer_seconds = max_buffer_seconds
         self.pool = RecognizerPool(model, pool_size, self.model_rate)
-        self._ready: queue.SimpleQueue = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[Stream | _WarmUp | None] = queue.SimpleQueue()
         self._ids = count(1)
         self._open: dict[int, Stream] = {}
         self._waiting: deque[Stream] = deque()  # streams with audio, waiting for a pooled recognizer
@@ -111,7 +110,7 @@ class TranscriptionService:
         """Stop the workers (open streams stop decoding) and drop the pooled recognizers."""
         self._closed = True
         for _ in self._workers:
-            self._ready.put(_STOP)
+            self._ready.put(None)  # stops one worker
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -126,7 +125,7 @@ class TranscriptionService:
     def _schedule(self, stream: Stream) -> None:
         self._ready.put(stream)
 
-    def _recognizer_for(self, stream: Stream):
+    def _recognizer_for(self, stream: Stream) -> Recognizer | None:
         """A pooled recognizer for ``stream``, or None: then the stream waits and is scheduled on release."""
         with self._lock:
             recognizer = self.pool.acquire(stream.phrases)
@@ -134,7 +133,7 @@ class TranscriptionService:
                 self._waiting.append(stream)
             return recognizer
 
-    def _release(self, recognizer, *, healthy: bool) -> None:
+    def _release(self, recognizer: Recognizer, *, healthy: bool) -> None:
         self.pool.release(recognizer, healthy=healthy)
         with self._lock:
             waiter = self._waiting.popleft() if self._waiting else None
@@ -146,14 +145,14 @@ class TranscriptionService:
             self._open.pop(stream.id, None)
 
     def _work(self) -> None:
-        while (stream := self._ready.get()) is not _STOP:
+        while (stream := self._ready.get()) is not None:
             stream._run_turn()
 
 
 class _WarmUp:
     """A decode-queue task: one pooled recognizer decodes the warm-up audio, unless a stream took it first."""
 
-    def __init__(self, service: TranscriptionService, recognizer, pcm: bytes, sample_rate: int, *,
+    def __init__(self, service: TranscriptionService, recognizer: Recognizer, pcm: bytes, sample_rate: int, *,
                  passes: int = 1) -> None:
         self._service, self._recognizer, self._pcm, self._rate = service, recognizer, pcm, sample_rate
         self._passes = passes
@@ -178,7 +177,16 @@ class _WarmUp:
 class Stream:
     """One live audio stream (one call). Create with :meth:`TranscriptionService.open_stream`."""
 
-    def __init__(self, service, stream_id, sample_rate, on_partial, on_final, phrases, ignored) -> None:
+    def __init__(
+        self,
+        service: TranscriptionService,
+        stream_id: int,
+        sample_rate: int,
+        on_partial: OnPartial | None,
+        on_final: OnFinal | None,
+        phrases: list[str],
+        ignored: list[str],
+    ) -> None:
         self.id = stream_id
         self.sample_rate = sample_rate
         self.phrases, self.ignored_phrases = phrases, ignored
@@ -192,7 +200,7 @@ class Stream:
         self._closing = False
         self._done = threading.Event()
         self._decoder: UtteranceDecoder | None = None
-        self._recognizer = None
+        self._recognizer: Recognizer | None = None
         self._error: str | None = None
         self.dropped_bytes = 0
         self.max_buffered_bytes = 0
@@ -281,7 +289,8 @@ class Stream:
                 self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
             )
         budget = int(TURN_SECONDS * self.sample_rate) * 2
-        taken, first_arrival = [], None
+        taken: list[bytes] = []
+        first_arrival: float | None = None
         with self._lock:
             while self._chunks and budget > 0:
                 arrival, chunk = self._chunks.popleft()
@@ -292,7 +301,7 @@ class Stream:
             finishing = self._closing and not self._chunks
             self._decoding_since = first_arrival
         try:
-            if taken:
+            if first_arrival is not None:  # audio was taken
                 self._decoder.accept(b"".join(taken))
                 self._last_lag = time.monotonic() - first_arrival
                 self.max_lag_s = max(self.max_lag_s, self._last_lag)

@@ -28,7 +28,7 @@ def is_reviewer(session: Session, actor: User) -> bool:
     return actor.role == Role.handler and code == REVIEWING_DEPARTMENT
 
 
-def _value(field: str, raw: str):
+def _value(field: str, raw: str) -> str | int | list[str]:
     raw = raw.strip()
     if field in LIST_FIELDS:
         parts = raw.replace("\n", LIST_SEPARATOR).split(LIST_SEPARATOR)

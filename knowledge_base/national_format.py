@@ -55,7 +55,7 @@ def translate(session: Session, rows: list[tuple[int, dict[str, str]]], *, mappi
               code_prefix: str) -> tuple[list[dict[str, str]], list[Problem]]:
     """National rows -> catalogue rows (every problem collected)."""
     departments = {d.name: d.code for d in session.scalars(select(Department))}
-    zones: dict[str, Counter] = {}
+    zones: dict[str, Counter[str]] = {}
     existing: dict[tuple[str, str], str] = {}
     for item in session.scalars(select(ServiceItem)):
         zones.setdefault(item.department.code, Counter())[item.zone] += 1

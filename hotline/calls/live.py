@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from hotline.calls.finished import FinishedCall, record_finished_call
 from hotline.calls.registry import LiveCall, LiveCallRegistry
@@ -27,6 +28,9 @@ from hotline.db import unit_of_work
 from hotline.events import EventHub
 from hotline.models import TranscriptStatus
 from hotline.sip.protocol import AudioSink, CallInfo, CallSummary
+
+if TYPE_CHECKING:
+    from asr.streaming import Stream
 
 log = logging.getLogger(__name__)
 
@@ -294,8 +298,9 @@ class LiveCallPipeline:
 class _AgentLeg:
     __slots__ = ("stream", "agent_id", "offset_s")
 
-    def __init__(self, stream, agent_id: int) -> None:
-        self.stream, self.agent_id, self.offset_s = stream, agent_id, None
+    def __init__(self, stream: Stream, agent_id: int) -> None:
+        self.stream, self.agent_id = stream, agent_id
+        self.offset_s: float | None = None  # when the agent answered, seconds into the call
 
 
 def _discard(leg: _AgentLeg) -> None:
@@ -311,7 +316,7 @@ class _StreamSink:
 
     __slots__ = ("_feed",)
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: Stream) -> None:
         self._feed = stream.feed
 
     def push(self, pcm: bytes) -> bool:

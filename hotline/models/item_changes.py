@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +24,7 @@ class ItemChangeRequest(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_code: Mapped[str] = mapped_column(String(32), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field -> [old, new]
+    changes: Mapped[dict[str, list[Any]]] = mapped_column(JSON, default=dict)  # field -> [old, new]
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ChangeStatus] = mapped_column(str_enum(ChangeStatus, "change_status"), index=True)
     proposed_by: Mapped[str] = mapped_column(String(64))

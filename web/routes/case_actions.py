@@ -20,7 +20,7 @@ from hotline.cases.intake_confirmation import IntakeForm, confirm_intake
 from hotline.cases.queries import may_view
 from hotline.cases.transitions import RULES
 from hotline.db import unit_of_work
-from hotline.models import Appointment, Case, CaseExtension, Role, User
+from hotline.models import Appointment, AppointmentKind, Case, CaseExtension, Role, User
 from web.auth import CurrentUser, require_roles
 from web.bounds import MAX_COUNT, MAX_ROW_ID, NumberOutOfRange, RowId, bounded_int
 from web.case_masking import kept_if_masked
@@ -313,10 +313,10 @@ async def book_home(request: Request, case_id: RowId, user: CurrentUser = Depend
         appointments.book_home_visit(
             session,
             case_id=case_id,
-            kind=kind,
+            kind=AppointmentKind(kind),
             town=_text(form, "town"),
             day=day,
-            address=None if form.get("address") is None else _text(form, "address"),
+            address=_text(form, "address"),
             actor=actor,
             note=_text(form, "note"),
         )

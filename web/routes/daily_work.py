@@ -107,10 +107,10 @@ async def case_urge(request: Request, case_id: RowId, user: CurrentUser = Depend
         event = urging.urge_case(
             session, case_id=case_id, actor=actor, note=_text(form, "note"), ip=client_ip(request)
         )
-        urged["count"] = event.details["count"]
+        urged["count"] = int((event.details or {}).get("count", 0))
         return case_id
 
-    urged: dict = {}
+    urged: dict[str, int] = {}
     _, status = await _run(request, user, work)
     request.app.state.ctx.hub.publish("case.urged", case_id=case_id, count=urged["count"])
     return _back(request, case_id, status, "urged")
