@@ -47,6 +47,7 @@ class Call(TimestampMixin, Base):
     worker: Mapped[str | None] = mapped_column(String(64))
 
     utterances: Mapped[list[Utterance]] = relationship(
+        lazy="raise_on_sql",
         back_populates="call", order_by="Utterance.seq", cascade="all, delete-orphan"
     )
 
@@ -66,4 +67,4 @@ class Utterance(Base):
     # who spoke: citizen (市民, the caller leg) | agent (坐席, the agent leg of a bridged call)
     speaker: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
 
-    call: Mapped[Call] = relationship(back_populates="utterances")
+    call: Mapped[Call] = relationship(lazy="raise_on_sql", back_populates="utterances")

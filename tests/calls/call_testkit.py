@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from testkit.processes import stop_child
 
 import asr
@@ -271,9 +272,9 @@ def call_and_case(line: PipelineProcess, caller: str, timeout: float = 60.0) -> 
     call_id = started["call_id"]
     line.wait_for("case.created", where=lambda e: e["call_id"] == call_id, timeout=timeout)
     with make_session_factory(line.engine)() as session:  # type: ignore[attr-defined]
-        call = session.get(Call, call_id)
-        case = session.scalar(select(Case).where(Case.call_id == call_id))
-        _ = call.utterances, case.department if case else None  # load before the session closes
+        call = session.get(Call, call_id, options=[selectinload(Call.utterances)])
+        case = session.scalar(select(Case).where(Case.call_id == call_id)
+                              .options(selectinload(Case.department)))
         return call, case
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from testkit.browser import chromium_browser
 from web_testkit import csrf_of, make_user, new_case, page_of, serve, signed_in
 
@@ -42,7 +42,8 @@ def test_a_department_change_is_reviewed_and_published(app, web_engine):
         guide.goto(f"{base}/guide/items/{CODE}")
         expect(guide.locator("body")).to_contain_text("补换卡工本费按自治区标准收取")
     with Session(web_engine) as session:
-        item = session.scalar(select(ServiceItem).where(ServiceItem.code == CODE))
+        item = session.scalar(select(ServiceItem).where(ServiceItem.code == CODE)
+                              .options(selectinload(ServiceItem.revisions)))
         assert item.revisions[-1].actor == f"{keeper}/审核 {reviewer}"
         assert item.revisions[-1].changes["fee"][1] == "首次申领免费，补换卡工本费按自治区标准收取"
 
@@ -50,7 +51,8 @@ def test_a_department_change_is_reviewed_and_published(app, web_engine):
 def test_a_handlers_correction_from_a_case_reaches_the_department(client, app, web_engine):
     case_id = new_case(app, "社保卡丢了怎么补办 要带什么")
     with Session(web_engine) as session:
-        item = session.get(Case, case_id).service_item
+        loads = [selectinload(Case.service_item).selectinload(ServiceItem.department)]
+        item = session.get_one(Case, case_id, options=loads).service_item
         code, department = item.code, item.department.code
     signed_in(client, web_engine, Role.handler, department="mzj")  # another department's handler
     form = {"csrf_token": csrf_of(client), "case_id": str(case_id), "item_code": code,

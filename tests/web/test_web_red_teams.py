@@ -12,8 +12,9 @@ from web_testkit import make_user, new_case, page_of, serve
 
 from hotline.cases.appointments import book_home_visit
 from hotline.cases.red_teams import seed_red_teams
+from hotline.cases.timeline import case_events
 from hotline.cases.working_days import china_date, load_work_calendar
-from hotline.models import AppointmentKind, Case, Role, utcnow
+from hotline.models import AppointmentKind, Role, utcnow
 
 
 def _booked_visit(app, engine) -> tuple[int, str]:
@@ -58,5 +59,5 @@ def test_a_red_team_plans_its_day_and_closes_a_visit(app, web_engine):
         expect(done).to_contain_text("已办结：已代为提交高龄津贴申请材料")
         expect(done.locator("form")).to_have_count(0)
     with Session(web_engine) as session:
-        actions = [e.action for e in session.get(Case, case_id).events]
+        actions = [e.action for e in case_events(session, case_id)]
         assert actions[-1] == "home_visit"
