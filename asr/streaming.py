@@ -30,7 +30,6 @@ from asr.transcript import Transcript
 log = logging.getLogger(__name__)
 
 TURN_SECONDS = 0.5  # audio one worker decodes for a stream before letting other streams go first
-_STOP = object()
 
 
 class TranscriptionService:
@@ -128,7 +127,7 @@ class TranscriptionService:
         """Stop the workers (open streams stop decoding) and drop the pooled recognizers."""
         self._closed = True
         for _ in self._workers:
-            self._ready.put(_STOP)
+            self._ready.put(None)  # stops one worker
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -177,7 +176,7 @@ class TranscriptionService:
             self._open.pop(stream.id, None)
 
     def _work(self) -> None:
-        while (stream := self._ready.get()) is not _STOP:
+        while (stream := self._ready.get()) is not None:
             stream._run_turn()
 
 
@@ -209,7 +208,16 @@ class _WarmUp:
 class Stream:
     """One live audio stream (one call). Create with :meth:`TranscriptionService.open_stream`."""
 
-    def __init__(self, service, stream_id, sample_rate, on_partial, on_final, phrases, ignored) -> None:
+    def __init__(
+        self,
+        service: TranscriptionService,
+        stream_id: int,
+        sample_rate: int,
+        on_partial: OnPartial | None,
+        on_final: OnFinal | None,
+        phrases: list[str],
+        ignored: list[str],
+    ) -> None:
         self.id = stream_id
         self.sample_rate = sample_rate
         self.phrases, self.ignored_phrases = phrases, ignored
@@ -225,7 +233,7 @@ class Stream:
         self._closing = False
         self._done = threading.Event()
         self._decoder: UtteranceDecoder | None = None
-        self._recognizer = None
+        self._recognizer: Recognizer | None = None
         self._vosk_cpu_at_start = 0.0
         self._error: str | None = None
         self.dropped_bytes = 0
@@ -342,7 +350,8 @@ class Stream:
                 self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
             )
         budget = int(TURN_SECONDS * self.sample_rate) * 2
-        taken, first_arrival = [], None
+        taken: list[bytes] = []
+        first_arrival: float | None = None
         with self._lock:
             while self._chunks and budget > 0:
                 arrival, chunk = self._chunks.popleft()
@@ -353,7 +362,7 @@ class Stream:
             finishing = self._closing and not self._chunks
             self._decoding_since = first_arrival
         try:
-            if taken:
+            if first_arrival is not None:  # audio was taken
                 self._decoder.accept(b"".join(taken))
                 self._last_lag = time.monotonic() - first_arrival
                 self.max_lag_s = max(self.max_lag_s, self._last_lag)

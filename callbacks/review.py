@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from callbacks.answers import lock_callback
 from hotline.accounts.audit import record_audit
@@ -80,6 +80,7 @@ def list_callbacks(session: Session, *, filters: CallbackFilter = CallbackFilter
                       .outerjoin(Department, Department.id == Callback.department_id), filters)
     query = query.order_by(Callback.case_closed_at.desc(), Callback.id.desc())
     query = query.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    query = query.options(selectinload(Callback.attempt_log))  # the audit page lists each attempt
     return [tuple(row) for row in session.execute(query)], total or 0
 
 

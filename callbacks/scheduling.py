@@ -21,7 +21,7 @@ from callbacks.opt_outs import is_opted_out, normalize_phone
 from callbacks.policy import CallbackPolicy
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.working_days import WorkCalendar, load_work_calendar
-from hotline.models import Callback, CallbackState, Case, CaseEvent, CaseStatus
+from hotline.models import Call, Callback, CallbackState, Case, CaseEvent, CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ def _agent_of(session: Session, case: Case) -> str | None:
         .order_by(CaseEvent.id.desc()).limit(1))
 
 
-def _language(case: Case) -> str:
-    if case.call is not None and case.call.language:
-        return case.call.language
-    return case.language or "zh"
+def _language(session: Session, case: Case) -> str:
+    """The language the citizen chose on the call, else the case's."""
+    spoken = session.scalar(select(Call.language).where(Call.id == case.call_id)) if case.call_id else None
+    return spoken or case.language or "zh"
 
 
 def build_callback(session: Session, case: Case, *, policy: CallbackPolicy, calendar: WorkCalendar,
@@ -46,7 +46,7 @@ def build_callback(session: Session, case: Case, *, policy: CallbackPolicy, cale
     due_at, deadline = policy.first_due(as_utc(closed_at), calendar)
     phone = normalize_phone(case.citizen_phone)
     row = Callback(case_id=case.id, case_closed_at=closed_at, state=CallbackState.due, due_at=due_at,
-                   deadline_at=deadline, attempts=0, phone=phone, language=_language(case),
+                   deadline_at=deadline, attempts=0, phone=phone, language=_language(session, case),
                    department_id=case.department_id, agent=_agent_of(session, case))
     if phone is None:
         row.state, row.skip_reason = CallbackState.skipped, "no_phone"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from classifier.routing import Place, mentioned_places
 from classifier.text import normalize
@@ -52,14 +53,14 @@ class CaseDraft:
     town: str | None = None
     village: str | None = None  # 嘎查 / 村 / 社区
     group: str | None = None  # 组 / 社 / 队
-    item: dict | None = None  # the routed service item {code, name, department}, when the router chose one
+    item: dict[str, Any] | None = None  # the routed service item {code, name, department}, if any
     notes: list[str] = field(default_factory=list)
 
     @property
     def address(self) -> str:
         return "".join(p for p in (self.town, self.village, self.group) if p)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "phones": list(self.phones),
@@ -74,7 +75,7 @@ class CaseDraft:
 
 def spoken_digits(text: str) -> str:
     """Digit runs written or said aloud turned into Arabic digits (幺三八 → 138); other text kept."""
-    def run(match: re.Match) -> str:
+    def run(match: re.Match[str]) -> str:
         chunk = match.group(0)
         digits = "".join(_SPOKEN_DIGITS.get(c, c) for c in chunk if c.isdigit() or c in _SPOKEN_DIGITS
                          or c in "xX叉")
@@ -123,7 +124,7 @@ def _name_length(candidate: str, rest: str) -> str:
     return candidate[:2] if segment.is_word(rest[2:4]) else candidate
 
 
-def _place_part(pattern: re.Pattern, text: str) -> str | None:
+def _place_part(pattern: re.Pattern[str], text: str) -> str | None:
     match = pattern.search(text)
     if not match:
         return None
@@ -136,7 +137,9 @@ def _place_part(pattern: re.Pattern, text: str) -> str | None:
     return value if len(value) >= 2 else None
 
 
-def extract_draft(text: str, *, places: Sequence[Place] = (), item: dict | None = None) -> CaseDraft:
+def extract_draft(
+    text: str, *, places: Sequence[Place] = (), item: dict[str, Any] | None = None
+) -> CaseDraft:
     """What the conversation says about the citizen and the place (see the module docstring)."""
     clean = normalize(text).replace(" ", "")
     digits = spoken_digits(clean)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -35,12 +36,12 @@ class FeatureSpec:
     balanced: bool = True
     calibration_folds: int = 3
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> FeatureSpec:
-        known = {
+    def from_dict(cls, data: dict[str, Any]) -> FeatureSpec:
+        known: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__annotations__
         }
         return cls(**known)
@@ -85,7 +86,7 @@ def fitted_spec(spec: FeatureSpec, texts: Sequence[str]) -> FeatureSpec:
     return spec
 
 
-def build_pipeline(spec: FeatureSpec, min_class_count: int):
+def build_pipeline(spec: FeatureSpec, min_class_count: int) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from classifier.datasets import data_hash
 from classifier.features import INTENT_FEATURES, FeatureSpec, build_pipeline, fitted_spec, prepare
@@ -24,7 +25,7 @@ class Prediction:
     alternatives: list[tuple[str, float]]  # every label, most probable first (includes ``label``)
     needs_triage: bool  # confidence below the threshold: a person decides
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "display": self.display,
@@ -46,23 +47,23 @@ class ModelMeta:
     sklearn_version: str
     train_seconds: float = 0.0
     display: dict[str, str] = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
-    sources: dict = field(default_factory=dict)  # e.g. {"shipped": 1600, "corrections": 3}
+    metrics: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str | int] = field(default_factory=dict)  # e.g. {"shipped": 1600, "corrections": 3}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["features"] = self.features.to_dict()
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> ModelMeta:
+    def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
         data = dict(data)
         data["features"] = FeatureSpec.from_dict(data.get("features", {}))
         return cls(**{k: v for k, v in data.items() if k in cls.__annotations__})
 
 
 class TextModel:
-    def __init__(self, pipeline, meta: ModelMeta):
+    def __init__(self, pipeline: Any, meta: ModelMeta) -> None:
         self.pipeline = pipeline
         self.meta = meta
 
@@ -75,7 +76,7 @@ class TextModel:
         task: str,
         weights: Sequence[float] | None = None,
         features: FeatureSpec = INTENT_FEATURES,
-        sources: dict | None = None,
+        sources: dict[str, str | int] | None = None,
     ) -> TextModel:
         import sklearn
 

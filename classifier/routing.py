@@ -23,8 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from classifier.text import normalize
+
+if TYPE_CHECKING:
+    from classifier.model import TextModel
 
 KB_WEIGHT = 1.0  # times the match score (0..1) of the best item of the department
 TOPIC_WEIGHT = 0.8  # times the topic model probability
@@ -94,7 +98,7 @@ class Candidate:
     levels: tuple[str, ...] = ()  # levels the department handles this at, when an item said so
     item: KbMatch | None = None  # the department's own best-matching service item
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         item = self.item
         return {
             "item": {"code": item.item_code, "name": item.item_name, "department": item.department}
@@ -258,6 +262,6 @@ def _place(cand: Candidate, mentioned: list[Place], forced: str | None) -> None:
         cand.site = place.town_site or place.site
 
 
-def topic_scores(model, text: str, top: int = 3) -> list[tuple[str, float]]:
+def topic_scores(model: TextModel, text: str, top: int = 3) -> list[tuple[str, float]]:
     """The ``top`` most probable departments of a department :class:`classifier.model.TextModel`."""
     return model.predict(text).alternatives[:top]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 _lock = threading.Lock()
-_tokenizer = None
+_tokenizer: Any = None  # jieba.Tokenizer (jieba ships no types)
 _added: set[str] = set()
 
 
-def _get():
+def _get() -> Any:
     global _tokenizer
     if _tokenizer is None:
         with _lock:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -69,3 +69,8 @@ def unit_of_work(factory: sessionmaker[Session]):
 
 # A SELECT of any columns (SQLAlchemy 2.1 types a Select by its row's column types).
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE / DELETE in ``session`` and return how many rows it changed."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

@@ -148,7 +148,7 @@ def _csv_table(data: bytes) -> tuple[list[list[str]], list[Problem]]:
         except UnicodeDecodeError:
             msg = f"the file is not UTF-8 (invalid byte at position {exc.start}); {hint}"
         return [], [Problem(line, None, msg)]
-    table = []
+    table: list[list[str]] = []
     for row in csv.reader(io.StringIO(text, newline="")):
         problem = _bounds_problem(len(table) + 1, row)
         if problem:
@@ -202,7 +202,7 @@ def _xlsx_table(path: Path) -> tuple[list[list[str]], list[Problem]]:
     try:
         ws = wb.worksheets[0]
         ws.reset_dimensions()  # ignore the declared size (a crafted A1:XFD1048576 would pad every row)
-        table = []
+        table: list[list[str]] = []
         for row in ws.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
             cells = [_xlsx_cell(v) for v in row]
             problem = _bounds_problem(len(table) + 1, cells)

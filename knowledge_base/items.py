@@ -21,7 +21,9 @@ class ItemNotFound(LookupError):
 
 def get_item(session: Session, *, code: str) -> ServiceItem | None:
     stmt = select(ServiceItem).where(ServiceItem.code == code.strip().upper())
-    return session.scalars(stmt.options(selectinload(ServiceItem.department))).one_or_none()
+    # the revisions too: an update appends one, and `hotline kb show` lists them
+    loads = (selectinload(ServiceItem.department), selectinload(ServiceItem.revisions))
+    return session.scalars(stmt.options(*loads)).one_or_none()
 
 
 def list_items(

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.models import Department, ServiceItem
 from knowledge_base.catalog_io import ImportResult, import_catalog
@@ -55,9 +55,9 @@ def translate(session: Session, rows: list[tuple[int, dict[str, str]]], *, mappi
               code_prefix: str) -> tuple[list[dict[str, str]], list[Problem]]:
     """National rows -> catalogue rows (every problem collected)."""
     departments = {d.name: d.code for d in session.scalars(select(Department))}
-    zones: dict[str, Counter] = {}
+    zones: dict[str, Counter[str]] = {}
     existing: dict[tuple[str, str], str] = {}
-    for item in session.scalars(select(ServiceItem)):
+    for item in session.scalars(select(ServiceItem).options(selectinload(ServiceItem.department))):
         zones.setdefault(item.department.code, Counter())[item.zone] += 1
         existing[(normalised_name(item.name), item.department.code)] = item.code
     labels = {label: code for code, label in ITEM_TYPES.items()}

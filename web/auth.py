@@ -8,13 +8,16 @@ in may replace ``current_user`` through ``app.dependency_overrides``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from fastapi import Depends, HTTPException, Request
 
 from hotline.accounts.web_sessions import csrf_token, csrf_token_valid, lookup_web_session
 from hotline.db import unit_of_work
 from hotline.models import Role, utcnow
+from web.form_values import form_text
 
 SESSION_COOKIE = "hotline_session"
 CSRF_FIELD = "csrf_token"
@@ -90,12 +93,20 @@ async def verify_csrf(request: Request) -> None:
     token = request.cookies.get(SESSION_COOKIE) or ""
     candidate = request.headers.get(CSRF_HEADER)
     if not candidate and "form" in (request.headers.get("content-type") or ""):
-        candidate = (await request.form()).get(CSRF_FIELD)
+        candidate = form_text(await request.form(), CSRF_FIELD)
     if not token or not csrf_token_valid(request.app.state.ctx.settings.secret_key, token, candidate):
         raise HTTPException(403, CSRF_MESSAGE, headers={"X-Error-Code": "csrf_failed"})
 
 
-def require_roles(*roles: Role, password_change_ok: bool = False):
+class RoleCheck(Protocol):
+    """The dependency ``require_roles`` returns; ``allowed_roles`` is read by the permission-matrix test."""
+
+    allowed_roles: frozenset[Role]
+
+    def __call__(self, request: Request, user: CurrentUser) -> Awaitable[CurrentUser]: ...
+
+
+def require_roles(*roles: Role, password_change_ok: bool = False) -> RoleCheck:
     """A dependency that lets only ``roles`` through (403 otherwise, with nothing changed) and checks the
     CSRF token of state-changing requests. ``password_change_ok``: also before the forced password change."""
     allowed = frozenset(roles)
@@ -108,8 +119,9 @@ def require_roles(*roles: Role, password_change_ok: bool = False):
         await verify_csrf(request)
         return user
 
-    check.allowed_roles = allowed  # read by the permission-matrix test
-    return check
+    role_check = cast(RoleCheck, check)
+    role_check.allowed_roles = allowed
+    return role_check
 
 
 def public(endpoint):

@@ -104,7 +104,8 @@ def error_response(
     )
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # registered for it below
     headers = dict(exc.headers or {})
     if exc.status_code == 401 and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -123,12 +124,13 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     return error_response(request, code, message, exc.status_code, headers or None)
 
 
-async def _domain_error(request: Request, exc: CaseError | AccountError | WebError) -> Response:
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CaseError | AccountError | WebError)  # registered for them below
     template = getattr(exc, "template", exc.message)
     return error_response(request, exc.code, template, params=getattr(exc, "params", None))
 
 
-async def _rejected(request: Request, exc: ContactRejected) -> Response:
+async def _rejected(request: Request, exc: Exception) -> Response:
     return error_response(request, "contact_rejected", str(exc))
 
 
@@ -137,7 +139,8 @@ async def _out_of_range(request: Request, exc: Exception) -> Response:
     return error_response(request, "invalid_input", N_("数字超出允许范围：请检查页码、编号等数字参数。"), 422)
 
 
-async def _validation(request: Request, exc: RequestValidationError) -> Response:
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # registered for it below
     fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
     return error_response(request, "invalid_input", N_("请求参数不完整或格式不正确：{fields}。"),
                           params={"fields": "、".join(fields)})
@@ -152,8 +155,8 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _server_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for exc_type in (CaseError, AccountError, WebError):
-        app.add_exception_handler(exc_type, _domain_error)
+    for domain_error in (CaseError, AccountError, WebError):
+        app.add_exception_handler(domain_error, _domain_error)
     app.add_exception_handler(ContactRejected, _rejected)
     app.add_exception_handler(RequestValidationError, _validation)
     for exc_type in (OverflowError, DataError):

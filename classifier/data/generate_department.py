@@ -9,6 +9,7 @@ training (the last two per department), so it measures generalisation.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from classifier.data import slots
@@ -69,7 +70,10 @@ TEST_FRAMES = [
 ]
 
 
-def generate(frames, phrases_of, per_department: int, seed: int) -> list[tuple[str, str, str]]:
+def generate(
+    frames: Sequence[tuple[str, str]],
+    phrases_of: Callable[[str, list[str]], list[str]],
+    per_department: int, seed: int) -> list[tuple[str, str, str]]:
     rng = random.Random(seed)
     rows: list[tuple[str, str, str]] = []
     for code, topics in DEPARTMENT_TOPICS.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import random
 from pathlib import Path
+from typing import Any
 
 from classifier.data import intent_templates, petition_templates, slots
 
@@ -24,7 +25,7 @@ def _written(text: str, rng: random.Random) -> str:
     return rng.choice(WEB_PREFIXES) + text + rng.choice(WEB_SUFFIXES)
 
 
-def generate(bank: dict, per_intent: int, seed: int) -> list[tuple[str, str, str]]:
+def generate(bank: dict[str, Any], per_intent: int, seed: int) -> list[tuple[str, str, str]]:
     """``per_intent`` unique rows per intent, half spoken and half written."""
     rng = random.Random(seed)
     rows: list[tuple[str, str, str]] = []

@@ -393,7 +393,7 @@ def _fill(template: str, rng: random.Random, **fixed: str) -> str:
     return slots.fill(template, rng)
 
 
-class _Slots(dict):
+class _Slots(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.accounts.timestamps import as_utc
 from hotline.models import User, WebSession
@@ -57,7 +57,8 @@ def lookup_web_session(
     if not token:
         return None
     now = as_utc(now)
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token)))
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token))
+                         .options(joinedload(WebSession.user)))
     if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now or not row.user.active:
         return None
     hard_end = as_utc(row.created_at) + timedelta(hours=policy.max_hours)

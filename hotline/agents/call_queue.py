@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.timestamps import as_utc
 from hotline.agents.presence import MISSED_REASON, record_change, release_wrap_ups
+from hotline.db import rows_changed
 from hotline.models import (
     AgentProfile,
     AgentState,
@@ -82,7 +83,7 @@ def position(session: Session, *, entry_id: int) -> int:
 def expected_wait_s(session: Session, *, entry_id: int, now: datetime) -> float:
     """Position × average talk time of the last 20 answered calls ÷ agents signed in (at least one)."""
     talks = [t for t in session.scalars(select(QueueEntry.talk_s).where(QueueEntry.talk_s.is_not(None))
-                                        .order_by(QueueEntry.id.desc()).limit(20))]
+                                        .order_by(QueueEntry.id.desc()).limit(20)) if t is not None]
     handle = sum(talks) / len(talks) if talks else DEFAULT_HANDLE_S
     agents = session.scalar(select(func.count()).select_from(AgentProfile).where(
         AgentProfile.state.in_((AgentState.ready, AgentState.ringing, AgentState.on_call,
@@ -111,11 +112,11 @@ def offer_next(session: Session, *, entry_id: int, now: datetime) -> Offer | Non
     if entry.state is not QueueEntryState.waiting or position(session, entry_id=entry_id) != 1:
         return None
     for agent in _candidates(session, entry.language, entry.id):
-        won = session.execute(
+        won = rows_changed(session,
             update(AgentProfile).where(AgentProfile.user_id == agent.user_id,
                                        AgentProfile.state == AgentState.ready)
             .values(state=AgentState.ringing, reason="", state_since=now, entry_id=entry.id)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))
         if not won:
             continue  # another worker rang this agent a moment ago
         entry.state, entry.agent_id, entry.offered_at = QueueEntryState.offered, agent.user_id, now
@@ -198,11 +199,11 @@ def _leave(session: Session, entry: QueueEntry, state: QueueEntryState, now: dat
     else:
         entry.wait_s = (as_utc(now) - as_utc(entry.entered_at)).total_seconds()
     if offered_to is not None:
-        won = session.execute(
+        won = rows_changed(session,
             update(AgentProfile).where(AgentProfile.user_id == offered_to, AgentProfile.entry_id == entry.id,
                                        AgentProfile.state == AgentState.ringing)
             .values(state=AgentState.ready, state_since=now, entry_id=None)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))
         if won:
             record_change(session, user_id=offered_to, state=AgentState.ready, reason="来电已挂断", now=now,
                           entry_id=entry.id)

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.timestamps import as_utc
+from hotline.db import rows_changed
 from hotline.models import AgentProfile, AgentState, AgentStateChange, Role, User, utcnow
 
 NOT_READY_REASONS = ("小休", "培训", "处理工单", "会议", "用餐")
@@ -94,12 +95,12 @@ def release_wrap_ups(session: Session, *, now: datetime) -> int:
         AgentProfile.state == AgentState.wrap_up, AgentProfile.wrap_up_until <= now)))
     released = 0
     for user_id, until in due:
-        won = session.execute(
+        won = rows_changed(session,
             update(AgentProfile)
             .where(AgentProfile.user_id == user_id, AgentProfile.state == AgentState.wrap_up)
             .values(state=AgentState.ready, reason="", state_since=now, idle_since=now, wrap_up_until=None,
                     entry_id=None)
-            .execution_options(synchronize_session="fetch")).rowcount
+            .execution_options(synchronize_session="fetch"))
         if won:
             # stored when the wrap-up ended, not when it was noticed (the figures count wrap-up time)
             record_change(session, user_id=user_id, state=AgentState.ready, reason="话后整理结束",

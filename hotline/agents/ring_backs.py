@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline.db import rows_changed
 from hotline.models import RingBackRequest, RingBackState
 
 MAX_ATTEMPTS = 3
@@ -28,11 +29,11 @@ def open_requests(session: Session, *, limit: int = 100) -> list[RingBackRequest
 
 def claim(session: Session, *, request_id: int, agent_id: int) -> RingBackRequest:
     """Take a request to dial it (only one agent can hold it)."""
-    won = session.execute(
+    won = rows_changed(session,
         update(RingBackRequest)
         .where(RingBackRequest.id == request_id, RingBackRequest.state == RingBackState.open)
         .values(state=RingBackState.claimed, agent_id=agent_id)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     request = session.get(RingBackRequest, request_id, populate_existing=True)
     if request is None:
         raise RingBackError(f"回拨请求 {request_id} 不存在")

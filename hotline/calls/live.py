@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from hotline.calls.finished import FinishedCall, record_finished_call
 from hotline.calls.registry import LiveCall, LiveCallRegistry
@@ -28,6 +29,9 @@ from hotline.db import unit_of_work
 from hotline.events import EventHub
 from hotline.models import TranscriptStatus
 from hotline.sip.protocol import AudioSink, CallInfo, CallSummary
+
+if TYPE_CHECKING:
+    from asr.streaming import Stream
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +383,7 @@ class _Leg:
 
     __slots__ = ("stream", "agent_id", "speaker", "offset_s", "first_frame_at")
 
-    def __init__(self, stream, agent_id: int | None, speaker: str) -> None:
+    def __init__(self, stream: Stream, agent_id: int | None, speaker: str) -> None:
         self.stream, self.agent_id, self.speaker = stream, agent_id, speaker
         self.offset_s: float | None = None  # seconds into the caller's call when this leg was joined
         self.first_frame_at: datetime | None = None
@@ -412,7 +416,7 @@ class _StreamSink:
 
     __slots__ = ("_feed",)
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: Stream) -> None:
         self._feed = stream.feed
 
     def push(self, pcm: bytes) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.audit import record_audit
-from hotline.db import unit_of_work
+from hotline.db import rows_changed, unit_of_work
 from hotline.models import Call, Callback, CallbackAttempt
 
 PURGE_ACTION = "recording.purge"
@@ -30,8 +30,8 @@ def forget_purged_recordings(session: Session, *, deleted: Iterable[Path], reten
                                     .values(recording_path=None).returning(Call.id)))
     callbacks = 0
     for model in (Callback, CallbackAttempt):
-        callbacks += session.execute(update(model).where(model.recording_path.in_(paths))
-                                     .values(recording_path=None)).rowcount or 0
+        callbacks += rows_changed(session, update(model).where(model.recording_path.in_(paths))
+                                     .values(recording_path=None))
     record_audit(session, actor="system", action=PURGE_ACTION, object_type="recording",
                  details={"files": len(set(Path(p).name for p in paths)), "retention_days": retention_days,
                           "calls": len(call_ids), "callbacks": callbacks, "call_ids": call_ids[:LISTED_IDS]})

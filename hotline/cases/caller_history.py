@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.cases.loading import CASE_ROW
 from hotline.cases.transitions import OPEN_WORK
 from hotline.models import Case, CaseStatus
 
@@ -49,7 +50,8 @@ def caller_history(
     open_total = session.scalar(select(func.count(Case.id)).where(*where, Case.status.in_(list(_OPEN)))) or 0
     cases = list(
         session.scalars(
-            select(Case).where(*where).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+            select(Case).where(*where).options(*CASE_ROW)
+            .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
         )
     )
     return CallerHistory(number, total, open_total, cases)

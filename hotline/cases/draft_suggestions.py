@@ -5,6 +5,8 @@ The agent confirms each one; nothing is written to the case here. ID numbers onl
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,9 @@ def site_places(session: Session) -> list[Place]:
     return places_from_sites(sites)
 
 
-def draft_suggestions(session: Session, *, case: Case, places: list[Place] | None = None) -> dict | None:
+def draft_suggestions(
+    session: Session, *, case: Case, places: list[Place] | None = None
+) -> dict[str, Any] | None:
     """The draft as plain data (name, phones, masked ID numbers, town / 嘎查 / 组, the routed item), or None
     when the text says none of it."""
     text = case.content or ""

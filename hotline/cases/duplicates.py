@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from classifier.case_draft import extract_draft
 from classifier.routing import Place
 from classifier.text import normalize
+from hotline.cases.loading import CASE_ROW
 from hotline.models import Case, CaseStatus
 
 DUPLICATE_WINDOW = timedelta(days=14)
@@ -117,6 +118,7 @@ def possible_duplicates(
             Case.created_at <= case.created_at + DUPLICATE_WINDOW,
             or_(*near),
         )
+        .options(*CASE_ROW)
         .order_by(Case.created_at.desc())
         .limit(MAX_CANDIDATES)
     )

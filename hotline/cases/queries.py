@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import false, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hotline.accounts.audit import record_audit
 from hotline.accounts.timestamps import as_utc
 from hotline.cases.coordination import case_extensions, co_handlers
 from hotline.cases.errors import CaseError
+from hotline.cases.loading import CASE_PAGE, CASE_ROW
 from hotline.cases.time_limits import CLOCK_RUNNING, deadline_state
-from hotline.cases.timeline import moment, pending_co_departments
+from hotline.cases.timeline import case_events, moment, pending_co_departments
 from hotline.cases.transitions import RULES, handler_owns, may
 from hotline.db import AnySelect
 from hotline.models import (
@@ -104,9 +105,7 @@ def _page(session: Session, query: AnySelect, page: int, per_page: int) -> CaseP
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    # what list pages show of each row, loaded for the whole page at once (one query each, not one per row)
-    shown = (selectinload(Case.department), selectinload(Case.site), selectinload(Case.service_item))
-    items = list(session.scalars(query.options(*shown).limit(per_page).offset((page - 1) * per_page)))
+    items = list(session.scalars(query.options(*CASE_ROW).limit(per_page).offset((page - 1) * per_page)))
     return CasePage(items, total or 0, page, per_page)
 
 
@@ -146,7 +145,7 @@ def supervision_list(session: Session, *, now: datetime | None = None, departmen
     query = select(Case).where(Case.status.in_(list(CLOCK_RUNNING)), Case.warn_at <= now)
     if department_id is not None:
         query = query.where(Case.department_id == department_id)
-    cases = session.scalars(query.order_by(Case.due_at, Case.id))
+    cases = session.scalars(query.options(*CASE_ROW).order_by(Case.due_at, Case.id))
     entries = [(case, deadline_state(case, now=now)) for case in cases]
     return sorted(entries, key=lambda e: e[1] != "overdue")
 
@@ -172,7 +171,7 @@ def case_detail(session: Session, *, case_id: int, viewer: User, now: datetime |
                 ip: str | None = None) -> CaseDetail:
     """The case with its timeline, co-handlers, extensions and appointments; records a ``case.view`` audit."""
     now = moment(now)
-    case = session.get(Case, case_id)
+    case = session.scalar(select(Case).where(Case.id == case_id).options(*CASE_PAGE))
     if case is None:
         raise CaseError("not_found", f"工单 {case_id} 不存在。")
     if not may_view(session, case, viewer):
@@ -182,7 +181,7 @@ def case_detail(session: Session, *, case_id: int, viewer: User, now: datetime |
     appointments = list(session.scalars(select(Appointment).where(Appointment.case_id == case.id)
                                         .order_by(Appointment.slot_start)))
     duplicates = list(session.scalars(select(Case).where(Case.merged_into_id == case.id).order_by(Case.id)))
-    return CaseDetail(case=case, events=list(case.events), co_handlers=case_co(session, case),
+    return CaseDetail(case=case, events=case_events(session, case.id), co_handlers=case_co(session, case),
                       extensions=case_extensions(session, case_id=case.id), appointments=appointments,
                       actions=available_actions(session, case=case, user=viewer),
                       deadline=deadline_state(case, now=now), duplicates=duplicates)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.cases.errors import CaseError
 from hotline.cases.timeline import require_text
@@ -55,7 +55,11 @@ def templates_for_case(session: Session, *, case: Case) -> list[OfferedTemplate]
 
 def list_templates(session: Session) -> list[ReplyTemplate]:
     return list(
-        session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.active.desc(), ReplyTemplate.name))
+        session.scalars(
+            select(ReplyTemplate)
+            .options(selectinload(ReplyTemplate.department), selectinload(ReplyTemplate.service_item))
+            .order_by(ReplyTemplate.active.desc(), ReplyTemplate.name)
+        )
     )
 
 

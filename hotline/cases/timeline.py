@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.accounts.audit import actor_name, record_audit
 from hotline.accounts.timestamps import as_utc
@@ -21,13 +21,20 @@ def moment(now: datetime | None) -> datetime:
 
 def load_case(session: Session, case_id: int, *, lock: bool = True) -> Case:
     """The case, row-locked on PostgreSQL so two users cannot move it at once."""
-    query = select(Case).where(Case.id == case_id)
+    # transitions read the timeline and the item's time limit
+    query = select(Case).where(Case.id == case_id).options(selectinload(Case.events),
+                                                           selectinload(Case.service_item))
     if lock:
         query = query.with_for_update()
     case = session.scalar(query)
     if case is None:
         raise CaseError("not_found", f"工单 {case_id} 不存在。")
     return case
+
+
+def case_events(session: Session, case_id: int) -> list[CaseEvent]:
+    """The case's timeline, oldest first."""
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
 
 
 def pending_co_departments(session: Session, case: Case) -> frozenset[int]:
@@ -60,9 +67,9 @@ def record(
     target = to_status or (rule.target if isinstance(rule, Rule) else None) or case.status
     before = case.status
     case.status = target
-    event = CaseEvent(at=now, actor=actor_name(actor), action=action, from_status=before.value,
+    event = CaseEvent(case=case, at=now, actor=actor_name(actor), action=action, from_status=before.value,
                       to_status=target.value, note=note.strip(), details=details or {})
-    case.events.append(event)
+    session.add(event)  # joins case.events when that is loaded, without loading it
     record_audit(session, actor=actor, action=f"case.{action}", object_type="case", object_id=case.id, ip=ip,
                  at=now, details={"from": before.value, "to": target.value, **(details or {})})
     session.flush()

@@ -13,6 +13,7 @@ from hotline.accounts.audit import record_audit
 from hotline.accounts.timestamps import as_utc, as_utc_or_none
 from hotline.cases.appointments import KIND_LABELS
 from hotline.cases.errors import CaseError
+from hotline.cases.timeline import case_events
 from hotline.cases.transitions import STATUS_LABELS
 from hotline.models import Appointment, AppointmentStatus, Case, CaseEvent, Department, Site
 
@@ -89,7 +90,7 @@ def track_case(session: Session, *, tracking_code: str, phone_last4: str, ip: st
         raise CaseError("not_found", NOT_FOUND)
     record_audit(session, actor="citizen", action="case.track", object_type="case", object_id=case.id, ip=ip)
     master = session.get(Case, case.merged_into_id) if case.merged_into_id else None
-    public = [e for e in case.events if e.action in PUBLIC_STEPS
+    public = [e for e in case_events(session, case.id) if e.action in PUBLIC_STEPS
               and (e.action != "decide_extension" or (e.details or {}).get("approved"))]
     view = TrackingView(
         tracking_code=case.tracking_code, status=case.status.value, status_label=STATUS_LABELS[case.status],

@@ -83,7 +83,7 @@ def complete_step(session: Session, *, step_id: int, actor: User, now: datetime)
     step = session.get(CaseOfflineStep, step_id)
     if step is None:
         raise CaseError("not_found", "线下步骤不存在。")
-    case = session.get(Case, step.case_id)
+    case = session.get_one(Case, step.case_id)
     if not _may_coordinate(actor, case):
         raise CaseError("forbidden", "只有该工单的协调人或督办员可以勾销线下步骤。")
     if step.done_at is None:

@@ -133,7 +133,8 @@ def train(
         _fail(str(exc))
     if task is Task.intent:
         base.labels = [intent_id(label) for label in base.labels]
-    sources = {"data": str(data) if data else f"shipped:{SHIPPED_TRAIN[task.value].name}", "rows": len(base)}
+    shipped = f"shipped:{SHIPPED_TRAIN[task.value].name}"
+    sources: dict[str, str | int] = {"data": str(data) if data else shipped, "rows": len(base)}
     fixes: list[tuple[str, str]] = []
     if corrections or (corrections is None and data is None and task is not Task.topic):
         try:

@@ -44,7 +44,8 @@ def phone_key(phone: str | None) -> str:
 
 def household_of_user(session: Session, *, user_id: int) -> GridHousehold | None:
     return session.scalar(select(GridHousehold).where(GridHousehold.user_id == user_id,
-                                                      GridHousehold.active.is_(True)))
+                                                      GridHousehold.active.is_(True))
+                          .options(selectinload(GridHousehold.site), selectinload(GridHousehold.linked)))
 
 
 def linked_by_phone(session: Session, *, phone: str | None) -> LinkedHousehold | None:

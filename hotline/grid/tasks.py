@@ -95,7 +95,7 @@ def route_case(session: Session, *, case: Case, kind: GridTaskKind, actor: User,
                     status=GridTaskStatus.open, request=(request.strip() or case.title)[:200],
                     requested_by=actor.username)
     session.add(task)
-    case.events.append(CaseEvent(at=now, actor=actor.username, action="grid_task",
+    session.add(CaseEvent(case=case, at=now, actor=actor.username, action="grid_task",
                                  note=f"转{household.name}{KIND_LABELS[kind.value]}",
                                  details={"grid_household": household.code}))
     session.flush()
@@ -125,7 +125,7 @@ def may_see_photo(actor: User, task: GridTask) -> bool:
 def record_outcome(session: Session, *, task_id: int, outcome: GridTaskOutcome, note: str, actor: User,
                    now: datetime, photo_path: str | None = None) -> GridTask:
     """"已上门/已代办" with a note (and a photo) closes the task; "未遇" keeps it open with the note."""
-    task = session.get(GridTask, task_id)
+    task = session.get(GridTask, task_id, options=[selectinload(GridTask.grid_household)])
     if task is None:
         raise CaseError("not_found", "任务不存在。")
     if not _may_close(actor, task.grid_household):

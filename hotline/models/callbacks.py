@@ -76,6 +76,7 @@ class Callback(TimestampMixin, Base):
     verdict_at: Mapped[datetime | None]
 
     attempt_log: Mapped[list[CallbackAttempt]] = relationship(
+        lazy="raise_on_sql",
         back_populates="callback", order_by="CallbackAttempt.number", cascade="all, delete-orphan"
     )
 
@@ -100,7 +101,7 @@ class CallbackAttempt(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     detail: Mapped[str] = mapped_column(Text, default="")
 
-    callback: Mapped[Callback] = relationship(back_populates="attempt_log")
+    callback: Mapped[Callback] = relationship(lazy="raise_on_sql", back_populates="attempt_log")
 
 
 class DoNotCall(TimestampMixin, Base):

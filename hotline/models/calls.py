@@ -53,6 +53,7 @@ class Call(TimestampMixin, Base):
     codec: Mapped[str | None] = mapped_column(String(32))
 
     utterances: Mapped[list[Utterance]] = relationship(
+        lazy="raise_on_sql",
         back_populates="call", order_by="Utterance.seq", cascade="all, delete-orphan"
     )
 
@@ -72,4 +73,4 @@ class Utterance(Base):
     # who spoke: citizen (市民, the caller leg) | agent (坐席, the agent leg of a bridged call)
     speaker: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
 
-    call: Mapped[Call] = relationship(back_populates="utterances")
+    call: Mapped[Call] = relationship(lazy="raise_on_sql", back_populates="utterances")

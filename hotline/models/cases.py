@@ -88,11 +88,12 @@ class Case(TimestampMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # 中转办
 
-    call: Mapped[Call | None] = relationship()
-    department: Mapped[Department | None] = relationship()
-    site: Mapped[Site | None] = relationship()
-    service_item: Mapped[ServiceItem | None] = relationship()
+    call: Mapped[Call | None] = relationship(lazy="raise_on_sql")
+    department: Mapped[Department | None] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
+    service_item: Mapped[ServiceItem | None] = relationship(lazy="raise_on_sql")
     events: Mapped[list[CaseEvent]] = relationship(
+        lazy="raise_on_sql",
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
 
@@ -113,4 +114,4 @@ class CaseEvent(Base):
     # handler ids, reason codes, due dates
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
-    case: Mapped[Case] = relationship(back_populates="events")
+    case: Mapped[Case] = relationship(lazy="raise_on_sql", back_populates="events")

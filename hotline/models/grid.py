@@ -50,8 +50,9 @@ class GridHousehold(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
 
-    site: Mapped[Site] = relationship()
+    site: Mapped[Site] = relationship(lazy="raise_on_sql")
     linked: Mapped[list[LinkedHousehold]] = relationship(
+        lazy="raise_on_sql",
         back_populates="grid_household", order_by="LinkedHousehold.id")
 
 
@@ -67,7 +68,7 @@ class LinkedHousehold(TimestampMixin, Base):
     place: Mapped[str] = mapped_column(String(64), default="", doc="浩特、牧点或社")
     note: Mapped[str] = mapped_column(String(200), default="", doc="如：独居老人、行动不便")
 
-    grid_household: Mapped[GridHousehold] = relationship(back_populates="linked")
+    grid_household: Mapped[GridHousehold] = relationship(lazy="raise_on_sql", back_populates="linked")
 
 
 class GridTask(TimestampMixin, Base):
@@ -90,5 +91,5 @@ class GridTask(TimestampMixin, Base):
     photo_path: Mapped[str | None] = mapped_column(String(200),
                                                    doc="已上门/已代办的照片（photos.py 的相对路径）")
 
-    grid_household: Mapped[GridHousehold] = relationship()
-    linked_household: Mapped[LinkedHousehold | None] = relationship()
+    grid_household: Mapped[GridHousehold] = relationship(lazy="raise_on_sql")
+    linked_household: Mapped[LinkedHousehold | None] = relationship(lazy="raise_on_sql")

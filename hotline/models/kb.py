@@ -49,8 +49,9 @@ class ServiceItem(TimestampMixin, Base):
         str_enum(ItemStatus, "item_status"), default=ItemStatus.active, index=True
     )
 
-    department: Mapped[Department] = relationship()
+    department: Mapped[Department] = relationship(lazy="raise_on_sql")
     revisions: Mapped[list[ServiceItemRevision]] = relationship(
+        lazy="raise_on_sql",
         back_populates="item", order_by="ServiceItemRevision.id", cascade="all, delete-orphan"
     )
 
@@ -67,4 +68,4 @@ class ServiceItemRevision(Base):
     action: Mapped[str] = mapped_column(String(16))  # created / updated / retired
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> [old, new]
 
-    item: Mapped[ServiceItem] = relationship(back_populates="revisions")
+    item: Mapped[ServiceItem] = relationship(lazy="raise_on_sql", back_populates="revisions")

@@ -46,7 +46,9 @@ class Site(TimestampMixin, Base):
     address: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(default=True)
 
-    windows: Mapped[list[Window]] = relationship(back_populates="site", order_by="Window.number")
+    windows: Mapped[list[Window]] = relationship(
+        lazy="raise_on_sql", back_populates="site", order_by="Window.number"
+    )
 
 
 class Window(TimestampMixin, Base):
@@ -59,4 +61,4 @@ class Window(TimestampMixin, Base):
     zone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
 
-    site: Mapped[Site] = relationship(back_populates="windows")
+    site: Mapped[Site] = relationship(lazy="raise_on_sql", back_populates="windows")

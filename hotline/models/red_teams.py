@@ -39,7 +39,9 @@ class RedTeam(TimestampMixin, Base):
     vehicle: Mapped[str] = mapped_column(String(64), default="", doc="流动服务车（车牌或编号）")
     active: Mapped[bool] = mapped_column(default=True)
 
-    members: Mapped[list[RedTeamMember]] = relationship(back_populates="team", order_by="RedTeamMember.id")
+    members: Mapped[list[RedTeamMember]] = relationship(
+        lazy="raise_on_sql", back_populates="team", order_by="RedTeamMember.id"
+    )
 
 
 class RedTeamMember(TimestampMixin, Base):
@@ -51,7 +53,7 @@ class RedTeamMember(TimestampMixin, Base):
     duty: Mapped[str] = mapped_column(String(64), default="", doc="如：队长、乡村医生、政务代办员")
     phone: Mapped[str | None] = mapped_column(String(32))
 
-    team: Mapped[RedTeam] = relationship(back_populates="members")
+    team: Mapped[RedTeam] = relationship(lazy="raise_on_sql", back_populates="members")
 
 
 class HomeVisitRecord(TimestampMixin, Base):

@@ -25,5 +25,5 @@ class ReplyTemplate(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(64))
 
-    department: Mapped[Department | None] = relationship()
-    service_item: Mapped[ServiceItem | None] = relationship()
+    department: Mapped[Department | None] = relationship(lazy="raise_on_sql")
+    service_item: Mapped[ServiceItem | None] = relationship(lazy="raise_on_sql")

@@ -96,6 +96,11 @@ class CallControl:
         self._calls: dict[str, LiveCall] = {}  # our call_id -> call; holds the signalling object's reference
 
     # -- to be provided by the endpoint
+    def place_call(
+        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
+    ) -> OutboundCallHandle:
+        raise NotImplementedError
+
     def _signal_hangup(self, live: LiveCall, status_code: int) -> None:
         raise NotImplementedError
 

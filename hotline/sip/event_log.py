@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from hotline.sip.protocol import AudioSink, CallInfo, CallSummary, Language
+from hotline.sip.protocol import AudioSink, CallInfo, CallSummary, Language, NullObserver
 
 
 class CountingSink:
@@ -33,7 +33,7 @@ def _plain(value: object) -> object:
     return value
 
 
-class JsonlObserver:
+class JsonlObserver(NullObserver):
     """Writes {"event": ..., ...} lines and flushes each one, so another process can follow the file."""
 
     def __init__(self, stream: IO[str]) -> None:

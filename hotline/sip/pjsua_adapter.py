@@ -331,23 +331,23 @@ class PjsuaEndpoint(CallControl):
 
     def _bridge(self, caller: LiveCall, agent: LiveCall) -> None:
         """Caller <-> agent in the conference bridge; each leg's own port keeps receiving its side (ASR)."""
-        a = caller.call.getAudioMedia(-1)  # type: ignore[union-attr]
-        b = agent.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        a = cast(_Call, caller.call).getAudioMedia(-1)
+        b = cast(_Call, agent.call).getAudioMedia(-1)
         a.startTransmit(b)
         b.startTransmit(a)
         del a, b  # no AudioMedia may outlive the calls
 
     def _listen(self, listener: LiveCall, *sources: LiveCall) -> None:
-        ear = listener.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        ear = cast(_Call, listener.call).getAudioMedia(-1)
         for source in sources:
-            mouth = source.call.getAudioMedia(-1)  # type: ignore[union-attr]
+            mouth = cast(_Call, source.call).getAudioMedia(-1)
             mouth.startTransmit(ear)
             del mouth
         del ear
 
     def _unbridge(self, caller: LiveCall, agent: LiveCall) -> None:
-        a = caller.call.getAudioMedia(-1)  # type: ignore[union-attr]
-        b = agent.call.getAudioMedia(-1)  # type: ignore[union-attr]
+        a = cast(_Call, caller.call).getAudioMedia(-1)
+        b = cast(_Call, agent.call).getAudioMedia(-1)
         a.stopTransmit(b)
         b.stopTransmit(a)
         del a, b

@@ -24,7 +24,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from hotline.sip import transfers
-from hotline.sip.protocol import AgentQueue, EndReason, Language, SipCallError
+from hotline.sip.protocol import AgentQueue, AudioSink, EndReason, Language, SipCallError
 
 if TYPE_CHECKING:
     from hotline.sip.call_control import CallControl, LiveCall
@@ -50,7 +50,7 @@ class _LegSink:
     __slots__ = ("target",)
 
     def __init__(self) -> None:
-        self.target = None
+        self.target: AudioSink | None = None
 
     def push(self, pcm: bytes) -> bool:
         target = self.target
@@ -144,7 +144,8 @@ class QueueVisit:
             playback = self.live.session.playback  # type: ignore[union-attr]
             playback.stop()
             playback.enqueue("connecting_zh", self.control.prompts["connecting_zh"])
-        sink.target = self.control._hook("on_agent_leg", self.call_id, agent_id, self.leg.info)
+        target = self.control._hook("on_agent_leg", self.call_id, agent_id, self.leg.info)
+        sink.target = target if isinstance(target, AudioSink) else None
         log.info("call %s: ringing agent %d at %s (leg %s)", self.call_id, agent_id, uri, handle.call_id)
 
     def _check_ring(self, now: float) -> None:

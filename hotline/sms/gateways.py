@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -52,9 +52,9 @@ class SmppGateway:
     password: str
     source_addr: str = "7812345"
     timeout: float = 10.0
-    _client: object = None
-    _inbox: list = field(default_factory=list)
-    _responses: dict = field(default_factory=dict)
+    _client: Any = None  # smpplib.client.Client (smpplib ships no types)
+    _inbox: list[DeliveryReport | IncomingSms] = field(default_factory=list)
+    _responses: dict[int, Any] = field(default_factory=dict)  # sequence number -> smpplib response PDU
 
     def _connect(self):
         import smpplib.client
@@ -143,7 +143,7 @@ class SmppGateway:
         arrived, self._inbox = self._inbox, []
         return arrived
 
-    def _drop(self, client) -> None:
+    def _drop(self, client: Any) -> None:
         if client is not None:
             try:
                 client.disconnect()

@@ -168,12 +168,12 @@ def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[Outgo
 
 
 def record_sent(session: Session, *, message_id: int, provider_id: str, now: datetime) -> None:
-    row = session.get(SmsMessage, message_id)
+    row = session.get_one(SmsMessage, message_id)
     row.state, row.provider_id, row.sent_at, row.last_error = SmsState.sent, provider_id, as_utc(now), ""
 
 
 def record_failure(session: Session, *, message_id: int, error: str, permanent: bool, now: datetime) -> None:
-    row = session.get(SmsMessage, message_id)
+    row = session.get_one(SmsMessage, message_id)
     row.last_error = error[:300]
     if permanent or row.attempts >= MAX_ATTEMPTS:
         row.state = SmsState.failed

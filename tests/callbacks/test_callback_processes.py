@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from callback_testkit import bulk_closed_cases, cn, dial_log, run_worker
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline import migrate
 from hotline.cases.calendar_admin import seed_holiday_calendar
@@ -92,7 +92,7 @@ def test_sigkill_mid_run_loses_nothing_and_repeats_only_the_interrupted_dials(tm
 
     dials = Counter(e["callback_id"] for e in dial_log(log) if e["event"] == "dial")
     with Session(engine) as s:
-        rows = s.scalars(select(Callback)).all()
+        rows = s.scalars(select(Callback).options(selectinload(Callback.attempt_log))).all()
         assert len(rows) == 120 and all(r.state == CallbackState.done for r in rows), "a callback was lost"
         repeated = {}
         for row in rows:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from callback_testkit import closed_case, cn, make_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from callbacks.answers import record_manual_callback, record_web_rating
 from callbacks.claims import try_claim
@@ -60,9 +61,8 @@ def runner(factory, dialer, clock, policy=POLICY) -> CallbackRunner:
 
 def callback_of(factory, case_id) -> Callback:
     with factory() as s:
-        row = s.scalar(select(Callback).where(Callback.case_id == case_id))
-        row.attempt_log  # noqa: B018 - load while the session is open
-        return row
+        return s.scalar(select(Callback).where(Callback.case_id == case_id)
+                        .options(selectinload(Callback.attempt_log)))
 
 
 def case_status(factory, case_id) -> CaseStatus:

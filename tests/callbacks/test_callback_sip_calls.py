@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from callback_testkit import closed_case, cn
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from testkit.sipp import sipp_argv
 
 from hotline import migrate
@@ -140,7 +140,8 @@ def test_real_callbacks_store_answers_reopen_and_retry(tmp_path):
                 proc.wait()
     with Session(engine) as s:
         rows = {
-            phone: s.scalar(select(Callback).where(Callback.case_id == case_ids[phone])) for phone in CALLEES
+            phone: s.scalar(select(Callback).where(Callback.case_id == case_ids[phone])
+                            .options(selectinload(Callback.attempt_log))) for phone in CALLEES
         }
         status = {phone: s.get(Case, case_ids[phone]).status for phone in CALLEES}
         attempts = {

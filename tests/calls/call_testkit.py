@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from testkit.processes import stop_child
 
 import asr
@@ -278,9 +279,9 @@ def call_and_case(line: PipelineProcess, caller: str, timeout: float = 60.0) -> 
     if deferred in (DeferredState.queued, DeferredState.running):  # a loaded machine: 转写排队
         line.wait_for("call.transcribed", where=lambda e: e["call_id"] == call_id, timeout=timeout * 3)
     with make_session_factory(line.engine)() as session:  # type: ignore[attr-defined]
-        call = session.get(Call, call_id)
-        case = session.scalar(select(Case).where(Case.call_id == call_id))
-        _ = call.utterances, case.department if case else None  # load before the session closes
+        call = session.get(Call, call_id, options=[selectinload(Call.utterances)])
+        case = session.scalar(select(Case).where(Case.call_id == call_id)
+                              .options(selectinload(Case.department)))
         return call, case
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.registry import LiveCallRegistry
@@ -93,11 +94,11 @@ def test_a_call_becomes_one_case_with_its_transcript(fresh_engine, tmp_path):
     run_call(pipeline, "c1")
     pipeline.close()
     with make_session_factory(fresh_engine)() as session:
-        case = session.scalar(select(Case).where(Case.call_id == "c1"))
+        case = session.scalar(select(Case).where(Case.call_id == "c1").options(selectinload(Case.department)))
         assert case is not None and case.content == "我想问一下党组织关系怎么转"
         assert case.intent.value == "consultation" and case.department.code == "zzb"
         assert case.language == "zh" and case.citizen_phone == "13800000001"
-        call = session.get(Call, "c1")
+        call = session.get(Call, "c1", options=[selectinload(Call.utterances)])
         assert [u.text for u in call.utterances] == ["我想问一下", "党组织关系怎么转"]
         assert call.transcript_status == TranscriptStatus.complete
     kinds = [e.kind for e in events]

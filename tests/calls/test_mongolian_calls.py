@@ -5,6 +5,7 @@ Mongolian-speaking person). Over real SIP: test_call_chain_sqlite.py (it shares 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline.calls.finished import MONGOLIAN_CALL_TEXT
 from hotline.db import make_session_factory
@@ -34,7 +35,7 @@ def test_a_mongolian_call_is_not_transcribed_or_classified(fresh_engine, tmp_pat
         case = session.scalar(select(Case).where(Case.call_id == "mn1"))
         assert case.content == MONGOLIAN_CALL_TEXT and case.content.startswith("蒙古语来电：需人工听取")
         assert case.language == "mn" and case.needs_triage
-        assert case.intent is None and case.routing == [] and case.department is None
-        call = session.get(Call, "mn1")
+        assert case.intent is None and case.routing == [] and case.department_id is None
+        call = session.get(Call, "mn1", options=[selectinload(Call.utterances)])
         assert call.transcript == "" and call.utterances == []
         assert call.transcript_status == TranscriptStatus.unavailable

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.cases.errors import CaseError
+from hotline.cases.timeline import case_events
 from hotline.cases.transitions import handler_owns
 from hotline.models import AuditRecord, Case, CaseExtension, Role
 
@@ -46,9 +47,10 @@ def snapshot(session, case):
     audits = session.scalar(select(func.count()).select_from(AuditRecord)
                             .where(AuditRecord.object_type == "case", AuditRecord.object_id == str(case.id)))
     extensions = session.scalars(select(CaseExtension.status).where(CaseExtension.case_id == case.id)).all()
-    row = session.get(Case, case.id)
+    row = session.get_one(Case, case.id)
+    events = len(case_events(session, row.id))
     return (row.status, row.department_id, row.site_id, row.due_at, row.reply, row.closed_at,
-            row.merged_into_id, row.return_reason, len(row.events), audits, list(extensions))
+            row.merged_into_id, row.return_reason, events, audits, list(extensions))
 
 
 def prepare(flow, people, action, status):

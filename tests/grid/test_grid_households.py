@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline.accounts.passwords import hash_password
 from hotline.cases.errors import CaseError
@@ -49,7 +50,8 @@ def _close(session, task, outcome: GridTaskOutcome, note: str, actor: User):
 
 
 def _household(session, code: str) -> GridHousehold:
-    return session.scalar(select(GridHousehold).where(GridHousehold.code == code))
+    return session.scalar(select(GridHousehold).where(GridHousehold.code == code)
+                          .options(selectinload(GridHousehold.site)))
 
 
 def _case(session, phone: str, text: str = "我家老人医保要续费 腿脚不便 想请人帮忙代缴"):

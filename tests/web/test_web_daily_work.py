@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from testkit.browser import launch_chromium, screenshot
 from web_testkit import csrf_of, make_user, new_case, serve, sign_in, signed_in
 
@@ -23,9 +23,7 @@ def _phone() -> str:
 
 def _case(engine, case_id) -> Case:
     with Session(engine) as session:
-        case = session.get(Case, case_id)
-        _ = case.events
-        return case
+        return session.get_one(Case, case_id, options=[selectinload(Case.events)])
 
 
 def _dispatch_to(engine, case_id: int, department_code: str, *, intent: Intent | None = None) -> None:

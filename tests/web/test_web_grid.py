@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from testkit.browser import chromium_browser
 from web_testkit import WebClient, csrf_of, login, make_user, new_case, page_of, serve, signed_in
 
@@ -34,7 +34,8 @@ def _prepare(engine) -> str:
     center = make_user(engine, Role.handler, site="asz-bywsu")
     with Session(engine) as session:
         seed_grid_households(session)
-        household = session.scalar(select(GridHousehold).where(GridHousehold.code == "asz-bywsu-02"))
+        household = session.scalar(select(GridHousehold).where(GridHousehold.code == "asz-bywsu-02")
+                                   .options(selectinload(GridHousehold.linked)))
         household.user_id = session.scalar(select(User.id).where(User.username == center))
         register_linked(session, linked_id=household.linked[0].id, head_name="乌云其其格", phone=PHONE,
                         place="三社", note="腿脚不便")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from testkit.browser import chromium_browser
 from web_testkit import csrf_of, make_user, new_case, page_of, serve, signed_in
 
@@ -77,7 +77,8 @@ def test_a_department_drafts_the_bureau_publishes_then_rolls_back(app, web_engin
         expect(guide.locator("body")).not_to_contain_text(new_fee)
         expect(guide.locator("body")).to_contain_text(old_fee)
     with Session(web_engine) as session:
-        item = session.scalar(select(ServiceItem).where(ServiceItem.code == CODE))
+        item = session.scalar(select(ServiceItem).where(ServiceItem.code == CODE)
+                              .options(selectinload(ServiceItem.revisions)))
         published, rolled = item.revisions[-2], item.revisions[-1]
         assert published.actor == f"{keeper}/审核 {reviewer}" and published.changes["fee"][1] == new_fee
         assert rolled.action == "rolled_back" and rolled.actor == reviewer and item.fee == old_fee
@@ -88,7 +89,8 @@ def test_a_department_drafts_the_bureau_publishes_then_rolls_back(app, web_engin
 def test_a_handlers_correction_from_a_case_reaches_the_department(client, app, web_engine):
     case_id = new_case(app, "社保卡丢了怎么补办 要带什么")
     with Session(web_engine) as session:
-        item = session.get(Case, case_id).service_item
+        loads = [selectinload(Case.service_item).selectinload(ServiceItem.department)]
+        item = session.get_one(Case, case_id, options=loads).service_item
         code, department = item.code, item.department.code
     signed_in(client, web_engine, Role.handler, department="mzj")  # another department's handler
     form = {"csrf_token": csrf_of(client), "case_id": str(case_id), "item_code": code,

@@ -15,6 +15,7 @@ from testkit.browser import chromium_browser
 from web_testkit import csrf_of, make_user, page_of, serve, signed_in
 
 from hotline.cases.red_teams import seed_red_teams
+from hotline.cases.timeline import case_events
 from hotline.cases.working_days import china_date, load_work_calendar
 from hotline.models import Appointment, AppointmentStatus, AuditRecord, Case, Role, SpecialResident, utcnow
 
@@ -109,7 +110,7 @@ def test_a_citizen_requests_a_visit_the_team_plans_its_market_day_and_closes_it(
         case = session.scalar(select(Case).where(Case.tracking_code == tracking))
         appointment = session.scalar(select(Appointment).where(Appointment.case_id == case.id))
         assert appointment.status == AppointmentStatus.closed and appointment.town == "城川镇"
-        assert [e.action for e in case.events][-1] == "home_visit"
+        assert [e.action for e in case_events(session, case.id)][-1] == "home_visit"
     tracked = track_case_view(web_engine, tracking, "2345")
     assert tracked.appointments[0].closed and not tracked.appointments[0].cancelled
 

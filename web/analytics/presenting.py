@@ -94,7 +94,7 @@ def trend_view(session: Session, flt: CaseFilter, grain: str, dimension: str | N
     for s in data["series"]:
         label = "受理量" if dimension is None else key_label(dimension, s["key"], s["name"])
         whole = dimension is None or s["key"] == "other"
-        narrowed = flt if whole else flt.with_dimension(dimension, s["key"])
+        narrowed = flt if dimension is None or whole else flt.with_dimension(dimension, s["key"])
         urls = [drill_url(Selection(narrowed, grain=grain, bucket=b)) for b in data["buckets"]]
         series.append({"key": s["key"], "label": label, "values": s["values"], "urls": urls})
     return {"grain": grain, "grain_label": GRAIN_LABELS[grain], "buckets": data["buckets"], "series": series}

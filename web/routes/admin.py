@@ -16,6 +16,7 @@ from hotline.models import Department, Role, Site, User, utcnow
 from web.auth import CurrentUser, require_roles
 from web.bounds import NumberOutOfRange, PageNumber, RowId, bounded_int
 from web.form_schemas import form_body
+from web.form_values import form_optional
 from web.labels import actor_names, china_time
 from web.public_guard import client_ip
 from web.templating import render
@@ -35,7 +36,7 @@ def _opt_int(raw: str | None) -> int | None:
 
 def _role(raw: str | None) -> Role:
     try:
-        return Role(raw)
+        return Role(raw or "")
     except ValueError:
         raise AccountError("invalid_input", "请选择角色。") from None
 
@@ -73,10 +74,10 @@ async def create_user(request: Request, user: CurrentUser = Depends(ADMINS)):
             actor=session.get(User, user.id),
             username=str(form.get("username") or ""),
             display_name=str(form.get("display_name") or ""),
-            role=_role(form.get("role")),
+            role=_role(form_optional(form, "role")),
             now=utcnow(),
-            department_id=_opt_int(form.get("department_id")),
-            site_id=_opt_int(form.get("site_id")),
+            department_id=_opt_int(form_optional(form, "department_id")),
+            site_id=_opt_int(form_optional(form, "site_id")),
             ip=client_ip(request),
         )
         # shown exactly once, on this response; never stored in clear or logged
@@ -93,10 +94,10 @@ async def update_user(request: Request, user_id: RowId, user: CurrentUser = Depe
             actor=session.get(User, user.id),
             user_id=user_id,
             now=utcnow(),
-            display_name=form.get("display_name") or None,
-            role=_role(form.get("role")),
-            department_id=_opt_int(form.get("department_id")),
-            site_id=_opt_int(form.get("site_id")),
+            display_name=form_optional(form, "display_name"),
+            role=_role(form_optional(form, "role")),
+            department_id=_opt_int(form_optional(form, "department_id")),
+            site_id=_opt_int(form_optional(form, "site_id")),
             ip=client_ip(request),
         )
         return _users_page(request, session, notice=f"已保存账户 {changed.username}。")

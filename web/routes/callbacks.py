@@ -85,8 +85,6 @@ async def audit_page(request: Request, user: CurrentUser = Depends(SUPERVISORS))
                                                 per_page=PER_PAGE)
             departments = session.execute(select(Department.id, Department.name)
                                           .order_by(Department.name)).all()
-            for callback, _, _ in rows:
-                callback.attempt_log  # noqa: B018 - loaded for the template
             names = actor_names(session, [callback.agent for callback, _, _ in rows])
             return rows, total, departments, today, len(sample), names
 

@@ -21,9 +21,10 @@ from web.auth import CurrentUser, require_roles
 from web.bounds import RowId
 from web.errors import wants_json
 from web.form_schemas import form_body
+from web.form_values import form_text
 from web.labels import STATUS, china_time, label
 from web.public_guard import client_ip
-from web.routes.case_actions import _done, _int, _run, _text
+from web.routes.case_action_kit import case_done, form_number, run_case_work
 from web.routes.console import reference_data
 from web.templating import render
 
@@ -50,7 +51,7 @@ def manual_case_form(request: Request, _user: CurrentUser = Depends(AGENTS)):
 @router.post("/intake/new", openapi_extra=form_body(*MANUAL_FIELDS))
 async def manual_case_submit(request: Request, user: CurrentUser = Depends(AGENTS)):
     form = await request.form()
-    values = {k: _text(form, k) for k in MANUAL_FIELDS}
+    values = {k: form_text(form, k) for k in MANUAL_FIELDS}
     manual = ManualCase(**{k: v for k, v in values.items()})
     ctx = request.app.state.ctx
     try:
@@ -91,12 +92,12 @@ async def case_sign_reply(
 ):
     def work(session, actor, form):
         sign_and_reply(
-            session, case_id=case_id, actor=actor, reply=_text(form, "reply"), ip=client_ip(request)
+            session, case_id=case_id, actor=actor, reply=form_text(form, "reply"), ip=client_ip(request)
         )
         return case_id
 
-    _, status = await _run(request, user, work)
-    return _done(request, case_id, status)
+    _, status = await run_case_work(request, user, work)
+    return case_done(request, case_id, status)
 
 
 @router.post("/cases/{case_id}/urge", openapi_extra=form_body("note"))
@@ -105,13 +106,13 @@ async def case_urge(request: Request, case_id: RowId, user: CurrentUser = Depend
 
     def work(session, actor, form):
         event = urging.urge_case(
-            session, case_id=case_id, actor=actor, note=_text(form, "note"), ip=client_ip(request)
+            session, case_id=case_id, actor=actor, note=form_text(form, "note"), ip=client_ip(request)
         )
-        urged["count"] = event.details["count"]
+        urged["count"] = int((event.details or {}).get("count", 0))
         return case_id
 
-    urged: dict = {}
-    _, status = await _run(request, user, work)
+    urged: dict[str, int] = {}
+    _, status = await run_case_work(request, user, work)
     request.app.state.ctx.hub.publish("case.urged", case_id=case_id, count=urged["count"])
     return _back(request, case_id, status, "urged")
 
@@ -120,18 +121,18 @@ async def case_urge(request: Request, case_id: RowId, user: CurrentUser = Depend
 async def case_opinion(request: Request, case_id: RowId, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     def work(session, actor, form):
         urging.add_opinion(
-            session, case_id=case_id, actor=actor, opinion=_text(form, "opinion"), ip=client_ip(request)
+            session, case_id=case_id, actor=actor, opinion=form_text(form, "opinion"), ip=client_ip(request)
         )
         return case_id
 
-    _, status = await _run(request, user, work)
+    _, status = await run_case_work(request, user, work)
     return _back(request, case_id, status, "opinion")
 
 
 def _back(request: Request, case_id: RowId, status: str, notice: str):
     """Back where the supervisor was (the 督办 list or the case page), with a notice."""
     if wants_json(request):
-        return _done(request, case_id, status)
+        return case_done(request, case_id, status)
     target = "/supervision" if request.query_params.get("from") == "supervision" else f"/cases/{case_id}"
     return RedirectResponse(f"{target}?notice={notice}", status_code=303)
 
@@ -185,7 +186,7 @@ def templates_page(request: Request, _user: CurrentUser = Depends(TEMPLATE_EDITO
     "name", "body", "department_id", "service_item", "shortcut"))
 async def template_create(request: Request, user: CurrentUser = Depends(TEMPLATE_EDITORS)):
     form = await request.form()
-    values = {k: _text(form, k) for k in ("name", "body", "department_id", "service_item", "shortcut")}
+    values = {k: form_text(form, k) for k in ("name", "body", "department_id", "service_item", "shortcut")}
     try:
         with unit_of_work(request.app.state.ctx.session_factory) as session:
             reply_templates.create_template(
@@ -193,9 +194,9 @@ async def template_create(request: Request, user: CurrentUser = Depends(TEMPLATE
                 actor=session.get(User, user.id),
                 name=values["name"],
                 body=values["body"],
-                department_id=_int(form, "department_id", "承办部门"),
+                department_id=form_number(form, "department_id", "承办部门"),
                 service_item_code=values["service_item"],
-                shortcut=_int(form, "shortcut", "快捷键"),
+                shortcut=form_number(form, "shortcut", "快捷键"),
             )
     except CaseError as exc:
         if exc.code != "invalid_input":
@@ -211,6 +212,6 @@ async def template_active(request: Request, template_id: RowId,
     form = await request.form()
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         reply_templates.set_template_active(
-            session, template_id=template_id, active=_text(form, "active") == "1"
+            session, template_id=template_id, active=form_text(form, "active") == "1"
         )
     return RedirectResponse("/reply-templates", status_code=303)

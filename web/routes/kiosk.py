@@ -18,6 +18,7 @@ import re
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline.calls.text_contacts import submit_text_contact
 from hotline.cases.intake import Contact
@@ -88,6 +89,7 @@ def item(request: Request, code: str) -> dict:
     with request.app.state.ctx.session_factory() as session:
         found = session.scalar(
             select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == ItemStatus.active)
+            .options(selectinload(ServiceItem.department))
         )
         if found is None:
             raise WebError("not_found", N_("服务事项 {item_code} 不存在或已停止办理。"), item_code=code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from hotline.models import Case, CaseStatus, Channel
 from web.auth import public
@@ -43,6 +44,7 @@ def forum(request: Request, page: PageNumber = 1):
             session.scalars(
                 select(Case)
                 .where(*_published())
+                .options(selectinload(Case.department))
                 .order_by(Case.replied_at.desc())
                 .limit(PER_PAGE)
                 .offset((page - 1) * PER_PAGE)

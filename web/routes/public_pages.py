@@ -12,6 +12,7 @@ import uuid
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline.calls.text_contacts import submit_text_contact
 from hotline.cases.errors import CaseError
@@ -217,6 +218,7 @@ def guide_item(request: Request, code: str):
     with request.app.state.ctx.session_factory() as session:
         item = session.scalar(
             select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == ItemStatus.active)
+            .options(selectinload(ServiceItem.department))
         )
         if item is None:
             raise WebError("not_found", N_("该服务事项不存在或已停止办理。"))

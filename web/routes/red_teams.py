@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline.cases import red_teams, special_groups
 from hotline.cases.errors import CaseError
@@ -24,7 +25,7 @@ TEAM_USERS = require_roles(Role.agent, Role.supervisor, Role.admin, Role.handler
 
 
 def _team(session, code: str) -> RedTeam:
-    team = session.scalar(select(RedTeam).where(RedTeam.code == code))
+    team = session.scalar(select(RedTeam).where(RedTeam.code == code).options(selectinload(RedTeam.members)))
     if team is None:
         raise CaseError("not_found", "没有这个红色服务队。")
     return team
@@ -40,7 +41,8 @@ def _day(raw: str | None) -> date:
 @router.get("/teams")
 def teams_page(request: Request, _user: CurrentUser = Depends(TEAM_USERS)):
     with request.app.state.ctx.session_factory() as session:
-        teams = list(session.scalars(select(RedTeam).order_by(RedTeam.id)))
+        teams = list(session.scalars(
+            select(RedTeam).options(selectinload(RedTeam.members)).order_by(RedTeam.id)))
         members = {t.id: t.members for t in teams}
         return render(request, "red_teams.html", {"teams": teams, "members": members})
 
