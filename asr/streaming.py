@@ -311,9 +311,10 @@ class Stream:
             schedule = not self._scheduled
             self._scheduled = True
         with self._service._lock:
-            waiting = self in self._service._waiting
-            if waiting:
-                self._service._waiting.remove(self)
+            line = next((w for w in self._service._waiting.values() if self in w), None)
+            waiting = line is not None
+            if line is not None:
+                line.remove(self)
         if waiting:
             self._finish()  # holds no recognizer
         elif schedule:

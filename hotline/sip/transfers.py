@@ -92,7 +92,7 @@ def _dial_party(visit: QueueVisit, uri: str, speaker: str, answer_timeout: float
     """Dial a further party for this call, recorded and transcribed as ``speaker``; raises SipCallError."""
     control = visit.control
     sink = PartySink()
-    handle = control.place_call(  # type: ignore[attr-defined]
+    handle = control.place_call(
         uri, sink=sink, record=True, answer_timeout=answer_timeout)
     leg = control._calls[handle.call_id]
     sink.target = control._hook("on_party_leg", visit.call_id, speaker, leg.info)  # type: ignore[assignment]
@@ -279,7 +279,7 @@ def supervise(visit: QueueVisit, mode: str, uri: str) -> None:
     visit.listen_mode = mode
     if visit.listener is None:
         try:
-            handle = visit.control.place_call(uri, record=False,  # type: ignore[attr-defined]
+            handle = visit.control.place_call(uri, record=False,
                                               answer_timeout=2 * visit.config.ring_timeout_s)
         except SipCallError as exc:
             log.warning("call %s: cannot ring the supervisor (%s): %s", visit.call_id, mode, exc)
