@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from hotline.calls.caller_screen import DatabaseCallerScreen
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.recording_retention import purge_hook
 from hotline.calls.registry import LiveCallRegistry
@@ -116,6 +117,7 @@ class Hotline:
             endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone,
                                      queue=None if port_offset else self._agent_queue(config))
         endpoint.writer.on_purged = purge_hook(self.session_factory, config.recording.retention_days)
+        endpoint.screen = DatabaseCallerScreen(self.session_factory)
         endpoint.start()
         t = config.transport
         where = f"{', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}"

@@ -17,6 +17,7 @@ from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus,
 UNAVAILABLE_TEXT = "（语音转写不可用：{why}。请收听通话录音。）"
 EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
 MONGOLIAN_CALL_TEXT = "蒙古语来电：需人工听取（未自动转写，请收听通话录音）。"
+BLOCKED = "blocked"  # hotline.sip.protocol.EndReason.BLOCKED: a nuisance caller, no case
 SPEAKER_LABELS = {"citizen": "市民", "agent": "坐席"}
 
 
@@ -66,8 +67,9 @@ class FinishedCall:
         return cls(**data)
 
 
-def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
-    """Write the call, its utterances and its case. Idempotent by call id; does not commit."""
+def record_finished_call(session: Session, *, record: FinishedCall) -> Case | None:
+    """Write the call, its utterances and its case. Idempotent by call id; does not commit.
+    A blocked (nuisance) caller's call is stored without a case."""
     call = session.get(Call, record.call_id)
     if call is None:
         call = Call(
@@ -88,6 +90,8 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
         ]
         session.add(call)
         session.flush()
+    if record.end_reason == BLOCKED:
+        return None
     contact = Contact(
         channel=Channel.phone, source_ref=f"phone:{record.call_id}", text=record.case_text(),
         citizen_phone=record.caller or None, language=record.language, call_id=record.call_id,

@@ -40,6 +40,7 @@ from hotline.models.grid import (
 from hotline.models.item_changes import ChangeStatus, ItemChangeRequest
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
+from hotline.models.nuisance import NuisanceNumber, NuisanceState
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
 from hotline.models.prompts import PromptRecording
 from hotline.models.red_teams import HomeVisitRecord, RedTeam, RedTeamMember, VisitOutcome
@@ -100,6 +101,8 @@ __all__ = [
     "CaseStatus",
     "Channel",
     "Intent",
+    "NuisanceNumber",
+    "NuisanceState",
     "ReplyTemplate",
     "SmsKind",
     "SmsMessage",

@@ -28,6 +28,7 @@ FLUSH_EVERY_S = 5.0
 
 def run_worker(index: int, events: EventWriter, *, node: str = "", decode_threads: int | None = None,
                stop: threading.Event) -> int:
+    from hotline.calls.caller_screen import DatabaseCallerScreen
     from hotline.calls.live import LiveCallPipeline
     from hotline.calls.recording_retention import purge_hook
     from hotline.calls.registry import LiveCallRegistry
@@ -67,6 +68,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
     endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone,
                              queue=queue)
     endpoint.writer.on_purged = purge_hook(services.session_factory, config.recording.retention_days)
+    endpoint.screen = DatabaseCallerScreen(services.session_factory)
     try:
         endpoint.start()
     except SipStartError as exc:

@@ -1,0 +1,42 @@
+"""nuisance callers: the blacklist (number, reason, expiry, who flagged / decided, blocked-call count)
+
+Revision ID: 0017
+Revises: 0014
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0017'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('nuisance_numbers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.Enum('pending', 'active', 'rejected', 'lifted', name='nuisance_state', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('flagged_by', sa.String(length=64), nullable=False),
+    sa.Column('call_id', sa.String(length=64), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('blocked_calls', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('last_blocked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nuisance_numbers'))
+    )
+    with op.batch_alter_table('nuisance_numbers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nuisance_numbers_phone'), ['phone'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('nuisance_numbers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nuisance_numbers_phone'))
+    op.drop_table('nuisance_numbers')
