@@ -87,6 +87,7 @@ END_REASON = {
     "rejected": "对方拒接",
     "no_answer": "无人接听",
     "error": "系统或线路故障",
+    "blocked": "黑名单号码，已播放提示并挂断",
 }
 NOTICE = {
     "password_changed": "密码已修改。",
@@ -98,7 +99,15 @@ NOTICE = {
     "template_saved": "答复模板已保存。",
     "urged": "已催办，承办单位将在待办中看到。",
     "opinion": "督办意见已记录。",
+    "nuisance_flagged": "已标记为骚扰来电，待督办人员确认后生效。",
+    "nuisance_bad": "标记未成功：请填写标记原因（只有电话来电可以标记）。",
+    "nuisance_added": "号码已加入黑名单。",
+    "nuisance_confirm": "已确认，号码加入黑名单。",
+    "nuisance_reject": "已驳回该标记。",
+    "nuisance_lift": "已解除黑名单。",
 }
+NUISANCE_STATE = {"pending": "待确认", "active": "生效中", "rejected": "已驳回", "lifted": "已解除",
+                  "expired": "已到期"}
 DEADLINE = {"overdue": "已超期", "warning": "临期预警", "ok": "时限内"}
 
 
@@ -162,6 +171,11 @@ AUDIT_ACTION = {
     "recording.purge": "按保留期限清理录音",
     "analytics.export": "导出统计数据",
     "kb.import": "导入服务事项目录",
+    "nuisance.flag": "标记骚扰来电",
+    "nuisance.add": "加入黑名单",
+    "nuisance.confirm": "确认黑名单",
+    "nuisance.reject": "驳回骚扰标记",
+    "nuisance.lift": "解除黑名单",
 }
 AUDIT_OBJECT = {
     "case": "工单",
