@@ -1,6 +1,7 @@
 """骚扰来电黑名单 in headless Chromium: an agent flags the caller of a phone case, a supervisor confirms it
 with an expiry on /nuisance (the number now blocks calls), a bad number is refused inline with what was typed
-kept, the entry is lifted, and the audit log says all of it in Chinese."""
+kept, the entry is lifted, and the audit log says all of it in Chinese. An agent also flags a caller from the
+live call card of the console."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from testkit.browser import chromium_browser, screenshot
-from web_testkit import make_user, new_case, page_of, serve
+from web_testkit import build_app, make_user, new_case, page_of, serve
 
+from hotline.calls.registry import LiveCall, LiveCallRegistry
 from hotline.models import AuditRecord, Channel, NuisanceNumber, NuisanceState, Role, utcnow
 from hotline.nuisance.blacklist import blocking_entry
 
@@ -66,3 +68,23 @@ def test_agent_flags_supervisor_confirms_then_lifts(app, web_engine):
         assert entry.state is NuisanceState.lifted and entry.case_id == case_id
         assert session.scalar(select(AuditRecord.actor).where(AuditRecord.action == "nuisance.flag",
                                                               AuditRecord.object_id == phone)) == agent
+
+
+@pytest.mark.browser
+def test_agent_flags_the_caller_of_a_live_call_from_the_console(web_engine, analyzer, tmp_path):
+    phone = "138" + str(uuid.uuid4().int)[:8]
+    registry = LiveCallRegistry()
+    registry.add(LiveCall("live-nuisance-1", phone, "7812345", utcnow()))
+    app = build_app(web_engine, analyzer, tmp_path, registry=registry)
+    agent = make_user(web_engine, Role.agent)
+    with serve(app) as base, chromium_browser() as browser:
+        page = page_of(browser, base, agent)
+        page.goto(f"{base}/")
+        card = page.locator("[data-call-id='live-nuisance-1']")
+        page.once("dialog", lambda dialog: dialog.accept("每天打来辱骂"))
+        card.locator("button.flag-nuisance").click()
+        expect(card.locator(".flagged-nuisance")).to_contain_text("待确认")
+    with Session(web_engine) as session:
+        entry = session.scalar(select(NuisanceNumber).where(NuisanceNumber.phone == phone))
+        assert entry.state is NuisanceState.pending and entry.call_id == "live-nuisance-1"
+        assert entry.reason == "每天打来辱骂" and entry.flagged_by == agent

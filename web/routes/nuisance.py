@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from hotline.db import unit_of_work
 from hotline.models import Case, Channel, Role, User, utcnow
@@ -104,3 +104,18 @@ async def flag_case_caller(request: Request, case_id: RowId, user: CurrentUser =
     except NuisanceError:
         return RedirectResponse(f"/cases/{case_id}?notice=nuisance_bad#nuisance-flag", status_code=303)
     return RedirectResponse(f"/cases/{case_id}?notice=nuisance_flagged", status_code=303)
+
+
+@router.post("/nuisance/flag", openapi_extra=form_body("phone", "reason", "call_id"))
+async def flag_live_caller(request: Request, user: CurrentUser = Depends(AGENTS)):
+    """标记骚扰来电 from a live call card (JSON answer); a supervisor confirms it on /nuisance."""
+    async with request.form() as form:
+        phone, reason, call_id = _text(form, "phone"), _text(form, "reason"), _text(form, "call_id")[:64]
+    try:
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            entry = blacklist.flag_call(session, phone=phone, reason=reason, actor=session.get(User, user.id),
+                                        now=utcnow(), call_id=call_id or None, ip=client_ip(request))
+            state = entry.state.value
+    except NuisanceError as exc:
+        return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+    return JSONResponse({"ok": True, "state": NUISANCE_STATE[state]})
