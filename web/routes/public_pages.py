@@ -23,7 +23,7 @@ from hotline.seeding import read_seed_csv
 from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
-from web.i18n import N_, error_text
+from web.i18n import N_, error_text, request_locale
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
@@ -109,6 +109,7 @@ def submit_public_contact(request: Request, *, channel: Channel, submission_id: 
         citizen_phone=clean_phone(phone),
         citizen_name=name.strip()[:64] or None,
         language="mn" if mostly_mongolian(text) else "zh",
+        citizen_language="mn" if request_locale(request) == "mn_Mong" or mostly_mongolian(text) else "zh",
     )
     require_text(text)
     request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count

@@ -1,4 +1,5 @@
-"""nuisance callers: the blacklist (number, reason, expiry, who flagged / decided, blocked-call count)
+"""nuisance callers: the blacklist (number, reason, expiry, who flagged / decided, blocked-call count);
+cases.citizen_language (the language the citizen reads: SMS texts)
 
 Revision ID: 0017
 Revises: 0014
@@ -34,9 +35,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('nuisance_numbers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nuisance_numbers_phone'), ['phone'], unique=False)
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('citizen_language', sa.String(length=8), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('citizen_language')
     with op.batch_alter_table('nuisance_numbers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nuisance_numbers_phone'))
     op.drop_table('nuisance_numbers')

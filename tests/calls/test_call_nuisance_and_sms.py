@@ -1,11 +1,15 @@
-"""A number on the nuisance list, over real SIP (pjsua2 caller -> real endpoint + pipeline + SQLite): the
-caller hears the short message (the shipped espeak-ng prompt, measured in what the caller received) and the
-line hangs up — no greeting, no queue, no case, but the call is stored and counted. A number whose entry
-expired yesterday is answered as usual and gets its case."""
+"""Over real SIP (pjsua2 caller -> real endpoint + pipeline + SQLite), what a caller notices after hanging up:
+
+- a number on the nuisance list hears the short message (the shipped espeak-ng prompt, measured in what the
+  caller received) and the line hangs up — no greeting, no queue, no case, but the call is stored and counted;
+  a number whose entry expired yesterday is answered as usual and gets its case;
+- a caller gets the 受理回执 SMS with the tracking code through a real SMPP session to a local SMSC, in
+  Mongolian when they pressed 2 (the language is kept on the case), in Chinese when they pressed 1.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +19,12 @@ from hotline.db import make_session_factory, unit_of_work
 from hotline.models import Call, Case, NuisanceNumber, utcnow
 from hotline.nuisance import blacklist
 from hotline.sip.config import PROMPTS_DIR
+from hotline.sms.gateways import gateway_from_url
+from hotline.sms.outbox import CHINA
+from hotline.sms.sender import SmsSender
 from tests.calls.call_testkit import call_and_case, start_pipeline
 from tests.sip.sip_testkit import hotline_call, wav_levels, wav_seconds
+from tests.web.smsc_testkit import Smsc
 
 pytestmark = pytest.mark.sip
 BLOCKED, EXPIRED = "13900000701", "13900000702"
@@ -77,3 +85,28 @@ def test_an_expired_entry_no_longer_blocks(line):
     assert result.returncode == 0, result.stdout + result.stderr
     call, case = call_and_case(line, EXPIRED)
     assert call.end_reason == "caller_hangup" and case is not None and case.citizen_phone == EXPIRED
+
+
+def test_callers_get_the_receipt_sms_in_the_language_they_chose(line):
+    callers = {"13912340771": "1", "13912340772": "2"}
+    for number, key in callers.items():
+        result = hotline_call(line.uri, "--from", number, "--dtmf", key, "--dtmf-delay", "0.5",
+                              "--hangup-after", "4")
+        assert result.returncode == 0, result.stdout + result.stderr
+    cases = {number: call_and_case(line, number)[1] for number in callers}
+    assert cases["13912340772"].language == "mn" and cases["13912340771"].language == "zh"
+
+    smsc = Smsc()
+    gateway = gateway_from_url(f"smpp://hotline:secret@127.0.0.1:{smsc.port}?source=7812345")
+    ten_tomorrow = datetime.combine(datetime.now(CHINA).date() + timedelta(days=1), time(10), CHINA)
+    try:
+        SmsSender(make_session_factory(line.engine), gateway, clock=lambda: ten_tomorrow).run_once()
+    finally:
+        gateway.close()
+        smsc.close()
+    texts = smsc.texts()
+    print(f"\nreceipts: {texts}")
+    zh, mn = texts["13912340771"], texts["13912340772"]
+    assert cases["13912340771"].tracking_code in zh and "已受理" in zh
+    assert cases["13912340772"].tracking_code in mn and "ᠬᠦᠯᠢᠵᠦ ᠠᠪᠤᠯᠠᠠ" in mn and "已受理" not in mn
+    assert BLOCKED not in texts  # the blocked caller has no case, so no receipt
