@@ -35,6 +35,7 @@ SPOOL_FLUSH_SECONDS = 5
 ROLLUP_REFRESH_SECONDS = 60
 SMS_SECONDS = 20
 KEEP_REPORTS_MINUTES = 60
+BREACH_WARNING_MINUTES = 5  # 临期预警 (HOTLINE_WARNING_SHARE of a case's time limit used)
 
 
 def _report_labels() -> dict:
@@ -159,6 +160,11 @@ class Hotline:
                           id="analytics-rollups", max_instances=1, coalesce=True)
         self._install_scheduled_work(scheduler)
         self.sms_sender = self._install_sms(scheduler)
+        from hotline.sms.breach_job import BreachWarnings
+
+        warnings = BreachWarnings(self.session_factory, share=self.settings.warning_share, hub=self.hub)
+        scheduler.add_job(warnings.run_once, "interval", minutes=BREACH_WARNING_MINUTES, id="breach-warnings",
+                          max_instances=1, coalesce=True)
         first = datetime.now(UTC) + timedelta(seconds=30)  # catch up soon after a start
         scheduler.add_job(self._keep_reports, "interval", minutes=KEEP_REPORTS_MINUTES, id="keep-reports",
                           max_instances=1, coalesce=True, next_run_time=first)

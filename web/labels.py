@@ -56,6 +56,9 @@ EVENT = {
     "sign_reply": "签收并答复",
     "urge": "催办",
     "supervision_opinion": "督办意见",
+    "yellow_card": "黄牌督办",
+    "red_card": "红牌督办（督办单）",
+    "sla_warning": "临期预警",
 }
 
 
@@ -99,6 +102,11 @@ NOTICE = {
     "template_saved": "答复模板已保存。",
     "urged": "已催办，承办单位将在待办中看到。",
     "opinion": "督办意见已记录。",
+    "yellow_card": "已亮黄牌，承办单位将在待办中看到",
+    "red_card": "已发红牌督办单，承办单位及其负责人将收到通知",
+    "card_bad": "亮牌未成功：请选择黄牌或红牌并填写理由（只有办理中的工单可以亮牌）。",
+    "bulk_urged": "已批量催办",
+    "bulk_none": "请先勾选要催办的工单。",
     "nuisance_flagged": "已标记为骚扰来电，待督办人员确认后生效。",
     "nuisance_bad": "标记未成功：请填写标记原因（只有电话来电可以标记）。",
     "nuisance_added": "号码已加入黑名单。",

@@ -115,6 +115,30 @@ def _queue(session: Session, *, case: Case, kind: SmsKind, text: str, now: datet
     return message
 
 
+STAFF_TEXTS = {
+    SmsKind.warning: SIGNATURE + "临期预警：工单{code}（{title}）已用去办理时限的{share}，请于{due}前办结。",
+    SmsKind.red_card: SIGNATURE + "红牌督办：工单{code}（{title}）{note}。请部门负责人督促办理。",
+}
+
+
+def queue_staff_notice(session: Session, *, case: Case, kind: SmsKind, now: datetime,
+                       **values: str) -> SmsMessage | None:
+    """A notice to the handling department's phone (Department.phone), once per case and kind; None when the
+    department has no mobile number or it was queued before."""
+    phone = digits(case.department.phone if case.department else None)
+    if not is_mobile(phone):
+        return None
+    text = STAFF_TEXTS[kind].format(code=case.tracking_code, title=case.title[:20], **values)
+    message = SmsMessage(case_id=case.id, kind=kind, phone=phone, text=text, state=SmsState.queued,
+                         next_attempt_at=outside_quiet_hours(now), last_error="")
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
 def queue_notices(session: Session, *, now: datetime) -> int:
     """Queue the receipts and reply notices not queued yet; returns how many rows were added."""
     since = as_utc(now) - LOOKBACK

@@ -1,5 +1,5 @@
 """nuisance callers: the blacklist (number, reason, expiry, who flagged / decided, blocked-call count);
-cases.citizen_language (the language the citizen reads: SMS texts)
+cases.citizen_language (the language the citizen reads: SMS texts); SMS kinds for staff notices (临期预警, 红牌)
 
 Revision ID: 0017
 Revises: 0014
@@ -13,6 +13,13 @@ revision = '0017'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
+
+OLD_KINDS = ('receipt', 'reply', 'callback')
+NEW_KINDS = OLD_KINDS + ('warning', 'red_card')
+
+
+def _kinds(values) -> str:
+    return "kind IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def upgrade() -> None:
@@ -37,9 +44,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_nuisance_numbers_phone'), ['phone'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('citizen_language', sa.String(length=8), nullable=True))
+    with op.batch_alter_table('sms_outbox', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_sms_outbox_sms_kind'), type_='check')
+        batch_op.create_check_constraint('sms_kind', _kinds(NEW_KINDS))
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM sms_outbox WHERE kind IN ('warning', 'red_card')")
+    with op.batch_alter_table('sms_outbox', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_sms_outbox_sms_kind'), type_='check')
+        batch_op.create_check_constraint('sms_kind', _kinds(OLD_KINDS))
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('citizen_language')
     with op.batch_alter_table('nuisance_numbers', schema=None) as batch_op:
