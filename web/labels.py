@@ -179,6 +179,7 @@ AUDIT_ACTION = {
     "recording.purge": "按保留期限清理录音",
     "analytics.export": "导出统计数据",
     "kb.import": "导入服务事项目录",
+    "photo.view": "查看群众上传的照片",
     "nuisance.flag": "标记骚扰来电",
     "nuisance.add": "加入黑名单",
     "nuisance.confirm": "确认黑名单",

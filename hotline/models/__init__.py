@@ -26,6 +26,7 @@ from hotline.models.callbacks import (
     DoNotCall,
 )
 from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utterance
+from hotline.models.case_photos import CasePhoto
 from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
 from hotline.models.grid import (
@@ -88,6 +89,7 @@ __all__ = [
     "GridTaskStatus",
     "LinkedHousehold",
     "CaseCoHandler",
+    "CasePhoto",
     "CaseExtension",
     "CaseRollup",
     "RollupWatermark",
