@@ -12,6 +12,7 @@ On PostgreSQL, case and callback events are also exchanged with the other nodes 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -304,10 +305,11 @@ def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = Fal
                node_name: str = "", log_format: str = "text") -> None:
     import uvicorn
 
-    from hotline.log_format import configure_logging
+    from hotline.log_format import FORMAT_ENV, configure_logging
     from web.app import create_app
 
     configure_logging(level=settings.log_level, timezone=settings.timezone, fmt=log_format)
+    os.environ[FORMAT_ENV] = log_format  # SIP workers inherit the environment and log the same way
     hotline = Hotline(settings, fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
     hotline.start()
     try:

@@ -101,6 +101,16 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
     return 0
 
 
+def setup_logging(index: int) -> None:
+    """Log like `hotline serve` (its --log-format, level and time zone, passed in the environment), with the
+    worker's name on every line."""
+    from hotline.log_format import FORMAT_ENV, configure_logging
+
+    configure_logging(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+                      timezone=os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+                      fmt=os.environ.get(FORMAT_ENV, "text"), worker=f"worker-{index}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index", type=int, required=True)
@@ -108,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--node", default="")
     parser.add_argument("--decode-threads", type=int, default=None, help="ASR threads (default: 1 per core)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), stream=sys.stderr,
-                        format=f"%(asctime)s %(levelname)s worker-{args.index} %(name)s: %(message)s")
+    setup_logging(args.index)
     events = EventWriter(os.fdopen(args.events_fd, "w", encoding="utf-8"))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
