@@ -28,7 +28,7 @@ from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
 from web.i18n import N_, error_text, request_locale, translate
-from web.input_guard import strip_controls
+from web.input_guard import NO_FILES, strip_controls
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
@@ -152,6 +152,9 @@ PUBLIC_FORM_BODY = {"requestBody": {"required": True, "content": {"multipart/for
 async def submit(request: Request):
     """The web form (multipart: up to three photos, checked by their bytes, stored beside the case)."""
     async with request.form() as form:
+        if any(isinstance(v, UploadFile) for k, v in form.multi_items() if k != "photo"):
+            return form_page(request, "public_submit.html", {"error": translate(request, NO_FILES),
+                                                             "values": {}}, 400)
         values = {k: strip_controls(str(form.get(k) or "")) for k in ("name", "phone", "town", "text")}
         submission_id, token = str(form.get("submission_id") or ""), str(form.get(FORM_FIELD) or "")
         files = [f for f in form.getlist("photo") if isinstance(f, UploadFile)]
