@@ -8,19 +8,38 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.attachments.photos import MAX_PHOTOS_PER_UPLOAD, PhotoRejected, photo_kind, store_photo
+from hotline.attachments.photos import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS_PER_UPLOAD,
+    PhotoRejected,
+    photo_kind,
+    store_photo,
+)
 from hotline.models import CasePhoto
 
 FOLDER = "cases"
 
 
+class CasePhotoRejected(PhotoRejected):
+    """PhotoRejected with why, for pages that say it in the citizen's language: ``reason`` is one of
+    ``too_many``, ``too_big``, ``empty``, ``not_a_photo``."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def check_photos(files: list[bytes]) -> list[bytes]:
-    """The non-empty uploads, each a JPEG/PNG/WebP within the size limit (PhotoRejected otherwise)."""
+    """The non-empty uploads, each a JPEG/PNG/WebP within the size limit (CasePhotoRejected otherwise)."""
     photos = [data for data in files if data]
     if len(photos) > MAX_PHOTOS_PER_UPLOAD:
-        raise PhotoRejected(f"最多上传 {MAX_PHOTOS_PER_UPLOAD} 张照片，请删去多余的照片。")
+        raise CasePhotoRejected(f"最多上传 {MAX_PHOTOS_PER_UPLOAD} 张照片，请删去多余的照片。", "too_many")
     for data in photos:
-        photo_kind(data)
+        try:
+            photo_kind(data)
+        except PhotoRejected as exc:
+            reason = "too_big" if len(data) > MAX_PHOTO_BYTES else "not_a_photo"
+            raise CasePhotoRejected(str(exc), reason) from exc
     return photos
 
 

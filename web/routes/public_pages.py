@@ -128,16 +128,16 @@ def submit_form(request: Request):
     return form_page(request, "public_submit.html", {})
 
 
-PHOTO_ERRORS = (  # hotline.attachments.photos' refusals, as citizens read them in either language
-    ("太大", N_("照片太大，请选择不超过 5 MB 的照片。")),
-    ("最多", N_("最多上传 3 张照片，请删去多余的照片。")),
-    ("空文件", N_("照片是空文件，请重新选择。")),
-)
+PHOTO_ERRORS = {  # why hotline.attachments refused a photo, as citizens read it in either language
+    "too_big": N_("照片太大，请选择不超过 5 MB 的照片。"),
+    "too_many": N_("最多上传 3 张照片，请删去多余的照片。"),
+    "empty": N_("照片是空文件，请重新选择。"),
+    "not_a_photo": N_("只接受 JPG、PNG 或 WebP 格式的照片，请换一张照片。"),
+}
 
 
 def _photo_error(exc: PhotoRejected) -> str:
-    found = [text for word, text in PHOTO_ERRORS if word in str(exc)]
-    return found[0] if found else N_("只接受 JPG、PNG 或 WebP 格式的照片，请换一张照片。")
+    return PHOTO_ERRORS.get(getattr(exc, "reason", ""), PHOTO_ERRORS["not_a_photo"])
 
 
 PUBLIC_FORM_FIELDS = ("name", "phone", "town", "text", "submission_id", FORM_FIELD)
