@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 FORMATS = ("text", "json")
+FORMAT_ENV = "HOTLINE_LOG_FORMAT"  # how `hotline serve` tells its SIP workers the --log-format
 QUIET_LOGGERS = ("apscheduler", "apscheduler.scheduler", "apscheduler.executors.default")
 CONTEXT_FIELDS = ("call_id", "case_id", "callback_id", "worker")  # passed with ``extra=``
 
@@ -24,8 +25,9 @@ class _ZonedTime:
 
 
 class TextFormatter(_ZonedTime, logging.Formatter):
-    def __init__(self, zone: ZoneInfo) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    def __init__(self, zone: ZoneInfo, worker: str = "") -> None:
+        name = f"{worker} " if worker else ""  # a SIP worker's lines carry its name, e.g. "worker-0"
+        super().__init__(f"%(asctime)s %(levelname)s {name}%(name)s: %(message)s")
         self.zone = zone
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
@@ -48,13 +50,30 @@ class JsonFormatter(_ZonedTime, logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure_logging(*, level: str = "INFO", timezone: str = "Asia/Shanghai", fmt: str = "text") -> None:
-    """Replace the root handlers with one stderr handler in ``fmt``; quiet the per-tick library loggers."""
+class _WorkerField(logging.Filter):
+    """Stamps every record of a SIP worker process with its name (the ``worker`` field in JSON)."""
+
+    def __init__(self, worker: str) -> None:
+        super().__init__()
+        self.worker = worker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "worker"):
+            record.worker = self.worker
+        return True
+
+
+def configure_logging(*, level: str = "INFO", timezone: str = "Asia/Shanghai", fmt: str = "text",
+                      worker: str = "") -> None:
+    """Replace the root handlers with one stderr handler in ``fmt``; quiet the per-tick library loggers.
+    ``worker``: a SIP worker process logs the same way, its name on every line."""
     if fmt not in FORMATS:
         raise ValueError(f"log format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     zone = ZoneInfo(timezone)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(zone) if fmt == "json" else TextFormatter(zone))
+    handler.setFormatter(JsonFormatter(zone) if fmt == "json" else TextFormatter(zone, worker))
+    if worker:
+        handler.addFilter(_WorkerField(worker))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

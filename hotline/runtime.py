@@ -12,11 +12,13 @@ On PostgreSQL, case and callback events are also exchanged with the other nodes 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from hotline.calls.caller_screen import DatabaseCallerScreen
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.recording_retention import purge_hook
 from hotline.calls.registry import LiveCallRegistry
@@ -36,6 +38,7 @@ ROLLUP_REFRESH_SECONDS = 60
 SMS_SECONDS = 20
 DEFERRED_TRANSCRIPTION_SECONDS = 10
 KEEP_REPORTS_MINUTES = 60
+BREACH_WARNING_MINUTES = 5  # 临期预警 (HOTLINE_WARNING_SHARE of a case's time limit used)
 
 
 def _report_labels() -> dict:
@@ -119,6 +122,7 @@ class Hotline:
             endpoint = PjsuaEndpoint(config, self.pipeline, timezone=self.settings.timezone,
                                      queue=None if port_offset else self._agent_queue(config))
         endpoint.writer.on_purged = purge_hook(self.session_factory, config.recording.retention_days)
+        endpoint.screen = DatabaseCallerScreen(self.session_factory)
         endpoint.start()
         t = config.transport
         where = f"{', '.join(config.account.numbers)} at {t.bind_address}:{t.udp_port}"
@@ -168,6 +172,11 @@ class Hotline:
             scheduler.add_job(deferred.start_run, "interval", seconds=DEFERRED_TRANSCRIPTION_SECONDS,
                               id="deferred-transcription", max_instances=1, coalesce=True)
         self.sms_sender = self._install_sms(scheduler)
+        from hotline.sms.breach_job import BreachWarnings
+
+        warnings = BreachWarnings(self.session_factory, share=self.settings.warning_share, hub=self.hub)
+        scheduler.add_job(warnings.run_once, "interval", minutes=BREACH_WARNING_MINUTES, id="breach-warnings",
+                          max_instances=1, coalesce=True)
         first = datetime.now(UTC) + timedelta(seconds=30)  # catch up soon after a start
         scheduler.add_job(self._keep_reports, "interval", minutes=KEEP_REPORTS_MINUTES, id="keep-reports",
                           max_instances=1, coalesce=True, next_run_time=first)
@@ -318,10 +327,11 @@ def run_server(settings: Settings, *, host: str, port: int, fake_sip: bool = Fal
                node_name: str = "", log_format: str = "text") -> None:
     import uvicorn
 
-    from hotline.log_format import configure_logging
+    from hotline.log_format import FORMAT_ENV, configure_logging
     from web.app import create_app
 
     configure_logging(level=settings.log_level, timezone=settings.timezone, fmt=log_format)
+    os.environ[FORMAT_ENV] = log_format  # SIP workers inherit the environment and log the same way
     hotline = Hotline(settings, fake_sip=fake_sip, sip_workers=sip_workers, node_name=node_name)
     hotline.start()
     try:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
         return value
     sms_gateway: str = Field(default="", description="smpp://id:pw@host:port?source=… or an HTTP API URL")
     sms_http_body: str = Field(default="", description="JSON body for an HTTP SMS API, with {phone} {text}")
+    warning_share: float = Field(default=0.8, gt=0.0, lt=1.0,
+                                 description="临期预警 once a case has used this share of its time limit")
 
     @field_validator("callback_uri_template")
     @classmethod

@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
 # routes that take a file (their handlers check type and content): a prompt recording, a holiday list
-UPLOAD_PREFIXES = ("/admin/prompts/", "/admin/calendar/", "/admin/kb/import", "/grid/tasks/")
+UPLOAD_PREFIXES = ("/admin/prompts/", "/admin/calendar/", "/admin/kb/import", "/grid/tasks/",
+                   "/public/submit")  # the web form takes photos
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_FIELDS = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

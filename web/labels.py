@@ -59,6 +59,9 @@ EVENT = {
     "transcribed": "录音转写完成",
     "transcribe_failed": "录音转写失败",
     "transcript_corrected": "复听校对",
+    "yellow_card": "黄牌督办",
+    "red_card": "红牌督办（督办单）",
+    "sla_warning": "临期预警",
 }
 
 
@@ -95,6 +98,7 @@ END_REASON = {
     "rejected": "对方拒接",
     "no_answer": "无人接听",
     "error": "系统或线路故障",
+    "blocked": "黑名单号码，已播放提示并挂断",
 }
 NOTICE = {
     "password_changed": "密码已修改。",
@@ -106,7 +110,20 @@ NOTICE = {
     "template_saved": "答复模板已保存。",
     "urged": "已催办，承办单位将在待办中看到。",
     "opinion": "督办意见已记录。",
+    "yellow_card": "已亮黄牌，承办单位将在待办中看到",
+    "red_card": "已发红牌督办单，承办单位及其负责人将收到通知",
+    "card_bad": "亮牌未成功：请选择黄牌或红牌并填写理由（只有办理中的工单可以亮牌）。",
+    "bulk_urged": "已批量催办",
+    "bulk_none": "请先勾选要催办的工单。",
+    "nuisance_flagged": "已标记为骚扰来电，待督办人员确认后生效。",
+    "nuisance_bad": "标记未成功：请填写标记原因（只有电话来电可以标记）。",
+    "nuisance_added": "号码已加入黑名单。",
+    "nuisance_confirm": "已确认，号码加入黑名单。",
+    "nuisance_reject": "已驳回该标记。",
+    "nuisance_lift": "已解除黑名单。",
 }
+NUISANCE_STATE = {"pending": "待确认", "active": "生效中", "rejected": "已驳回", "lifted": "已解除",
+                  "expired": "已到期"}
 DEADLINE = {"overdue": "已超期", "warning": "临期预警", "ok": "时限内"}
 
 
@@ -176,6 +193,12 @@ AUDIT_ACTION = {
     "kb.rollback": "回滚服务事项",
     "resident.register": "登记特殊群体居民",
     "resident.reveal": "查看特殊群体居民完整信息",
+    "photo.view": "查看群众上传的照片",
+    "nuisance.flag": "标记骚扰来电",
+    "nuisance.add": "加入黑名单",
+    "nuisance.confirm": "确认黑名单",
+    "nuisance.reject": "驳回骚扰标记",
+    "nuisance.lift": "解除黑名单",
 }
 AUDIT_OBJECT = {
     "case": "工单",

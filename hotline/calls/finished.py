@@ -20,6 +20,7 @@ EMPTY_TEXT = "（来电未识别到有效语音，请收听通话录音。）"
 MONGOLIAN_CALL_TEXT = "蒙古语来电：需人工听取（未自动转写，请收听通话录音）。"
 SPEAKER_LABELS = {"citizen": "市民", "agent": "坐席", "department": "部门"}
 DEFERRED_TEXT = "（转写排队中：来电时语音识别满负荷，录音将在空闲时转写，完成后本工单自动更新。）"
+BLOCKED = "blocked"  # hotline.sip.protocol.EndReason.BLOCKED: a nuisance caller, no case
 
 
 @dataclass
@@ -78,8 +79,9 @@ class FinishedCall:
         return cls(**data)
 
 
-def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
-    """Write the call, its utterances and its case. Idempotent by call id; does not commit."""
+def record_finished_call(session: Session, *, record: FinishedCall) -> Case | None:
+    """Write the call, its utterances and its case. Idempotent by call id; does not commit.
+    A blocked (nuisance) caller's call is stored without a case."""
     call = session.get(Call, record.call_id)
     if call is None:
         call = Call(
@@ -101,8 +103,11 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
         ]
         session.add(call)
         session.flush()
-        queue_speech_work(session, call=call, deferred_reason=record.deferred_reason,
-                          review_reason=record.review_reason, day=record.day)
+        if record.end_reason != BLOCKED:  # a blocked nuisance call is kept, never transcribed or re-listened
+            queue_speech_work(session, call=call, deferred_reason=record.deferred_reason,
+                              review_reason=record.review_reason, day=record.day)
+    if record.end_reason == BLOCKED:
+        return None
     contact = Contact(
         channel=Channel.phone, source_ref=f"phone:{record.call_id}", text=record.case_text(),
         citizen_phone=record.caller or None, language=record.language, call_id=record.call_id,

@@ -365,9 +365,11 @@ class LiveCallPipeline:
         record = FinishedCall.from_json(data)
         with unit_of_work(self.session_factory) as session:
             case = record_finished_call(session, record=record)
-            case_id, code = case.id, case.tracking_code
+            case_id, code = (case.id, case.tracking_code) if case is not None else (None, None)
         self.hub.publish("call.ended", call_id=record.call_id, case_id=case_id, reason=record.end_reason,
                          duration_s=record.duration_s)
+        if case_id is None:
+            return  # a blocked nuisance caller: the call is stored, no case
         self.hub.publish("case.created", case_id=case_id, tracking_code=code, channel="phone",
                          call_id=record.call_id)
 

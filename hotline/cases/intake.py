@@ -48,6 +48,7 @@ class Contact:
     call_id: str | None = None
     received_at: datetime | None = None
     address: str | None = None
+    citizen_language: str | None = None  # the language the citizen reads, when not that of the text
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def create_case(
         citizen_phone=contact.citizen_phone or None,
         citizen_name=contact.citizen_name,
         language=contact.language,
+        citizen_language=contact.citizen_language,
         title=(contact.title or text[:TITLE_CHARS] or "（无文字内容）")[:200],
         content=text,
         address=(contact.address or "").strip()[:200] or None,

@@ -31,7 +31,8 @@ def seed(
 
     try:
         report = seed_demo_cases(engine, cases=cases, days=days, seed=seed_value, batch=batch,
-                                 transcripts=transcripts, on_progress=on_progress)
+                                 transcripts=transcripts, on_progress=on_progress,
+                                 analyze=_analyzer(engine, settings))
         _refresh_rollups(engine)
     except RuntimeError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
@@ -41,6 +42,18 @@ def seed(
     rate = report.cases / report.seconds if report.seconds else 0
     typer.echo(f"已生成 {report.cases:,} 件工单、{report.events:,} 条流转记录、{report.calls:,} 通电话、"
                f"{report.utterances:,} 段转写，用时 {report.seconds:.1f} 秒（{rate:,.0f} 件/秒）")
+
+
+def _analyzer(engine, settings):
+    """The ContactAnalyzer the live pipeline uses, so demo cases go where real contacts would."""
+    from sqlalchemy.orm import Session
+
+    from hotline.calls.analyzer import ContactAnalyzer
+
+    with Session(engine) as session:
+        return ContactAnalyzer.load(session, model_dir=settings.classifier_model,
+                                    registry_root=settings.data_dir / "classifier",
+                                    threshold=settings.intent_threshold)
 
 
 def _ensure_service_items(engine) -> None:

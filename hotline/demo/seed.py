@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, func, insert, select, text
@@ -57,24 +58,36 @@ class _Reference:
     departments: list[int]
     items: list[tuple[int, int, str, int]]  # id, department id, name, time limit days
     places: list[tuple[str, str]]  # (town, place name)
+    department_codes: dict[str, int]  # code -> id (the analyzer names departments by code)
+    item_codes: dict[str, tuple[int, int, str, int]]  # code -> the items row above
+    answers: dict[int, str]  # item id -> its 答复口径 (knowledge base), for the replies
 
 
 def _reference(engine: Engine) -> _Reference:
     with engine.connect() as conn:
-        departments = list(conn.scalars(select(Department.id).where(Department.active.is_(True))))
-        items = [(r.id, r.department_id, r.name, r.time_limit_days) for r in conn.execute(
-            select(ServiceItem.id, ServiceItem.department_id, ServiceItem.name, ServiceItem.time_limit_days))]
+        department_codes = dict(conn.execute(select(Department.code, Department.id)
+                                             .where(Department.active.is_(True))).all())
+        departments = list(department_codes.values())
+        rows = list(conn.execute(select(ServiceItem.id, ServiceItem.code, ServiceItem.department_id,
+                                        ServiceItem.name, ServiceItem.time_limit_days, ServiceItem.answer)))
+        items = [(r.id, r.department_id, r.name, r.time_limit_days) for r in rows]
+        item_codes = {r.code: (r.id, r.department_id, r.name, r.time_limit_days) for r in rows}
+        answers = {r.id: r.answer for r in rows if r.answer}
         places = [(r.town, r.place or r.town) for r in conn.execute(
             select(Site.town, Site.place).where(Site.level != SiteLevel.banner, Site.town.is_not(None)))]
     if not departments:
         raise RuntimeError("no departments in the database: run `hotline init` (it seeds the organisation)")
-    return _Reference(departments, items, places or [("城关镇", "城关")])
+    return _Reference(departments, items, places or [("城关镇", "城关")], department_codes, item_codes,
+                      answers)
 
 
 def seed_demo_cases(engine: Engine, *, cases: int, days: int = 365, seed: int = 7, batch: int = 5000,
                     now: datetime | None = None, transcripts: bool = True,
-                    on_progress: Callable[[int], None] | None = None) -> SeedReport:
-    """Insert ``cases`` synthetic cases created over the last ``days`` days; returns what was written."""
+                    on_progress: Callable[[int], None] | None = None,
+                    analyze: Callable[[str], Any] | None = None) -> SeedReport:
+    """Insert ``cases`` synthetic cases created over the last ``days`` days; returns what was written.
+    ``analyze`` (the real ContactAnalyzer) routes each distinct text as a live contact would be routed
+    (cached per text, so a million cases still load in minutes); without it, a random department."""
     import time
 
     started = time.perf_counter()
@@ -85,10 +98,12 @@ def seed_demo_cases(engine: Engine, *, cases: int, days: int = 365, seed: int = 
     with engine.connect() as conn:
         next_id = (conn.scalar(select(func.max(Case.id))) or 0) + 1
     day_p = _day_weights(now, days)
+    router = _Router(ref, analyze)
     done = 0
     while done < cases:
         n = min(batch, cases - done)
-        rows = _Batch(rng, ref, now, days, day_p, first_id=next_id + done, transcripts=transcripts).build(n)
+        rows = _Batch(rng, ref, now, days, day_p, first_id=next_id + done, transcripts=transcripts,
+                      router=router).build(n)
         with engine.begin() as conn:
             if rows.calls:
                 conn.execute(insert(Call), rows.calls)
@@ -127,9 +142,28 @@ def _day_weights(now: datetime, days: int) -> np.ndarray:
     return p / p.sum()
 
 
+class _Router:
+    """Department and service item of a text from the real analyzer (one analysis per distinct text)."""
+
+    def __init__(self, ref: _Reference, analyze: Callable[[str], Any] | None) -> None:
+        self.ref, self.analyze = ref, analyze
+        self.cache: dict[str, tuple[int | None, tuple[int, int, str, int] | None]] = {}
+
+    def route(self, text: str) -> tuple[int | None, tuple[int, int, str, int] | None] | None:
+        if self.analyze is None:
+            return None
+        if text not in self.cache:
+            top = self.analyze(text).top_route or {}
+            item = self.ref.item_codes.get((top.get("item") or {}).get("code") or "")
+            department = self.ref.department_codes.get(top.get("department") or "")
+            self.cache[text] = (item[1] if item else department, item)
+        return self.cache[text]
+
+
 class _Batch:
     def __init__(self, rng, ref: _Reference, now: datetime, days: int, day_p, *, first_id: int,
-                 transcripts: bool) -> None:
+                 transcripts: bool, router: _Router | None = None) -> None:
+        self.router = router or _Router(ref, None)
         self.rng, self.ref, self.now, self.days, self.day_p = rng, ref, now, days, day_p
         self.first_id, self.transcripts = first_id, transcripts
         self.cases: list[dict] = []
@@ -161,9 +195,13 @@ class _Batch:
         rng = self.rng
         town, place = self.ref.places[int(u[0] * len(self.ref.places))]
         item = self.ref.items[int(u[1] * len(self.ref.items))] if self.ref.items and u[2] < 0.8 else None
-        department = item[1] if item else self.ref.departments[int(u[1] * len(self.ref.departments))]
+        departments = self.ref.departments
+        department: int | None = item[1] if item else departments[int(u[1] * len(departments))]
         topic, template = TOPICS[intent][int(u[3] * len(TOPICS[intent]))]
         content = template.format(place=place if u[4] < 0.6 else town, item=item[2] if item else "相关业务")
+        routed = None if "{item}" in template and item else self.router.route(content)
+        if routed is not None:  # the text names no item of ours: route it as the analyzer would
+            department, item = routed
         phone = f"1{rng.integers(3, 10)}{rng.integers(0, 10**9):09d}"
         if u[5] < 0.15:
             content += CONTACT_PHRASES[int(u[6] * len(CONTACT_PHRASES))].format(
@@ -178,7 +216,8 @@ class _Batch:
             "channel": channel, "call_id": call_id, "citizen_phone": phone, "citizen_name": None,
             "language": "zh", "title": f"{topic}：{content[:30]}", "content": content, "intent": intent,
             "intent_confidence": None if intent is None else round(0.55 + 0.45 * float(u[7]), 3),
-            "needs_triage": intent is None, "department_id": department, "handler_level": "town",
+            "needs_triage": intent is None or department is None, "department_id": department,
+            "handler_level": "town",
             "site_id": None, "town": town if u[4] < 0.9 else None,
             "service_item_id": item[0] if item else None,
             "routing": [], "kb_matches": [], "time_limit_days": None, "due_at": None, "closed_at": None,
@@ -188,9 +227,14 @@ class _Batch:
         }
         self.cases.append(case)
         self._event(case_id, created, "accept", None, "accepted")
-        self._timeline(case, intent, limit_days, u)
+        self._timeline(case, intent, limit_days, u, item)
 
-    def _timeline(self, case: dict, intent: str | None, limit_days: int, u) -> None:
+    def _reply(self, item, fallback: str) -> str:
+        """A real answer: the service item's 答复口径 from the knowledge base when there is one."""
+        answer = self.ref.answers.get(item[0]) if item else None
+        return f"您好，关于“{item[2]}”：{answer[:300]}" if answer and item else fallback
+
+    def _timeline(self, case: dict, intent: str | None, limit_days: int, u, item=None) -> None:
         rng, now, created, cid = self.rng, self.now, case["created_at"], case["id"]
         if u[2] < 0.02 and cid > 1:
             case.update(status="merged", merged_into_id=cid - 1)
@@ -198,7 +242,8 @@ class _Batch:
         if intent == "consultation" and u[6] < 0.6:  # answered on the call
             closed = created + timedelta(minutes=float(rng.uniform(2, 15)))
             if closed <= now:
-                case.update(status="answered", closed_at=closed, replied_at=closed, reply="已当场答复")
+                case.update(status="answered", closed_at=closed, replied_at=closed,
+                            reply=self._reply(item, "已当场答复"))
                 self._event(cid, closed, "answer", "accepted", "answered")
                 self._callback(case, closed)
             return
@@ -219,7 +264,8 @@ class _Batch:
         if closed > now:
             case["status"] = "handling"
             return
-        case.update(status="closed", closed_at=closed, replied_at=closed, reply="已办理并答复来电人")
+        case.update(status="closed", closed_at=closed, replied_at=closed,
+                    reply=self._reply(item, "已办理并答复来电人"))
         self._event(cid, closed, "close", "signed", "closed")
         self._callback(case, closed)
 

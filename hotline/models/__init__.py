@@ -26,6 +26,7 @@ from hotline.models.callbacks import (
     DoNotCall,
 )
 from hotline.models.calls import Call, CallDirection, TranscriptStatus, Utterance
+from hotline.models.case_photos import CasePhoto
 from hotline.models.case_work import CaseCoHandler, CaseExtension, ExtensionStatus
 from hotline.models.cases import Case, CaseEvent, CaseStatus, Channel, Intent
 from hotline.models.grid import (
@@ -40,6 +41,7 @@ from hotline.models.grid import (
 from hotline.models.item_changes import ChangeStatus, ItemChangeRequest
 from hotline.models.kb import ItemKind, ItemStatus, ServiceItem, ServiceItemRevision
 from hotline.models.learning import ClassifierCorrection, RoutingRule
+from hotline.models.nuisance import NuisanceNumber, NuisanceState
 from hotline.models.org import Department, DepartmentKind, Site, SiteLevel, Window
 from hotline.models.prompts import PromptRecording
 from hotline.models.red_teams import (
@@ -106,6 +108,7 @@ __all__ = [
     "GridTaskStatus",
     "LinkedHousehold",
     "CaseCoHandler",
+    "CasePhoto",
     "CaseExtension",
     "CaseRollup",
     "RollupWatermark",
@@ -119,6 +122,8 @@ __all__ = [
     "CaseStatus",
     "Channel",
     "Intent",
+    "NuisanceNumber",
+    "NuisanceState",
     "ReplyTemplate",
     "SmsKind",
     "SmsMessage",

@@ -63,6 +63,8 @@ class Case(TimestampMixin, Base):
     citizen_phone: Mapped[str | None] = mapped_column(String(32), index=True)
     citizen_name: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="zh")
+    # the language the citizen reads (web page language, IVR key 2): SMS texts; None = ``language``
+    citizen_language: Mapped[str | None] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     original_content: Mapped[str | None] = mapped_column(Text)  # what the citizen said, kept when corrected

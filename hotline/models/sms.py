@@ -16,6 +16,8 @@ class SmsKind(enum.StrEnum):
     receipt = "receipt"  # 受理回执 with the tracking code
     reply = "reply"  # 答复通知
     callback = "callback"  # 回访通知
+    warning = "warning"  # 临期预警 to the handling department (staff)
+    red_card = "red_card"  # 红牌督办单 to the handling department (staff)
 
 
 class SmsState(enum.StrEnum):

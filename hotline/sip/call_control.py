@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hotline.sip.call_flow import ChooseLanguage, EnterQueue, Hangup, InboundFlow, Play, StopPlayback
+from hotline.sip.caller_screen import CallerScreen, screen_inbound
 from hotline.sip.config import SipConfig
 from hotline.sip.media_session import MediaSession
 from hotline.sip.outbound import OutboundCallHandle
@@ -81,6 +82,7 @@ class CallControl:
     ) -> None:
         self.config = config
         self.queue = queue if config.queue.enabled else None
+        self.screen: CallerScreen | None = None  # the nuisance-caller check (hotline.sip.caller_screen)
         self._visits: dict[str, QueueVisit] = {}  # inbound call_id -> its stay in the agents' queue
         self.observer = observer or NullObserver()
         self.timezone = timezone
@@ -223,6 +225,7 @@ class CallControl:
             max_call_s=limits.max_call_s,
             queue=self.queue is not None,
         )
+        screen_inbound(self, live)
         log.info(
             "call %s: %s -> %s from %s (Call-ID %s)",
             live.info.call_id,

@@ -32,6 +32,7 @@ PROMPT_KEYS = (
     "queue_menu_zh",
     "ring_back_ok_zh",
     "connecting_zh",
+    "nuisance_zh",  # what a blacklisted caller hears before the hang-up (hotline.sip.caller_screen)
     *(f"number_{n}" for n in range(1, 10)),
 )
 QUEUE_PROMPTS = {
@@ -52,6 +53,7 @@ DEFAULT_PROMPTS = {
     "goodbye_zh": "goodbye_zh.wav",
     "no_input_zh": "no_input_zh.wav",
     "tone": "tone.wav",
+    "nuisance_zh": "nuisance_zh.wav",
     **QUEUE_PROMPTS,
 }
 

@@ -38,6 +38,7 @@ class EndReason(StrEnum):
     REJECTED = "rejected"  # outbound call refused by the remote side (status_code tells why)
     NO_ANSWER = "no_answer"  # outbound call not answered in time
     ERROR = "error"  # media or SIP failure on our side
+    BLOCKED = "blocked"  # a blacklisted caller heard the short message (hotline.sip.caller_screen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,22 @@ TEXTS = {
     + "您的诉求已受理，工单编号{code}。凭编号和电话后四位可在网上“进度查询”查看办理进度。回复TD退订",
     SmsKind.reply: SIGNATURE + "您的诉求（工单{code}）已有答复：{reply}回复TD退订",
 }
+# For citizens who read Mongolian (traditional script, from phrases of the web catalogue; a draft for the
+# banner's translator like the catalogue's fuzzy entries). The opt-out hint stays Chinese (TD is the keyword).
+TEXTS_MN = {
+    SmsKind.receipt: SIGNATURE
+    + "ᠲᠠᠨ ᠤ ᠭᠤᠶᠤᠯᠲᠠ ᠶᠢ ᠬᠦᠯᠢᠵᠦ ᠠᠪᠤᠯᠠᠠ᠃ ᠬᠡᠷᠡᠭ ᠦᠨ ᠳᠤᠭᠠᠷ᠄{code}᠃ ᠳᠤᠭᠠᠷ ᠪᠠ ᠤᠲᠠᠰᠤ ᠶᠢᠨ ᠰᠡᠭᠦᠯ ᠦᠨ ᠳᠥᠷᠪᠡᠨ ᠣᠷᠤᠨ ᠢᠶᠠᠷ "
+    "“ᠶᠠᠪᠤᠴᠠ ᠶᠢ ᠠᠰᠠᠭᠤᠬᠤ” ᠳᠤ ᠪᠦᠲᠦᠭᠡᠯ ᠦᠨ ᠶᠠᠪᠤᠴᠠ ᠶᠢ ᠦᠵᠡᠵᠦ ᠪᠣᠯᠨᠣ᠃ 回复TD退订",
+    SmsKind.reply: SIGNATURE + "ᠬᠡᠷᠡᠭ ᠦᠨ ᠳᠤᠭᠠᠷ᠄{code}᠃ ᠪᠦᠲᠦᠭᠡᠬᠦ ᠪᠠᠶᠢᠭᠤᠯᠯᠠᠭ᠎ᠠ ᠬᠠᠷᠢᠭᠤ ᠦᠭᠪᠡ᠄{reply} 回复TD退订",
+}
+
+
+def text_for(case: Case, kind: SmsKind, **values: str) -> str:
+    """The message in the language the citizen reads (the case's citizen language, else its language)."""
+    texts = TEXTS_MN if (case.citizen_language or case.language) == "mn" else TEXTS
+    return texts[kind].format(code=case.tracking_code, **values)
+
+
 REPLY_CHARS = 120
 
 
@@ -99,6 +115,30 @@ def _queue(session: Session, *, case: Case, kind: SmsKind, text: str, now: datet
     return message
 
 
+STAFF_TEXTS = {
+    SmsKind.warning: SIGNATURE + "临期预警：工单{code}（{title}）已用去办理时限的{share}，请于{due}前办结。",
+    SmsKind.red_card: SIGNATURE + "红牌督办：工单{code}（{title}）{note}。请部门负责人督促办理。",
+}
+
+
+def queue_staff_notice(session: Session, *, case: Case, kind: SmsKind, now: datetime,
+                       **values: str) -> SmsMessage | None:
+    """A notice to the handling department's phone (Department.phone), once per case and kind; None when the
+    department has no mobile number or it was queued before."""
+    phone = digits(case.department.phone if case.department else None)
+    if not is_mobile(phone):
+        return None
+    text = STAFF_TEXTS[kind].format(code=case.tracking_code, title=case.title[:20], **values)
+    message = SmsMessage(case_id=case.id, kind=kind, phone=phone, text=text, state=SmsState.queued,
+                         next_attempt_at=outside_quiet_hours(now), last_error="")
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
 def queue_notices(session: Session, *, now: datetime) -> int:
     """Queue the receipts and reply notices not queued yet; returns how many rows were added."""
     since = as_utc(now) - LOOKBACK
@@ -120,7 +160,7 @@ def queue_notices(session: Session, *, now: datetime) -> int:
                 case=case,
                 kind=SmsKind.receipt,
                 now=now,
-                text=TEXTS[SmsKind.receipt].format(code=case.tracking_code),
+                text=text_for(case, SmsKind.receipt),
             )
             is not None
         )
@@ -139,7 +179,7 @@ def queue_notices(session: Session, *, now: datetime) -> int:
                 case=case,
                 kind=SmsKind.reply,
                 now=now,
-                text=TEXTS[SmsKind.reply].format(code=case.tracking_code, reply=text),
+                text=text_for(case, SmsKind.reply, reply=text),
             )
             is not None
         )

@@ -64,8 +64,9 @@ class CallJournal:
                 self._append(call_id, {"final": {k: data[k] for k in ("text", "start", "end", "confidence")}})
             elif event.kind == "call.language":
                 self._append(call_id, {"language": data["language"]})
-            elif event.kind == "case.created":
-                self._path(call_id).unlink(missing_ok=True)
+            elif event.kind == "case.created" or (event.kind == "call.ended" and data.get("case_id") is None
+                                                  and data.get("reason") == "blocked"):
+                self._path(call_id).unlink(missing_ok=True)  # stored (a blocked caller's call has no case)
         except Exception:
             log.exception("call journal: event %s not recorded", event.kind)
 

@@ -29,6 +29,7 @@ DEFERRED_EVERY_S = 10.0
 
 def run_worker(index: int, events: EventWriter, *, node: str = "", decode_threads: int | None = None,
                stop: threading.Event) -> int:
+    from hotline.calls.caller_screen import DatabaseCallerScreen
     from hotline.calls.live import LiveCallPipeline
     from hotline.calls.recording_retention import purge_hook
     from hotline.calls.registry import LiveCallRegistry
@@ -69,6 +70,7 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
     endpoint = PjsuaEndpoint(config, JournalingObserver(pipeline, journal), timezone=settings.timezone,
                              queue=queue)
     endpoint.writer.on_purged = purge_hook(services.session_factory, config.recording.retention_days)
+    endpoint.screen = DatabaseCallerScreen(services.session_factory)
     try:
         endpoint.start()
     except SipStartError as exc:
@@ -116,6 +118,14 @@ def _work_deferred_transcriptions(services, pipeline, name: str, stop: threading
             deferred.run()
 
     threading.Thread(target=loop, name="deferred-transcription", daemon=True).start()
+def setup_logging(index: int) -> None:
+    """Log like `hotline serve` (its --log-format, level and time zone, passed in the environment), with the
+    worker's name on every line."""
+    from hotline.log_format import FORMAT_ENV, configure_logging
+
+    configure_logging(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+                      timezone=os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+                      fmt=os.environ.get(FORMAT_ENV, "text"), worker=f"worker-{index}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--node", default="")
     parser.add_argument("--decode-threads", type=int, default=None, help="ASR threads (default: 1 per core)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), stream=sys.stderr,
-                        format=f"%(asctime)s %(levelname)s worker-{args.index} %(name)s: %(message)s")
+    setup_logging(args.index)
     events = EventWriter(os.fdopen(args.events_fd, "w", encoding="utf-8"))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from hotline.calls.analyzer import ContactAnalyzer
+from hotline.calls.caller_screen import DatabaseCallerScreen
 from hotline.calls.live import LiveCallPipeline
 from hotline.calls.registry import LiveCallRegistry
 from hotline.calls.spool import Spool
@@ -181,6 +182,7 @@ def main() -> int:
         queue = DatabaseAgentQueue(session_factory, worker="harness", wrap_up_s=config.queue.wrap_up_s,
                                    hub=hub)
     endpoint = PjsuaEndpoint(config, pipeline, queue=queue)
+    endpoint.screen = DatabaseCallerScreen(session_factory)  # the nuisance-caller list, as the runtime does
     endpoint.start()
 
     stop = threading.Event()

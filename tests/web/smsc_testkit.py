@@ -110,6 +110,7 @@ class Smsc:
         _service, at = _cstr(body, 0)
         source, at = _cstr(body, at + 2)
         destination, at = _cstr(body, at + 2)
+        esm_class = body[at]
         at += 3  # esm_class, protocol_id, priority_flag
         _schedule, at = _cstr(body, at)
         _validity, at = _cstr(body, at)
@@ -119,6 +120,8 @@ class Smsc:
             status, self.refuse_with = self.refuse_with, 0
             self._send(_pdu(RESP | SUBMIT_SM, sequence, b"\0", status=status))
             return
+        if esm_class & 0x40:  # UDHI: a part of a long message; its user data header is not text
+            raw = raw[1 + raw[0]:]
         text = raw.decode("utf-16-be") if coding == 8 else raw.decode("latin-1")
         message_id = str(next(self._ids))
         self.submitted.append(Submitted(destination, source, text, message_id))
@@ -132,6 +135,13 @@ class Smsc:
                 _deliver_body(destination, source, receipt.encode(), esm_class=0x04, coding=0),
             )
         )
+
+    def texts(self) -> dict[str, str]:
+        """destination -> everything submitted to it, the parts of a long message joined in order."""
+        joined: dict[str, str] = {}
+        for item in self.submitted:
+            joined[item.destination] = joined.get(item.destination, "") + item.text
+        return joined
 
     def citizen_sends(self, phone: str, text: str) -> None:
         """A message from a citizen's phone to the hotline (mobile-originated)."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from web_testkit import new_case, submit_public_form
 
 from hotline.accounts.timestamps import as_utc
-from hotline.models import Channel, SmsKind, SmsMessage, SmsOptOut, SmsState
+from hotline.models import Case, Channel, SmsKind, SmsMessage, SmsOptOut, SmsState
 from hotline.sms.gateways import HttpTemplateGateway, gateway_from_url
 from hotline.sms.outbox import CHINA
 from hotline.sms.sender import SmsSender
@@ -116,3 +116,20 @@ def test_http_template_gateway_posts_json_and_classifies_errors():
     with pytest.raises(SmsSendError) as refused:
         gateway.send("13900000000", "x")
     assert refused.value.permanent
+
+
+def test_a_citizen_reading_the_mongolian_page_gets_the_receipt_in_mongolian(client, web_engine, smsc):
+    client.cookies.set("hotline_lang", "mn_Mong")
+    done, _ = submit_public_form(client, phone="139 1234 0071", text="城川镇的路灯坏了一个月")
+    client.cookies.delete("hotline_lang")
+    code = re.search(r'id="tracking-code">([^<]+)<', done.text).group(1)
+    gateway = gateway_from_url(f"smpp://hotline:secret@127.0.0.1:{smsc.port}?source=7812345")
+    try:
+        SmsSender(client.app.state.ctx.session_factory, gateway, clock=lambda: _china(10)).run_once()
+    finally:
+        gateway.close()
+    text = smsc.texts()["13912340071"]
+    assert code in text and "ᠬᠦᠯᠢᠵᠦ ᠠᠪᠤᠯᠠᠠ" in text and "已受理" not in text
+    with Session(web_engine) as session:  # Chinese text: the case needs no Mongolian-speaking handler
+        case = session.scalar(select(Case).where(Case.tracking_code == code))
+        assert case.language == "zh" and case.citizen_language == "mn"

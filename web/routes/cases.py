@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from hotline.cases.coordination import pending_extensions
 from hotline.cases.errors import CaseError
+from hotline.cases.escalation import escalations
 from hotline.cases.lifecycle import RETURN_REASON_LABELS
 from hotline.cases.queries import CaseFilter, handler_queue, list_cases, returned_queue, supervision_list
 from hotline.cases.time_limits import deadline_state
@@ -133,6 +134,7 @@ def supervision_page(request: Request, _user: CurrentUser = Depends(SUPERVISORS)
                 "extensions": extensions,
                 "ext_cases": cases,
                 "urged": urged,
+                "escalated": escalations(session, case_ids=[c.id for c, _ in entries]),
                 "actor_names": actor_names(session, [e.requested_by for e in extensions]),
             },
         )
@@ -150,6 +152,7 @@ def my_cases(request: Request, page: PageNumber = 1, user: CurrentUser = Depends
                 "page": result,
                 "rows": _with_deadlines(result.items),
                 "urged": urge_states(session, case_ids=[c.id for c in result.items]),
+                "escalated": escalations(session, case_ids=[c.id for c in result.items]),
                 "show_reason": False,
                 "query": {},
             },

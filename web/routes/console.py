@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from hotline.accounts.audit import record_audit
+from hotline.attachments.case_photos import photos_of
 from hotline.calls.speech_queues import speech_badges
 from hotline.cases.appointments import KIND_LABELS, case_window, window_slots
 from hotline.cases.caller_history import caller_history
@@ -179,6 +180,7 @@ def case_page(request: Request, case_id: int, user: CurrentUser, *, intake_error
             "reply_templates": templates_for_case(session, case=case),
             "sign_reply": may_sign_and_reply(case, detail.actions),
             "urge_total": urge_count(session, case_id=case.id),
+            "photos": photos_of(session, case_id=case.id),
             "urgeable": user.role in URGERS and case.status in URGEABLE,
             "intake_error": intake_error,
             "iv": intake_values or {},

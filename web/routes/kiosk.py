@@ -26,7 +26,7 @@ from hotline.models import Channel, ItemStatus, ServiceItem
 from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
-from web.i18n import N_, translate
+from web.i18n import N_, request_locale, translate
 from web.routes.public_pages import citizen_text, clean_phone, service_index
 
 router = APIRouter(prefix="/api/kiosk/v1")
@@ -119,6 +119,8 @@ def contacts(request: Request, body: ContactIn) -> dict:
         citizen_phone=clean_phone(body.phone),
         citizen_name=body.name.strip() or None,
         language="mn" if mostly_mongolian(body.text) else "zh",
+        citizen_language="mn" if request_locale(request) == "mn_Mong" or mostly_mongolian(body.text)
+        else "zh",
     )
     case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     return {

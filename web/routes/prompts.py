@@ -28,7 +28,7 @@ SLOT_TEXT = {
     "queue_ahead": "排队播报：您前面还有", "queue_callers": "排队播报：位来电",
     "queue_many": "排队播报：等待人数较多", "queue_busy": "坐席忙：留言或回拨选择",
     "queue_menu": "无坐席时的选择菜单", "ring_back_ok": "回拨请求已登记",
-    "connecting": "正在为您接通坐席",
+    "connecting": "正在为您接通坐席", "nuisance": "骚扰来电黑名单号码听到的提示（随后挂机）",
     **{f"number_{n}": f"数字播报：{n}" for n in range(1, 10)},
 }
 

@@ -11,9 +11,13 @@ import re
 import uuid
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from starlette.datastructures import UploadFile
 
+from hotline.attachments.case_photos import attach_photos, check_photos
+from hotline.attachments.photos import MAX_PHOTO_BYTES, PhotoRejected
 from hotline.calls.text_contacts import submit_text_contact
 from hotline.cases.errors import CaseError
 from hotline.cases.intake import Contact
@@ -24,7 +28,8 @@ from hotline.seeding import read_seed_csv
 from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
-from web.i18n import N_, error_text
+from web.i18n import N_, error_text, request_locale, translate
+from web.input_guard import NO_FILES, strip_controls
 from web.public_guard import FORM_FIELD, check_form_token, client_ip, form_token, set_form_cookie
 from web.templating import render
 
@@ -110,6 +115,7 @@ def submit_public_contact(request: Request, *, channel: Channel, submission_id: 
         citizen_phone=clean_phone(phone),
         citizen_name=name.strip()[:64] or None,
         language="mn" if mostly_mongolian(text) else "zh",
+        citizen_language="mn" if request_locale(request) == "mn_Mong" or mostly_mongolian(text) else "zh",
     )
     require_text(text)
     request.app.state.public_limiter.hit(client_ip(request))  # only well-formed posts count
@@ -123,22 +129,49 @@ def submit_form(request: Request):
     return form_page(request, "public_submit.html", {})
 
 
-@router.post("/public/submit")
+PHOTO_ERRORS = {  # why hotline.attachments refused a photo, as citizens read it in either language
+    "too_big": N_("照片太大，请选择不超过 5 MB 的照片。"),
+    "too_many": N_("最多上传 3 张照片，请删去多余的照片。"),
+    "empty": N_("照片是空文件，请重新选择。"),
+    "not_a_photo": N_("只接受 JPG、PNG 或 WebP 格式的照片，请换一张照片。"),
+}
+
+
+def _photo_error(exc: PhotoRejected) -> str:
+    return PHOTO_ERRORS.get(getattr(exc, "reason", ""), PHOTO_ERRORS["not_a_photo"])
+
+
+PUBLIC_FORM_FIELDS = ("name", "phone", "town", "text", "submission_id", FORM_FIELD)
+PUBLIC_FORM_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": [FORM_FIELD],
+    "properties": {**{f: {"type": "string", "maxLength": 5000} for f in PUBLIC_FORM_FIELDS},
+                   "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+
+
+@router.post("/public/submit", openapi_extra=PUBLIC_FORM_BODY)
 @public
-def submit(
-    request: Request,
-    name: str = Form(""),
-    phone: str = Form(""),
-    town: str = Form(""),
-    text: str = Form(""),
-    submission_id: str = Form(""),
-    form_token: str = Form(""),
-):
-    check_form_token(request, form_token)
-    values = {"name": name, "phone": phone, "town": town, "text": text}
+async def submit(request: Request):
+    """The web form (multipart: up to three photos, checked by their bytes, stored beside the case)."""
+    async with request.form() as form:
+        if any(isinstance(v, UploadFile) for k, v in form.multi_items() if k != "photo"):
+            return form_page(request, "public_submit.html", {"error": translate(request, NO_FILES),
+                                                             "values": {}}, 400)
+        values = {k: strip_controls(str(form.get(k) or "")) for k in ("name", "phone", "town", "text")}
+        submission_id, token = str(form.get("submission_id") or ""), str(form.get(FORM_FIELD) or "")
+        files = [f for f in form.getlist("photo") if isinstance(f, UploadFile)]
+        uploads = [await f.read(MAX_PHOTO_BYTES + 1) for f in files]
+    check_form_token(request, token)
     try:
-        case = submit_public_contact(request, channel=Channel.web, submission_id=submission_id, name=name,
-                                     phone=phone, town=town, text=text)
+        photos = check_photos(uploads)
+        case = await run_in_threadpool(
+            submit_public_contact, request, channel=Channel.web, submission_id=submission_id, **values)
+        if photos:
+            ctx = request.app.state.ctx
+            with unit_of_work(ctx.session_factory) as session:
+                attach_photos(session, case_id=case.id, photos=photos, data_dir=ctx.settings.data_dir)
+    except PhotoRejected as exc:
+        return form_page(request, "public_submit.html", {"error": translate(request, _photo_error(exc)),
+                                                         "values": values}, 422)
     except (WebError, ValueError) as exc:
         status = 429 if getattr(exc, "code", "") == "rate_limited" else 422
         return form_page(
@@ -147,7 +180,8 @@ def submit(
             {"error": error_text(request, exc), "values": values},
             status,
         )
-    return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "web"})
+    return render(request, "public_done.html", {"tracking_code": case.tracking_code, "kind": "web",
+                                                "photos": len(photos)})
 
 
 @router.get("/track")
