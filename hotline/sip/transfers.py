@@ -93,7 +93,8 @@ def _dial_party(visit: QueueVisit, uri: str, speaker: str, answer_timeout: float
     control = visit.control
     sink = PartySink()
     handle = control.place_call(  # type: ignore[attr-defined]
-        uri, sink=sink, record=True, answer_timeout=answer_timeout)
+        uri, sink=sink, record=True, answer_timeout=answer_timeout,
+        caller_id=visit.live.info.caller)  # type: ignore[union-attr]  # the citizen's number
     leg = control._calls[handle.call_id]
     sink.target = control._hook("on_party_leg", visit.call_id, speaker, leg.info)  # type: ignore[assignment]
     return leg
