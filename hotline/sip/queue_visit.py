@@ -252,6 +252,8 @@ class QueueVisit:
             playback.enqueue("hold_music", prompts["hold_music"])
 
     def _agent_hung_up(self) -> None:
+        if transfers.complete_on_hangup(self, self.control.clock()):
+            return  # hung up while consulting: the caller goes to the consulted party
         self.stage = VisitStage.LEFT
         self._end_listener()
         self.queue.finished(self.ticket)
