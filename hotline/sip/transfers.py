@@ -7,8 +7,8 @@
   place in the queue (or rings the chosen agent at once; if they miss, the queue goes on as usual).
 - Announced (consult first), to a department or a ready agent: the caller is parted and hears music, the
   agent talks with the consulted party (its own leg and ASR stream); ``complete`` (or the agent's phone
-  hanging up once the consulted party talks) hands the caller over and releases the agent, ``cancel`` (or the consulted party hanging up / not answering) joins the agent
-  and the caller again.
+  hanging up once the consulted party talks) hands the caller over and releases the agent, ``cancel``
+  (or the consulted party hanging up / not answering) joins the agent and the caller again.
 - Supervisor whisper / barge next to 监听: the supervisor's phone hears both legs; whisper sends the
   supervisor's voice to the agent only, barge to both. Asked while listening in, the mode switches.
 
