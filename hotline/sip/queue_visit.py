@@ -132,8 +132,9 @@ class QueueVisit:
     def _ring(self, agent_id: int, uri: str, now: float) -> None:
         sink = _LegSink()
         try:
-            handle = self.control.place_call(uri, sink=sink, record=True, caller_id=self.live.info.caller,
-                                             answer_timeout=self.config.ring_timeout_s + 10)
+            handle = self.control.place_call(uri, sink=sink, record=True,
+                                             answer_timeout=self.config.ring_timeout_s + 10,
+                                             caller_id=self.live.info.caller)  # type: ignore[union-attr]
         except SipCallError as exc:
             log.warning("call %s: cannot ring agent %d at %s: %s", self.call_id, agent_id, uri, exc)
             self.queue.missed(self.ticket, agent_id, f"dial failed: {exc}")
