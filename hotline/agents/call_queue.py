@@ -288,15 +288,23 @@ def request_command(session: Session, *, agent_id: int, command: str, now: datet
     return entry
 
 
-def request_listen(session: Session, *, supervisor_id: int, call_id: str, now: datetime) -> QueueEntry:
-    """监听: a supervisor's phone is dialled into a connected call and hears both sides, silently."""
+def supervisor_phone(session: Session, supervisor_id: int, browser_phone_uri: str) -> str:
+    """The supervisor's desk phone, else the console's softphone (when the centre runs one), else ''."""
+    profile = session.get(AgentProfile, supervisor_id)
+    return (profile.phone_uri if profile is not None else "") or browser_phone_uri
+
+
+def request_listen(session: Session, *, supervisor_id: int, call_id: str, now: datetime,
+                   browser_phone_uri: str = "") -> QueueEntry:
+    """监听: a supervisor's phone is dialled into a connected call and hears both sides, silently.
+    ``browser_phone_uri``: the supervisor's console softphone, used when they set no desk phone."""
     entry = session.scalar(select(QueueEntry).where(QueueEntry.call_id == call_id))
     if entry is None or entry.state is not QueueEntryState.connected:
         raise QueueError("该来电未接通坐席，无法监听")
-    profile = session.get(AgentProfile, supervisor_id)
-    if profile is None or not profile.phone_uri:
+    phone = supervisor_phone(session, supervisor_id, browser_phone_uri)
+    if not phone:
         raise QueueError("请先填写您的话机地址（SIP URI），再监听")
-    entry.command = f"listen {profile.phone_uri}"[:80]
+    entry.command = f"listen {phone}"[:80]
     _event(session, entry.id, "request_listen", now, supervisor_id)
     session.flush()
     return entry

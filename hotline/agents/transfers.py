@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.timestamps import as_utc
-from hotline.agents.call_queue import Offer, QueueError, _entry, _event
+from hotline.agents.call_queue import Offer, QueueError, _entry, _event, supervisor_phone
 from hotline.agents.presence import record_change, release_wrap_ups
 from hotline.models import (
     AgentProfile,
@@ -109,7 +109,7 @@ def request_step(session: Session, *, agent_id: int, step: str, now: datetime) -
 
 
 def request_supervision(session: Session, *, supervisor_id: int, call_id: str, mode: str,
-                        now: datetime) -> QueueEntry:
+                        now: datetime, browser_phone_uri: str = "") -> QueueEntry:
     """耳语 whisper (the agent hears the supervisor, the caller does not) or 强插 barge (both hear them);
     the supervisor's phone is dialled in (or switched over if already listening in) and hears both sides."""
     if mode not in ("whisper", "barge"):
@@ -117,10 +117,10 @@ def request_supervision(session: Session, *, supervisor_id: int, call_id: str, m
     entry = session.scalar(select(QueueEntry).where(QueueEntry.call_id == call_id))
     if entry is None or entry.state is not QueueEntryState.connected:
         raise QueueError("该来电未接通坐席，无法耳语或强插")
-    profile = session.get(AgentProfile, supervisor_id)
-    if profile is None or not profile.phone_uri:
+    phone = supervisor_phone(session, supervisor_id, browser_phone_uri)  # desk phone, else the softphone
+    if not phone:
         raise QueueError("请先填写您的话机地址（SIP URI），再耳语或强插")
-    entry.command = f"{mode} {profile.phone_uri}"[:80]
+    entry.command = f"{mode} {phone}"[:80]
     _event(session, entry.id, mode, now, supervisor_id)
     session.flush()
     return entry

@@ -99,7 +99,8 @@ class CallControl:
 
     # -- to be provided by the endpoint
     def place_call(
-        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
+        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0,
+        caller_id: str | None = None,
     ) -> OutboundCallHandle:
         raise NotImplementedError
 

@@ -22,7 +22,14 @@ from datetime import UTC, datetime, timedelta
 from hotline.sip.call_control import CallControl, LiveCall
 from hotline.sip.config import SipConfig
 from hotline.sip.outbound import OutboundCallHandle
-from hotline.sip.protocol import AgentQueue, AudioSink, CallObserver, EndReason, SipCallError
+from hotline.sip.protocol import (
+    AgentQueue,
+    AudioSink,
+    CallObserver,
+    EndReason,
+    SipCallError,
+    presentable_caller_id,
+)
 from hotline.sip.sip_message import uri_host, uri_user
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,7 @@ class FakeRemote:
         self.heard = bytearray()  # PCM played to this party (prompts), at the endpoint clock rate
         self.received_dtmf = ""
         self.hung_up = False
+        self.shown_caller: str | None = None  # outbound: the caller id the called phone displays
 
     @property
     def call_id(self) -> str:
@@ -154,7 +162,8 @@ class FakeSipEndpoint(CallControl):
         return remote
 
     def place_call(
-        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
+        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0,
+        caller_id: str | None = None,
     ) -> OutboundCallHandle:
         if not self.running:
             raise SipCallError("the SIP endpoint is not running")
@@ -165,6 +174,7 @@ class FakeSipEndpoint(CallControl):
                 f"no free line: {self.active_calls()} calls up (limit {self.config.limits.max_calls})"
             )
         remote = FakeRemote(self, None, 0)
+        remote.shown_caller = presentable_caller_id(caller_id) or self.config.account.numbers[0]
         live = self._new_call(
             remote,
             direction="outbound",

@@ -32,6 +32,7 @@ from hotline.sip.protocol import (
     EndReason,
     SipCallError,
     SipStartError,
+    presentable_caller_id,
 )
 from hotline.sip.sip_message import dialled_numbers, uri_host, uri_user
 
@@ -190,11 +191,13 @@ class PjsuaEndpoint(CallControl):
         self.writer.stop()
 
     def place_call(
-        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
+        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0,
+        caller_id: str | None = None,
     ) -> OutboundCallHandle:
         if not uri.startswith(("sip:", "sips:")):
             raise SipCallError(f"not a SIP URI: {uri!r} (expected sip:NUMBER@HOST[:PORT])")
-        return self._on_sip_thread(lambda: self._place_call(uri, sink, record, answer_timeout))
+        shown = presentable_caller_id(caller_id)
+        return self._on_sip_thread(lambda: self._place_call(uri, sink, record, answer_timeout, shown))
 
     # ------------------------------------------------------------------ SIP thread
     def _on_sip_thread(self, fn: Callable[[], OutboundCallHandle]) -> OutboundCallHandle:
@@ -293,8 +296,7 @@ class PjsuaEndpoint(CallControl):
     def _account_config(self) -> pj.AccountConfig:
         a, t = self.config.account, self.config.transport
         acfg = pj.AccountConfig()
-        host = a.registrar.split(":", 1)[1] if a.registrar else f"{t.bind_address}:{self.local_port}"
-        acfg.idUri = f'"{a.display_name}" <sip:{a.numbers[0]}@{host}>'
+        acfg.idUri = f'"{a.display_name}" <sip:{a.numbers[0]}@{self._own_host()}>'
         if a.registrar:
             acfg.regConfig.registrarUri = a.registrar
             acfg.regConfig.timeoutSec = a.register_interval_s
@@ -394,8 +396,23 @@ class PjsuaEndpoint(CallControl):
         op.statusCode = 200
         call.answer(op)
 
+    def _own_host(self) -> str:
+        a, t = self.config.account, self.config.transport
+        return a.registrar.split(":", 1)[1] if a.registrar else f"{t.bind_address}:{self.local_port}"
+
+    def _call_op(self, caller_id: str | None) -> pj.CallOpParam:
+        """INVITE parameters; with a caller id the called phone shows that number (From + PAI)."""
+        op = pj.CallOpParam(True)
+        if caller_id is not None:
+            identity = f'"{caller_id}" <sip:{caller_id}@{self._own_host()}>'
+            op.txOption.localUri = identity
+            header = pj.SipHeader()
+            header.hName, header.hValue = "P-Asserted-Identity", identity
+            op.txOption.headers.append(header)
+        return op
+
     def _place_call(
-        self, uri: str, sink: AudioSink | None, record: bool, answer_timeout: float
+        self, uri: str, sink: AudioSink | None, record: bool, answer_timeout: float, caller_id: str | None
     ) -> OutboundCallHandle:
         if self.active_calls() >= self.config.limits.max_calls or not self._media_free():
             raise SipCallError(
@@ -414,7 +431,7 @@ class PjsuaEndpoint(CallControl):
         live.answer_timeout = answer_timeout
         self._start_outbound(live, uri, sink, record)
         try:
-            call.makeCall(uri, pj.CallOpParam(True))
+            call.makeCall(uri, self._call_op(caller_id))
         except pj.Error as exc:
             live.status_text = exc.reason
             live.end_reason = EndReason.ERROR

@@ -17,6 +17,7 @@ report to their :class:`OutboundCall` handle, not to the observer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -299,14 +300,28 @@ class SipEndpoint(Protocol):
         ...
 
     def place_call(
-        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0
+        self, uri: str, *, sink: AudioSink | None = None, record: bool = True, answer_timeout: float = 45.0,
+        caller_id: str | None = None,
     ) -> OutboundCall:
-        """Dial ``uri`` (e.g. 'sip:13800000000@pbx.example'); raises SipCallError when no line is free."""
+        """Dial ``uri`` (e.g. 'sip:13800000000@pbx.example'); raises SipCallError when no line is free.
+
+        ``caller_id`` (e.g. the citizen's number on an agent's leg) is presented to the called phone as the
+        From user and display name and in P-Asserted-Identity; None or an unusable value presents 7812345."""
         ...
 
     def active_calls(self) -> int:
         """Calls currently up or being set up."""
         ...
+
+
+CALLER_ID = re.compile(r"[+]?[0-9A-Za-z*#._-]{1,40}")
+
+
+def presentable_caller_id(caller_id: str | None) -> str | None:
+    """``caller_id`` when it can be put in a SIP URI user part as it is, else None (present our number)."""
+    if caller_id and caller_id.lower() not in ("anonymous", "unknown") and CALLER_ID.fullmatch(caller_id):
+        return caller_id
+    return None
 
 
 class SipError(Exception):

@@ -133,7 +133,8 @@ class QueueVisit:
         sink = _LegSink()
         try:
             handle = self.control.place_call(uri, sink=sink, record=True,
-                                             answer_timeout=self.config.ring_timeout_s + 10)
+                                             answer_timeout=self.config.ring_timeout_s + 10,
+                                             caller_id=self.live.info.caller)  # type: ignore[union-attr]
         except SipCallError as exc:
             log.warning("call %s: cannot ring agent %d at %s: %s", self.call_id, agent_id, uri, exc)
             self.queue.missed(self.ticket, agent_id, f"dial failed: {exc}")
@@ -253,6 +254,8 @@ class QueueVisit:
             playback.enqueue("hold_music", prompts["hold_music"])
 
     def _agent_hung_up(self) -> None:
+        if transfers.complete_on_hangup(self, self.control.clock()):
+            return  # hung up while consulting: the caller goes to the consulted party
         self.stage = VisitStage.LEFT
         self._end_listener()
         self.queue.finished(self.ticket)

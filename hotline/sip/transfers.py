@@ -6,9 +6,9 @@
 - Blind, to another agent or a language queue: the agent leaves (wrap-up), the call waits again at its old
   place in the queue (or rings the chosen agent at once; if they miss, the queue goes on as usual).
 - Announced (consult first), to a department or a ready agent: the caller is parted and hears music, the
-  agent talks with the consulted party (its own leg and ASR stream); ``complete`` hands the caller over
-  and releases the agent, ``cancel`` (or the consulted party hanging up / not answering) joins the agent
-  and the caller again.
+  agent talks with the consulted party (its own leg and ASR stream); ``complete`` (or the agent's phone
+  hanging up once the consulted party talks) hands the caller over and releases the agent, ``cancel``
+  (or the consulted party hanging up / not answering) joins the agent and the caller again.
 - Supervisor whisper / barge next to 监听: the supervisor's phone hears both legs; whisper sends the
   supervisor's voice to the agent only, barge to both. Asked while listening in, the mode switches.
 
@@ -93,7 +93,8 @@ def _dial_party(visit: QueueVisit, uri: str, speaker: str, answer_timeout: float
     control = visit.control
     sink = PartySink()
     handle = control.place_call(
-        uri, sink=sink, record=True, answer_timeout=answer_timeout)
+        uri, sink=sink, record=True, answer_timeout=answer_timeout,
+        caller_id=visit.live.info.caller)  # type: ignore[union-attr]  # the citizen's number
     leg = control._calls[handle.call_id]
     sink.target = control._hook("on_party_leg", visit.call_id, speaker, leg.info)  # type: ignore[assignment]
     return leg
@@ -246,7 +247,8 @@ def complete(visit: QueueVisit, now: float) -> None:
         return
     visit.consultation = None
     control, first_leg, first_agent = visit.control, visit.leg, visit.agent_id
-    control._unbridge(first_leg, c.leg)  # type: ignore[arg-type]
+    if first_leg is not None and not first_leg.disconnected:  # a hung-up leg left the bridge already
+        control._unbridge(first_leg, c.leg)
     visit._end_listener()
     if c.agent_id is not None:
         visit.queue.hand_over(visit.ticket, c.agent_id)
@@ -262,6 +264,18 @@ def complete(visit: QueueVisit, now: float) -> None:
         control._hook("on_agent_connected", visit.call_id, c.agent_id)
     control._hangup(first_leg, EndReason.LOCAL_HANGUP)  # type: ignore[arg-type]
     log.info("call %s: announced transfer by agent %s to %s completed", visit.call_id, first_agent, c.target)
+
+
+def complete_on_hangup(visit: QueueVisit, now: float) -> bool:
+    """The agent's phone hung up while talking with the consulted party: complete the transfer (as most
+    ACDs do) instead of dropping the caller. False when there is no such consultation."""
+    c = visit.consultation
+    if c is None or not c.talking or c.leg.disconnected:
+        return False
+    log.info("call %s: agent %s hung up while consulting; the transfer completes", visit.call_id,
+             visit.agent_id)
+    complete(visit, now)
+    return True
 
 
 def end(visit: QueueVisit) -> None:

@@ -88,6 +88,9 @@ def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_t
         assert line.stop() == 0, line.log()
 
     bridged_at = connected["t"] - started["t"]  # seconds into the caller's call
+    # the desk phone shows who is calling: the citizen's number, not 7812345
+    assert "answering call on line 1 from sip:13800000099@127.0.0.1" in (
+        tmp_path / "desk_phone" / "baresip.log").read_text(errors="replace")
     [agent_heard] = (tmp_path / "desk_phone" / "dump").glob("*-dec.wav")
     caller_levels, agent_levels = wav_levels(heard), wav_levels(agent_heard)
     assert loud_seconds(caller_levels, entered["t"] - started["t"] + 1, bridged_at) > 2, "hold music"

@@ -167,6 +167,28 @@ def test_announced_transfer_to_a_department_cancel_then_complete(line):  # noqa:
     assert caller.hung_up
 
 
+def test_agent_hanging_up_while_consulting_completes_the_transfer(line):  # noqa: F811
+    [agent] = agents(line, ("a3", ("zh",), 0))
+    caller, leg = bridged_call(line, "13800000017")
+    assert leg.shown_caller == "13800000017"  # the agent's phone shows the citizen's number, not 7812345
+    department_id, _ = department(line)
+    ask(line, agent_id=agent, target="department", department_id=department_id, announced=True)
+    caller.wait(1.5)
+    dept = new_leg(line, caller, leg)
+    assert dept.shown_caller == "13800000017"
+    dept.answer()
+    caller.wait(1.5)
+    leg.hang_up()  # the agent puts the desk phone down while the department is on the line
+    caller.wait(1.5)
+    assert not caller.hung_up and not dept.hung_up
+    assert (caller.call_id, dept.call_id) in line.bridges  # the caller talks with the department
+    assert agent_state(line, agent) is AgentState.wrap_up
+    assert entry(line, caller).state is QueueEntryState.ended
+    dept.hang_up()
+    caller.wait(0.5)
+    assert caller.hung_up
+
+
 def test_announced_transfer_to_an_agent(line):  # noqa: F811
     first, second = agents(line, ("c1", ("zh",), -200), ("c2", ("zh",), -100))
     caller, leg = bridged_call(line, "13800000015")

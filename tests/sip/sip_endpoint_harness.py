@@ -1,14 +1,16 @@
 """Test harness: run a PjsuaEndpoint with the JSON-lines observer in its own process.
 
 Usage: python sip_endpoint_harness.py SIP_CONF EVENTS_JSONL [DIAL_URI]
-With DIAL_URI it also places one outbound call once started: plays the "tone" prompt when answered, hangs
-up 1 s after the first DTMF digit (or 15 s after answer), and logs the handle's events as "outbound_*".
+With DIAL_URI it also places one outbound call once started (presenting $HOTLINE_TEST_CALLER_ID if set):
+plays the "tone" prompt when answered, hangs up 1 s after the first DTMF digit (or 15 s after answer),
+and logs the handle's events as "outbound_*".
 Prints "READY" when answering; stops cleanly (hang up, close recordings, release pjsua2) when stdin closes
 or on SIGTERM, then prints "STOPPED" and exits 0. An abort in pjsua2 shows as a non-zero exit status.
 """
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -21,7 +23,7 @@ from hotline.sip.pjsua_adapter import PjsuaEndpoint
 
 
 def dial(endpoint: PjsuaEndpoint, uri: str, events) -> None:
-    handle = endpoint.place_call(uri, answer_timeout=10)
+    handle = endpoint.place_call(uri, answer_timeout=10, caller_id=os.environ.get("HOTLINE_TEST_CALLER_ID"))
     hangup_at = None
     while True:
         event = handle.next_event(0.05)

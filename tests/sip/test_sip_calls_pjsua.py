@@ -184,3 +184,13 @@ def test_sip_run_command_answers_and_stops_on_sigterm(tmp_path):
         _, err = server.communicate(timeout=20)
     assert server.returncode == 0, err
     assert '"event": "call_ended"' in events.read_text(encoding="utf-8")
+
+
+def test_outbound_call_presents_the_given_caller_id(endpoint_factory, monkeypatch):  # noqa: F811
+    """An agent's leg shows the citizen's number on the agent's phone (From user, display name and PAI)."""
+    phone = endpoint_factory("phone")  # a real pjsua2 callee answering 7812345 stands in for the desk phone
+    monkeypatch.setenv("HOTLINE_TEST_CALLER_ID", "13800000099")
+    endpoint_factory("acd", dial=phone.uri)
+    [started] = phone.wait_for("call_started", timeout=15)
+    assert started["caller"] == "13800000099", started
+    assert started["caller_uri"].startswith('"13800000099" <sip:13800000099@'), started

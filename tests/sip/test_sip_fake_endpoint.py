@@ -132,6 +132,15 @@ def test_outbound_call_events(config):
     rejected = fake.place_call("sip:13900000000@pbx.example")
     fake.remote(rejected).reject(486, "Busy Here")
     assert rejected.wait_ended(0).reason is EndReason.REJECTED and rejected.summary.status_code == 486
+    assert far.shown_caller == "7812345"  # no caller id given: our number
+    shown = {}
+    for cid in ("+8613800000001", "anonymous", '1" <sip:evil@x>', ""):
+        placed = fake.place_call("sip:agent@pbx", caller_id=cid)
+        shown[cid] = fake.remote(placed).shown_caller
+        placed.hangup()
+        fake.advance(0.1)
+    assert shown == {"+8613800000001": "+8613800000001", "anonymous": "7812345", '1" <sip:evil@x>': "7812345",
+                     "": "7812345"}  # only a value fit for a SIP user part is presented
 
 
 def test_outbound_not_answered_times_out(config):

@@ -18,6 +18,7 @@ from hotline.models import (
     AgentState,
     Case,
     CaseStatus,
+    QueueEntry,
     RingBackRequest,
     RingBackState,
     Role,
@@ -146,4 +147,22 @@ def test_with_the_softphone_an_agent_without_a_desk_phone_takes_calls_in_the_con
         assert act(client, "/agent/phone", phone_uri="sip:desk@10.0.0.21:5060", languages="zh").json()["ok"]
         assert act(client, "/agent/presence", state="ready").json()["ok"]
         assert client.get("/api/agent/desk").json()["phone_uri"] == "sip:desk@10.0.0.21:5060"
+        now = datetime.now(UTC)
+        with Session(web_engine) as s:  # a connected call, then a supervisor who set no phone listens in
+            entry = enter_queue(s, call_id="c-soft", caller="13800000081", language="zh", worker="w", now=now)
+            assert offer_next(s, entry_id=entry.id, now=now).agent_id == user_id(web_engine, name)
+            connect(s, entry_id=entry.id, agent_id=user_id(web_engine, name), now=now)
+            s.commit()
+            entry_id = entry.id
+        supervisor = client.new_browser()
+        boss = signed_in(supervisor, web_engine, Role.supervisor)
+        try:
+            for mode in ("listen", "whisper", "barge"):  # the supervisor's console softphone rings
+                assert act(supervisor, f"/supervise/calls/c-soft/{mode}").json()["ok"]
+                with Session(web_engine) as s:
+                    assert s.get(QueueEntry, entry_id).command == f"{mode} sip:{boss}@192.0.2.10:5060"
+        finally:
+            with Session(web_engine) as s:
+                finish(s, entry_id=entry_id, now=now, wrap_up_s=0)
+                s.commit()
         assert act(client, "/agent/presence", state="offline").json()["ok"]  # 签出: rings nobody else's test

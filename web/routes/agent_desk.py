@@ -149,6 +149,7 @@ async def call_command(request: Request, command: str, user: CurrentUser = Depen
 @router.post("/supervise/calls/{call_id}/listen", openapi_extra=form_body())
 async def listen(request: Request, call_id: str, user: CurrentUser = Depends(require_roles(Role.supervisor))):
     """监听: the supervisor's phone is dialled into the connected call and hears both sides silently."""
+    phone = configured_browser_phone_uri(request.app.state.ctx.settings, user.username) or ""
     return await _change(request, user, lambda session, form: call_queue.request_listen(
-        session, supervisor_id=user.id, call_id=call_id, now=utcnow()))
+        session, supervisor_id=user.id, call_id=call_id, now=utcnow(), browser_phone_uri=phone))
 

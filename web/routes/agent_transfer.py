@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from hotline.agents import transfers
 from hotline.models import Role, utcnow
+from hotline.sip.browser_phones import configured_browser_phone_uri
 from web.auth import CurrentUser, require_roles
 from web.form_schemas import form_body
 from web.routes.agent_desk import AGENT, _change
@@ -41,12 +42,16 @@ async def cancel(request: Request, user: CurrentUser = Depends(AGENT)):
 @router.post("/supervise/calls/{call_id}/whisper", openapi_extra=form_body())
 async def whisper(request: Request, call_id: str, user: CurrentUser = Depends(SUPERVISOR)):
     """耳语: the supervisor's phone hears both sides; only the agent hears the supervisor."""
+    phone = configured_browser_phone_uri(request.app.state.ctx.settings, user.username) or ""
     return await _change(request, user, lambda session, form: transfers.request_supervision(
-        session, supervisor_id=user.id, call_id=call_id, mode="whisper", now=utcnow()))
+        session, supervisor_id=user.id, call_id=call_id, mode="whisper", now=utcnow(),
+        browser_phone_uri=phone))
 
 
 @router.post("/supervise/calls/{call_id}/barge", openapi_extra=form_body())
 async def barge(request: Request, call_id: str, user: CurrentUser = Depends(SUPERVISOR)):
     """强插: the supervisor talks with both the caller and the agent."""
+    phone = configured_browser_phone_uri(request.app.state.ctx.settings, user.username) or ""
     return await _change(request, user, lambda session, form: transfers.request_supervision(
-        session, supervisor_id=user.id, call_id=call_id, mode="barge", now=utcnow()))
+        session, supervisor_id=user.id, call_id=call_id, mode="barge", now=utcnow(),
+        browser_phone_uri=phone))

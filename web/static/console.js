@@ -51,8 +51,17 @@
     list.appendChild(node);
     return node;
   }
+  // The count and "当前没有通话" follow the calls still up; an ended card may linger with its case link.
   function count() {
-    document.getElementById("live-count").textContent = list.querySelectorAll(".live-call:not(.ended)").length;
+    const live = list.querySelectorAll(".live-call:not(.ended)").length;
+    document.getElementById("live-count").textContent = live;
+    let empty = document.getElementById("no-live-calls");
+    if (live && empty) empty.remove();
+    if (!live && !empty) {
+      empty = el("p", "empty", "当前没有通话");
+      empty.id = "no-live-calls";
+      list.prepend(empty);
+    }
   }
   function showAnalysis(node, d) {
     const intent = node.querySelector(".intent");
@@ -84,6 +93,7 @@
   const snapshot = document.getElementById("live-snapshot");
   if (snapshot) {
     JSON.parse(snapshot.textContent || "[]").forEach((c) => {
+      if (c.agent_state) card(c.call_id).dataset.agent = c.agent_state;
       if (c.suggestion && Object.keys(c.suggestion).length) showAnalysis(card(c.call_id), c.suggestion);
     });
   }
@@ -158,8 +168,15 @@
       el("td", "", "—"), el("td", "muted", "新工单，点击编号查看"), el("td", "", "—"), el("td", "", "已受理"));
     body.prepend(row);
   });
+  on("call.agent_connected", (d) => { card(d.call_id).dataset.agent = "connected"; });
   on("call.ended", (d) => {
-    const node = card(d.call_id);
+    const known = list.querySelector('[data-call-id="' + CSS.escape(d.call_id) + '"]');
+    if (!known || known.dataset.agent) {  // an agent took it: their desk shows the case; the card goes
+      if (known) known.remove();
+      count();
+      return;
+    }
+    const node = known;
     node.classList.add("ended");
     const slot = node.querySelector(".case-link");
     slot.textContent = "";
