@@ -16,7 +16,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from asr import join_texts
 from classifier.case_draft import mask_id_numbers
@@ -151,13 +151,13 @@ class DeferredTranscriber:
             if gone:
                 case = session.scalar(select(Case).where(Case.call_id == call_id))
                 if case is not None:
-                    case.events.append(CaseEvent(actor="hotline", action="transcribe_failed",
+                    session.add(CaseEvent(case=case, actor="hotline", action="transcribe_failed",
                                                  note=f"录音补转写失败：{row.error}。请收听通话录音。"))
         log.warning("call %s: transcribing the recording failed: %s", call_id, exc)
 
     def _write(self, session: Session, row_id: int, call_id: str, transcript, seconds: float) -> None:
         row = session.get(DeferredTranscription, row_id)
-        call = session.get(Call, call_id)
+        call = session.get(Call, call_id, options=[selectinload(Call.utterances)])
         if row is None or call is None:
             return
         kept = [{"text": u.text, "start": u.start_s, "end": u.end_s, "confidence": u.confidence,
@@ -209,7 +209,7 @@ class DeferredTranscriber:
                 note += "，已重新分析诉求类型与承办部门"
             except Exception:
                 log.exception("case %s: analysis of the transcribed recording failed", case.id)
-        case.events.append(CaseEvent(actor="hotline", action="transcribed", note=note))
+        session.add(CaseEvent(case=case, actor="hotline", action="transcribed", note=note))
 
 
 def _classify(session: Session, case: Case, analysis: ContactAnalysis) -> None:

@@ -92,7 +92,7 @@ def correct_transcript(session: Session, *, review: TranscriptReview, text: str,
             if case.original_content is None:
                 case.original_content = case.content
             case.content = text
-        case.events.append(CaseEvent(at=now, actor=reviewer.username, action="transcript_corrected",
+        session.add(CaseEvent(case=case, at=now, actor=reviewer.username, action="transcript_corrected",
                                      note=f"复听校对转写（字错率 {review.cer:.1%}）",
                                      details={"review_id": review.id}))
     return review
