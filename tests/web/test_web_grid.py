@@ -80,7 +80,8 @@ def test_a_households_request_reaches_its_center_which_records_it_with_a_photo(a
             task_row = session.scalar(select(GridTask).where(GridTask.case_id == case_id))
             task_id = task_row.id
             assert session.scalar(select(GridTask).where(GridTask.case_id == stranger_case)) is None
-            assert "自动转巴音乌苏嘎查党员中心户02" in session.get(Case, case_id, options=[selectinload(Case.events)]).events[1].note
+            routed = session.get(Case, case_id, options=[selectinload(Case.events)])
+            assert "自动转巴音乌苏嘎查党员中心户02" in routed.events[1].note
         served = station.get(f"/grid/tasks/{task_id}/photo")
         assert served.status_code == 200 and served.headers["content-type"] == "image/png"
         assert served.content == photo.read_bytes()

@@ -68,7 +68,8 @@ async def task_outcome(request: Request, task_id: RowId, user: CurrentUser = Dep
         reason = str(exc) if isinstance(exc, PhotoRejected) else exc.message
         if isinstance(exc, CaseError) and exc.code != "invalid_input":
             raise
-        page = _home_page(request, user, refused=(task_id, f"{reason}（办理情况未保存，请改正后再提交。）", note))
+        refused = (task_id, f"{reason}（办理情况未保存，请改正后再提交。）", note)
+        page = _home_page(request, user, refused=refused)
         if page is None:  # the village station posting for its 中心户: the plain error page
             raise CaseError("invalid_input", reason) from None
         return page
