@@ -54,6 +54,16 @@ def zone_codes() -> tuple[str, ...]:
         return tuple(row["code"] for row in csv.DictReader(fh))
 
 
+# the Chinese name of each column, for problem reports (the file keeps the English headers)
+COLUMN_LABELS = {
+    "code": "事项编码", "name": "事项名称", "name_mn": "蒙古文名称", "zone": "功能区", "kind": "类别",
+    "department": "实施主体", "item_type": "事项类型", "source": "来源", "levels": "办理层级",
+    "channels": "办理渠道", "window_number": "窗口号", "materials": "办理材料", "time_limit_days": "承诺时限",
+    "fee": "收费", "steps": "办理流程", "keywords": "关键词", "answer": "答复口径", "status": "状态",
+    "answer_mn": "蒙古文答复",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a catalogue file; ``row`` is the spreadsheet row number (header = 1)."""
@@ -63,12 +73,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"第{self.row}行")
+        """``第3行 承诺时限（time_limit_days）列：……``, in Chinese: where, what is wrong, what to do."""
+        where = f"第{self.row}行" if self.row is not None else ""
         if self.column:
-            where.append(f"列 {self.column}")
-        return (" ".join(where) + ": " if where else "") + self.message
+            label = COLUMN_LABELS.get(self.column)
+            where += f"{label}（{self.column}）列" if label else f"“{self.column}”列"
+        return (where + "：" if where else "") + self.message
 
 
 class CatalogFileError(Exception):
@@ -80,10 +90,10 @@ class CatalogFileError(Exception):
         super().__init__(self.report())
 
     def report(self, limit: int = 50) -> str:
-        lines = [f"{self.source}: {len(self.problems)} problem(s), nothing was imported"]
+        lines = [f"{self.source}：发现 {len(self.problems)} 处问题，未导入任何内容。请改正后重新导入。"]
         lines += [f"  {p}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
+            lines.append(f"  ……另有 {len(self.problems) - limit} 处")
         return "\n".join(lines)
 
 

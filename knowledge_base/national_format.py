@@ -40,7 +40,7 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         header, _, field = pair.partition("=")
         if not header.strip() or not field.strip():
-            raise ValueError(f"mapping {pair!r} should read 表头=字段, e.g. 事项名称=name")
+            raise ValueError(f"列对应“{pair}”写法不对：应写成 表头=字段，例如 事项名称=name")
         mapping[header.strip()] = field.strip()
     return mapping
 
@@ -69,8 +69,8 @@ def translate(session: Session, rows: list[tuple[int, dict[str, str]]], *, mappi
         row = {mapping[h]: v for h, v in cells.items() if h in mapping and v}
         department = departments.get(row.get("department", ""))
         if department is None:
-            problems.append(Problem(number, "实施主体", f"unknown department {row.get('department', '')!r}; "
-                                                     "use a name from hotline/seed/departments.csv"))
+            problems.append(Problem(number, "实施主体", f"没有部门“{row.get('department', '')}”："
+                                                     "请填 hotline/seed/departments.csv 中的部门全称"))
             continue
         name = row.get("name", "")
         code = existing.get((normalised_name(name), department))

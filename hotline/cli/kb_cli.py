@@ -59,7 +59,7 @@ def import_(
         except CatalogFileError as exc:
             session.rollback()
             typer.secho(exc.report(), fg=typer.colors.RED, err=True)
-            typer.echo("Fix the rows above and import again; the database was not changed.", err=True)
+            typer.echo("请按上面所列逐行改正后重新导入；数据库未做任何改动。", err=True)
             raise typer.Exit(1) from None
         for change in result.changes:
             typer.echo(f"  {change.action:<8} {change.code}  {', '.join(change.fields[:6])}"

@@ -82,7 +82,7 @@ def test_a_linked_households_request_goes_to_its_household_and_the_station_sees_
     assert task.grid_household_id == household.id and task.linked_household_id == linked.id
     assert task.kind == GridTaskKind.proxy and task.requested_by == "system"
     assert task.request == case.title and task.status == GridTaskStatus.open
-    grid.refresh(case)
+    grid.refresh(case, ["events"])
     assert [e.action for e in case.events][-1] == "grid_task"
     assert list_tasks(grid, site_id=household.site_id) == [task]
     with pytest.raises(CaseError, match="已转"):  # not twice to the same household

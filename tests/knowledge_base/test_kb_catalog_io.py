@@ -88,8 +88,8 @@ def test_a_bad_file_is_reported_row_by_row_and_nothing_is_written(db_session, wr
     assert problems_of(excinfo) >= {(2, "department"), (3, "time_limit_days"), (4, "zone"), (5, "levels"),
                                     (5, "channels"), (6, "code"), (8, "fee")}
     report = excinfo.value.report()
-    assert "nosuch" in report and "county" in report and "fax" in report and "first in row 2" in report
-    assert "nothing was imported" in report
+    assert "nosuch" in report and "county" in report and "fax" in report and "与第2行重复" in report
+    assert "未导入任何内容" in report and "承诺时限（time_limit_days）列" in report
     assert count_items(db_session) == 0 and count_revisions(db_session) == 0
 
 
@@ -104,11 +104,11 @@ def test_a_missing_required_column_is_reported(db_session, write_catalog, sample
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"", "empty"),
-        (b"   \n", "empty"),
-        (",".join(COLUMNS).encode() + b"\n", "no item rows"),
-        (b"PK\x03\x04\x14\x00\x06\x00", "rename it to .xlsx"),
-        ("code,name\n".encode("utf-16"), "not UTF-8 CSV"),
+        (b"", "文件是空的"),
+        (b"   \n", "文件是空的"),
+        (",".join(COLUMNS).encode() + b"\n", "没有事项行"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "请把扩展名改为 .xlsx"),
+        ("code,name\n".encode("utf-16"), "不是 UTF-8 文本"),
     ],
 )
 def test_empty_header_only_and_binary_files_are_refused(db_session, tmp_path, content, expected):
@@ -130,11 +130,11 @@ def test_a_gbk_file_from_excel_gets_a_hint_to_save_as_utf8(db_session, write_cat
 def test_a_corrupt_xlsx_and_an_unknown_suffix_are_refused(db_session, tmp_path):
     broken = tmp_path / "catalog.xlsx"
     broken.write_bytes(b"this is not a zip file")
-    with pytest.raises(CatalogFileError, match="not a readable .xlsx"):
+    with pytest.raises(CatalogFileError, match="无法读取该 .xlsx 工作簿"):
         import_catalog(db_session, path=broken, actor="tester")
     odd = tmp_path / "catalog.json"
     odd.write_text("[]", encoding="utf-8")
-    with pytest.raises(CatalogFileError, match="unsupported file type"):
+    with pytest.raises(CatalogFileError, match="不支持的文件类型 .json"):
         import_catalog(db_session, path=odd, actor="tester")
 
 

@@ -55,7 +55,7 @@ def test_a_name_repeated_in_one_department_is_refused(write_catalog, sample_rows
     twin = dict(sample_rows[0], code="T-DW-002", name="测试 党员组织关系转接（ ）")
     with pytest.raises(CatalogFileError) as err:
         read_catalog(write_catalog([sample_rows[0], twin]))
-    assert "already an item of department zzb (row 2)" in err.value.report()
+    assert "与第2行是同一部门（zzb）的同名事项" in err.value.report()
     other = dict(twin, department="tqw")  # the same name in another department is a different item
     assert len(read_catalog(write_catalog([sample_rows[0], other], name="ok.csv"))) == 2
 

@@ -74,8 +74,8 @@ def test_a_bad_file_exits_non_zero_with_the_report_and_writes_nothing(kb, fresh_
     sample_rows[1]["channels"] = "window|pigeon"
     result = kb("import", str(write_catalog(sample_rows)))
     assert result.exit_code == 1
-    assert "第3行 列 channels" in result.output and "pigeon" in result.output
-    assert "database was not changed" in result.output
+    assert "第3行办理渠道（channels）列：无法识别的值 pigeon" in result.output and "pigeon" in result.output
+    assert "数据库未做任何改动" in result.output
     assert item_count(fresh_engine) == 0
 
 

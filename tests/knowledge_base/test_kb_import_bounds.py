@@ -47,7 +47,7 @@ def test_a_zip_bomb_is_refused_before_unpacking(small_xlsx, tmp_path):
     assert crafted.stat().st_size < 200_000
     with pytest.raises(CatalogFileError) as err:
         read_catalog(crafted)
-    assert "far more than a catalogue" in err.value.problems[0].message
+    assert "远超事项目录" in err.value.problems[0].message
 
 
 def test_too_many_rows_and_a_huge_cell_are_named(tmp_path):
@@ -55,9 +55,9 @@ def test_too_many_rows_and_a_huge_cell_are_named(tmp_path):
     rows.write_text("code,name\n" + "X-1,a\n" * (MAX_ROWS + 5), encoding="utf-8")
     with pytest.raises(CatalogFileError) as err:
         read_catalog(rows)
-    assert f"more than {MAX_ROWS} rows" in err.value.problems[0].message
+    assert f"超过 {MAX_ROWS} 行：请把文件拆成" in err.value.problems[0].message
     cell = tmp_path / "cell.csv"
     cell.write_text("code,name\nX-1," + "长" * 30_000 + "\n", encoding="utf-8")
     with pytest.raises(CatalogFileError) as err:
         read_catalog(cell)
-    assert "longer than" in err.value.problems[0].message
+    assert "个字：请精简" in err.value.problems[0].message

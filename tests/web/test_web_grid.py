@@ -80,7 +80,8 @@ def test_a_households_request_reaches_its_center_which_records_it_with_a_photo(a
             task_row = session.scalar(select(GridTask).where(GridTask.case_id == case_id))
             task_id = task_row.id
             assert session.scalar(select(GridTask).where(GridTask.case_id == stranger_case)) is None
-            assert "自动转巴音乌苏嘎查党员中心户02" in session.get(Case, case_id).events[1].note
+            routed = session.get(Case, case_id, options=[selectinload(Case.events)])
+            assert "自动转巴音乌苏嘎查党员中心户02" in routed.events[1].note
         served = station.get(f"/grid/tasks/{task_id}/photo")
         assert served.status_code == 200 and served.headers["content-type"] == "image/png"
         assert served.content == photo.read_bytes()
@@ -104,3 +105,22 @@ def test_a_households_request_reaches_its_center_which_records_it_with_a_photo(a
         assert refused.status_code == 422 and "只接受 JPG、PNG 或 WebP" in refused.text
         with Session(web_engine) as session:
             assert session.get(GridTask, open_id).status.value == "open"  # nothing recorded
+
+        # on the phone: a refused photo brings the form back with the reason inline and the note kept
+        not_a_photo = tmp_path / "照片.jpg"
+        not_a_photo.write_bytes(b"not a photo at all")
+        phone.goto(f"{base}/grid")
+        task = phone.locator(f"#task-{open_id}")
+        task.locator("textarea[name=note]").fill("已上门帮老人挂失草原补奖卡，新卡十天后到")
+        task.locator("input[name=photo]").set_input_files(str(not_a_photo))
+        task.locator("button[value=visited]").click()
+        phone.wait_for_load_state()
+        task = phone.locator(f"#task-{open_id}")
+        expect(task.locator(".error")).to_contain_text("只接受 JPG、PNG 或 WebP")
+        expect(task.locator("textarea[name=note]")).to_have_value("已上门帮老人挂失草原补奖卡，新卡十天后到")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        task.locator("input[name=photo]").set_input_files(str(photo))  # a real photo: saved, nothing retyped
+        task.locator("button[value=visited]").click()
+        phone.wait_for_load_state()
+        expect(phone.locator(f"#task-{open_id}")).to_have_count(0)
+        expect(phone.locator(".done").filter(has_text="新卡十天后到")).to_contain_text("已上门")

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from testkit.browser import chromium_browser
 from web_testkit import csrf_of, make_user, new_case, page_of, serve, signed_in
 
-from hotline.models import AuditRecord, Case, Role, ServiceItem
+from hotline.cases.lifecycle import dispatch_case
+from hotline.models import AuditRecord, Case, Department, Role, ServiceItem, User
 
 CODE = "ZW-SB-007"  # 社会保障卡申领、补换和挂失 (旗人力资源和社会保障局)
 
@@ -86,19 +87,43 @@ def test_a_department_drafts_the_bureau_publishes_then_rolls_back(app, web_engin
         assert {"kb.change.submit", "kb.change.publish", "kb.rollback"} <= actions
 
 
+@pytest.mark.browser
 def test_a_handlers_correction_from_a_case_reaches_the_department(client, app, web_engine):
+    """民政局's handler answering a case finds the 人社局 item's fee wrong and proposes a correction on the
+    case page; 人社局 sees it among its changes, waiting for review, with the case it came from."""
+    from playwright.sync_api import expect
+
     case_id = new_case(app, "社保卡丢了怎么补办 要带什么")
+    make_user(web_engine, Role.supervisor)
+    handler = make_user(web_engine, Role.handler, department="mzj")  # another department's handler
     with Session(web_engine) as session:
         loads = [selectinload(Case.service_item).selectinload(ServiceItem.department)]
         item = session.get_one(Case, case_id, options=loads).service_item
         code, department = item.code, item.department.code
-    signed_in(client, web_engine, Role.handler, department="mzj")  # another department's handler
-    form = {"csrf_token": csrf_of(client), "case_id": str(case_id), "item_code": code,
-            "materials": "身份证|近期免冠照片", "reason": "答复时发现还需要照片"}
-    assert client.post("/kb/changes", data=form).status_code == 303
-    keeper = client.new_browser()
-    signed_in(keeper, web_engine, Role.handler, department=department)
-    page = keeper.get("/kb/changes").text
-    assert f"工单 #{case_id} 更正" in page and "待审核" in page
-    unrelated = client.post("/kb/changes", data=dict(form, case_id=""))
-    assert unrelated.status_code == 403  # without a case, only the item's own department may change it
+        boss = session.scalar(select(User).where(User.role == Role.supervisor))
+        dispatch_case(session, case_id=case_id, actor=boss, department_id=session.scalar(
+            select(Department.id).where(Department.code == "mzj")))
+        session.commit()
+    keeper = make_user(web_engine, Role.handler, department=department)
+    fee = "补卡工本费按自治区标准收取"
+    with serve(app) as base, chromium_browser() as browser:
+        page = page_of(browser, base, handler)
+        page.goto(f"{base}/cases/{case_id}")
+        form = page.locator("#item-correction")
+        form.locator("select[name=field_choice]").select_option(label="收费")
+        form.locator("input[name=correction]").fill(fee)
+        form.locator("input[name=reason]").fill("答复时发现补卡要收工本费")
+        form.locator("button").click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/cases/{case_id}")
+
+        own = page_of(browser, base, keeper)
+        own.goto(f"{base}/kb/changes")
+        change = own.locator("#own-changes .own-change").filter(has_text=f"工单 #{case_id} 更正").first
+        expect(change).to_contain_text("待审核")
+        expect(change).to_contain_text("收费")
+        expect(change.locator("ins")).to_contain_text(fee)
+    signed_in(client, web_engine, Role.handler, department="mzj")
+    form = {"csrf_token": csrf_of(client), "case_id": "", "item_code": code, "field_choice": "fee",
+            "correction": fee, "reason": "x"}
+    assert client.post("/kb/changes", data=form).status_code == 403  # without a case: only the item's dept

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline.attachments.photos import PhotoRejected, open_photo, store_photo
 from hotline.cases.errors import CaseError
@@ -31,15 +32,23 @@ def _enum(enum_type, raw):
 
 @router.get("/grid")
 def grid_home(request: Request, user: CurrentUser = Depends(GRID_USERS)):
+    page = _home_page(request, user)
+    return page if page is not None else RedirectResponse("/grid/station", status_code=303)
+
+
+def _home_page(request: Request, user: CurrentUser, *, refused: tuple[int, str, str] | None = None):
+    """The 中心户's phone page, or None when ``user`` is not a 中心户. ``refused`` = (task id, Chinese reason,
+    the note as typed): that task's form comes back with the reason inline and the note kept."""
     with request.app.state.ctx.session_factory() as session:
         household = register.household_of_user(session, user_id=user.id)
         if household is None:
-            return RedirectResponse("/grid/station", status_code=303)
+            return None
         return render(request, "grid_home.html", {
             "household": household, "linked": household.linked,
             "tasks": tasks.list_tasks(session, grid_household_id=household.id),
             "kinds": tasks.KIND_LABELS, "outcomes": tasks.OUTCOME_LABELS,
-        })
+            "refused": refused,
+        }, status_code=422 if refused else 200)
 
 
 @router.post("/grid/tasks/{task_id}/outcome", openapi_extra=upload_body("photo", "outcome", "note", "back"))
@@ -49,16 +58,21 @@ async def task_outcome(request: Request, task_id: RowId, user: CurrentUser = Dep
         back = str(form.get("back") or "")
         upload = form.get("photo")
         data = await upload.read() if upload is not None and hasattr(upload, "read") else b""
-    photo = None
-    if data:
-        try:
-            photo = store_photo(request.app.state.ctx.settings.data_dir, "grid", data)
-        except PhotoRejected as exc:
-            raise CaseError("invalid_input", f"{exc}（办理情况未保存，请重新填写后提交。）") from None
-    with unit_of_work(request.app.state.ctx.session_factory) as session:
-        tasks.record_outcome(session, task_id=task_id, outcome=outcome, note=note,
-                             actor=session.get_one(User, user.id), now=utcnow(),
-                             photo_path=photo.relative_path if photo else None)
+    try:
+        photo = store_photo(request.app.state.ctx.settings.data_dir, "grid", data) if data else None
+        with unit_of_work(request.app.state.ctx.session_factory) as session:
+            tasks.record_outcome(session, task_id=task_id, outcome=outcome, note=note,
+                                 actor=session.get_one(User, user.id), now=utcnow(),
+                                 photo_path=photo.relative_path if photo else None)
+    except (PhotoRejected, CaseError) as exc:
+        reason = str(exc) if isinstance(exc, PhotoRejected) else exc.message
+        if isinstance(exc, CaseError) and exc.code != "invalid_input":
+            raise
+        refused = (task_id, f"{reason}（办理情况未保存，请改正后再提交。）", note)
+        page = _home_page(request, user, refused=refused)
+        if page is None:  # the village station posting for its 中心户: the plain error page
+            raise CaseError("invalid_input", reason) from None
+        return page
     return RedirectResponse(back if back.startswith("/grid") else "/grid", status_code=303)
 
 
@@ -66,7 +80,8 @@ async def task_outcome(request: Request, task_id: RowId, user: CurrentUser = Dep
 def task_photo(request: Request, task_id: RowId, user: CurrentUser = Depends(GRID_USERS)):
     """The photo of a 已上门/已代办 record, for the 中心户, its village station and admins only."""
     with request.app.state.ctx.session_factory() as session:
-        task, viewer = session.get(GridTask, task_id), session.get_one(User, user.id)
+        task = session.get(GridTask, task_id, options=[selectinload(GridTask.grid_household)])
+        viewer = session.get_one(User, user.id)
         if task is None or not task.photo_path or not tasks.may_see_photo(viewer, task):
             raise CaseError("not_found", "没有这张照片。")
         relative = task.photo_path

@@ -47,12 +47,16 @@ def changes_page(request: Request, code: str | None = None, user: CurrentUser = 
 
 
 @router.post("/kb/changes",
-             openapi_extra=form_body("case_id", "item_code", "reason", "action", *item_changes.EDITABLE))
+             openapi_extra=form_body("case_id", "item_code", "reason", "action", "field_choice", "correction",
+                                    *item_changes.EDITABLE))
 async def propose(request: Request, user: CurrentUser = Depends(KEEPERS)):
     form = await request.form()
     raw_case = str(form.get("case_id") or "")
     with unit_of_work(request.app.state.ctx.session_factory) as session:
         fields = {f: str(form.get(f) or "") for f in item_changes.EDITABLE}
+        choice, correction = str(form.get("field_choice") or ""), str(form.get("correction") or "")
+        if choice in item_changes.EDITABLE and correction.strip():  # the case page's 更正: field + value
+            fields[choice] = correction
         item_changes.propose_change(
             session, item_code=str(form.get("item_code") or "").strip().upper(),
             actor=session.get(User, user.id), fields=fields,
