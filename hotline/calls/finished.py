@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from asr import join_texts
+from classifier.case_draft import SPOKEN_DIGIT_CHARS, mask_id_numbers
+from hotline.cases.conduct import file_conduct_report
 from hotline.cases.intake import Contact, ContactAnalysis, create_case
 from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus, Utterance
 
@@ -42,6 +44,7 @@ class FinishedCall:
     worker: str | None = None
     analysis: dict = field(default_factory=dict)  # ContactAnalysis fields
     agent_id: int | None = None  # the agent who talked with the caller (bridged call)
+    conduct: bool = False  # the caller chose 党风政风监督: a conduct report for 纪委监委
 
     @property
     def text(self) -> str:
@@ -66,6 +69,16 @@ class FinishedCall:
         return cls(**data)
 
 
+def _words_kept(utterance: dict) -> list:
+    """The word timings, unless the utterance held an ID number: then its digits' words are blanked, so the
+    number cannot be read back from them."""
+    words = utterance.get("words", [])
+    if mask_id_numbers(utterance["text"]) == utterance["text"]:
+        return words
+    return [["*" if any(ch.isdigit() or ch in SPOKEN_DIGIT_CHARS for ch in w[0]) else w[0], *w[1:]]
+            for w in words]
+
+
 def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
     """Write the call, its utterances and its case. Idempotent by call id; does not commit."""
     call = session.get(Call, record.call_id)
@@ -77,12 +90,13 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
             ended_at=datetime.fromisoformat(record.ended_at), end_reason=record.end_reason,
             duration_s=record.duration_s, language=record.language, recording_path=record.recording_path,
             frames_received=record.frames_received, frames_dropped=record.frames_dropped,
-            transcript_status=TranscriptStatus(record.transcript_status), transcript=record.text,
+            transcript_status=TranscriptStatus(record.transcript_status),
+            transcript=mask_id_numbers(record.text),
             asr_max_lag_s=record.asr_max_lag_s, worker=record.worker,
         )
         call.utterances = [
-            Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=u["text"],
-                      confidence=u.get("confidence"), words=u.get("words", []),
+            Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=mask_id_numbers(u["text"]),
+                      confidence=u.get("confidence"), words=_words_kept(u),
                       speaker=u.get("speaker", "citizen"))
             for i, u in enumerate(record.utterances)
         ]
@@ -93,4 +107,6 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case:
         citizen_phone=record.caller or None, language=record.language, call_id=record.call_id,
         received_at=datetime.fromisoformat(record.started_at),
     )
+    if record.conduct:
+        return file_conduct_report(session, contact=contact)
     return create_case(session, contact=contact, analysis=ContactAnalysis(**record.analysis), actor="hotline")

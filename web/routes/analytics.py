@@ -19,6 +19,7 @@ from hotline.analytics.exports import csv_chunks, xlsx_chunks
 from hotline.analytics.figures import GRAINS, check_bucket
 from hotline.analytics.filters import FilterError, parse_filter
 from hotline.analytics.measures import MEASURES, RATES
+from hotline.cases.conduct_access import SEALED_MESSAGE, may_read_conduct, protected_row
 from hotline.db import unit_of_work
 from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
@@ -154,7 +155,8 @@ def drill_down(request: Request, before: OptionalRowId = None, user: CurrentUser
                      details={"selection": selection.query_params(), "before": before})
     with request.app.state.ctx.session_factory() as session:
         counted = figure_count(session, selection)
-        rows = page_of_cases(session, selection, before_id=before)
+        rows = page_of_cases(session, selection, before_id=before,
+                             reads_conduct=may_read_conduct(session, user))
     if not unmask:
         rows = [masked_row(r) for r in rows]
     query = selection.query_params()
@@ -182,9 +184,12 @@ def case_view(request: Request, case_id: RowId, user: CurrentUser = Depends(ANAL
             selectinload(Case.call).selectinload(Call.utterances)))
         if case is None:
             raise HTTPException(404, "工单不存在")
-        fields = {"citizen_phone": case.citizen_phone, "title": case.title, "content": case.content,
-                  "reply": case.reply}
-        said = case.call.utterances if case.call else []
+        if case.confidential and not may_read_conduct(session, user):
+            raise HTTPException(403, SEALED_MESSAGE.format(code=case.tracking_code))
+        fields = protected_row({"citizen_phone": case.citizen_phone, "title": case.title,
+                                "content": case.content, "reply": case.reply,
+                                "confidential": case.confidential}, readable=True)
+        said = case.call.utterances if case.call and not case.confidential else []  # the reporter's voice
         utterances = [{"start_s": u.start_s, "text": u.text} for u in said]
         if not unmask:
             fields = masked_row(fields)
@@ -210,7 +215,7 @@ def _export(request: Request, user: CurrentUser, fmt: str) -> StreamingResponse:
 
     def rows():
         with factory() as session:
-            yield from iter_cases(session, selection, now=now)
+            yield from iter_cases(session, selection, now=now, reads_conduct=may_read_conduct(session, user))
 
     stamp = now.astimezone(presenting.labels.CHINA).strftime("%Y%m%d-%H%M")
     name = f"工单-{MEASURES[selection.measure].label}-{stamp}.{fmt}"

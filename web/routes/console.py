@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hotline.accounts.audit import record_audit
 from hotline.cases.appointments import KIND_LABELS, window_slots
 from hotline.cases.caller_history import caller_history
+from hotline.cases.conduct_access import shown
 from hotline.cases.draft_suggestions import draft_suggestions, site_places
 from hotline.cases.duplicates import first_duplicates, possible_duplicates
 from hotline.cases.errors import CaseError
@@ -75,7 +76,7 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
             "console.html",
             {
                 "live_calls": ctx.live_calls.snapshots(),
-                "cases": recent.items,
+                "cases": shown(session, user, recent.items),
                 "maybe_duplicates": maybe,
                 "returned_total": returned,
                 "open_total": list_cases(
