@@ -1,4 +1,5 @@
-"""Daily rollups: the figures of each China day per grouping, rebuilt for the days whose cases changed.
+"""Daily rollups: the figures of each China day per grouping, rebuilt for the days whose cases changed
+(and, with them, the hot-topic term counts: hotline.analytics.topic_counts).
 
 Four groupings cover the dashboard: China hour of day (for unfiltered views: 24 rows a day), (intent,
 town, channel), (department, intent) and (service item). A figure whose filter and breakdown fit in one
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import Float, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from hotline.analytics import topic_counts
 from hotline.analytics.filters import CaseFilter, group_key
 from hotline.analytics.measures import (
     MEASURES,
@@ -86,6 +88,7 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
     for start, end in _ranges(sorted(date.fromisoformat(d) for d in days if d)):
         written += _rebuild(session, CaseFilter(start=start, end=end), now=now, watermark=watermark)
     session.merge(RollupWatermark(id=1, computed_at=now, event_watermark=watermark))
+    topic_counts.refresh(session, now=now, full=full or current.computed_at is None)  # hot-topic terms
     return written
 
 
