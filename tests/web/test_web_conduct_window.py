@@ -25,8 +25,8 @@ SECRET = "城建局窗口科员收取好处费八百元"  # what the reporter sa
 NAME = "举报人乌兰"
 PHONE = "13912345678"
 READERS = {"jwjw_handler": (Role.handler, "jwjw"), "supervisor": (Role.supervisor, None)}
-OTHERS = {"agent": (Role.agent, None), "other_handler": (Role.handler, "zwfwj"), "analyst": (Role.analyst, None),
-          "admin": (Role.admin, None)}
+OTHERS = {"agent": (Role.agent, None), "other_handler": (Role.handler, "zwfwj"),
+          "analyst": (Role.analyst, None), "admin": (Role.admin, None)}
 
 
 def _post_conduct(client, **fields):
@@ -57,8 +57,9 @@ def _urls(client, case: Case) -> list[str]:
         "/supervision", "/transfer", "/callbacks/manual", "/callbacks/audit", "/forum", "/intake/next",
         f"/cases/{case.id}", f"/analytics/cases/{case.id}", f"/analytics/cases?{span}",
         f"/analytics/cases?{span}&keyword=好处费", f"/analytics/cases?{span}&unmask=1",
-        f"/analytics/export.csv?{span}", f"/analytics/export.csv?{span}&unmask=1", f"/analytics/export.xlsx?{span}",
-        f"/analytics/topics?week={week}", f"/api/analytics/summary?{span}", f"/api/agent/desk",
+        f"/analytics/export.csv?{span}", f"/analytics/export.csv?{span}&unmask=1",
+        f"/analytics/export.xlsx?{span}",
+        f"/analytics/topics?week={week}", f"/api/analytics/summary?{span}", "/api/agent/desk",
         f"/api/callers/{PHONE}/history", "/api/live-calls", f"/reports?{span}",
     ]
     routed = []
@@ -170,7 +171,8 @@ def test_kiosk_and_phone_reports_are_conduct_reports(client, engine):
 
     record = FinishedCall(
         call_id="conduct-call-1", sip_call_id="x", caller=PHONE, callee="7812345", direction="inbound",
-        started_at="2026-03-02T01:00:00+00:00", ended_at="2026-03-02T01:01:00+00:00", end_reason="remote_hangup",
+        started_at="2026-03-02T01:00:00+00:00", ended_at="2026-03-02T01:01:00+00:00",
+        end_reason="remote_hangup",
         duration_s=60.0, language="zh", recording_path=None, frames_received=0, frames_dropped=0,
         transcript_status="complete", conduct=True,
         utterances=[{"text": f"{SECRET} 我的身份证号幺五零六二三幺九九零零幺零幺幺二三四", "start": 0.0,
