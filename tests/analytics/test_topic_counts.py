@@ -19,7 +19,8 @@ START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 def _case(n: int, content: str, *, town: str = "城川镇", intent=Intent.complaint, days: int = 0,
           department_id=None, confidential: bool = False) -> Case:
     return Case(tracking_code=f"T-TC{n}", source_ref=f"t:tc{n}", channel=Channel.web,
-                status=CaseStatus.accepted, title="反映", content=content, town=town, intent=intent, department_id=department_id,
+                status=CaseStatus.accepted, title="反映", content=content, town=town, intent=intent,
+                department_id=department_id,
                 created_at=START + timedelta(days=days, minutes=n), updated_at=START + timedelta(days=days),
                 confidential=confidential)
 
