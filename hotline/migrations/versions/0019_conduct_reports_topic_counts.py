@@ -1,5 +1,5 @@
 """conduct reports (党风政风监督: cases readable only by 纪委监委 and supervisors); hot-topic term counts kept
-per week as cases change
+per week as cases change; rollups gain an intent-only grouping (rebuilt on the next refresh)
 
 Revision ID: 0019
 Revises: 0014
@@ -36,6 +36,8 @@ def upgrade() -> None:
     sa.Column('cases', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('week', 'dimension', 'value', 'term', name=op.f('pk_topic_term_counts'))
     )
+    # the rollups gained the intent-only grouping ("i"): the next refresh rebuilds them all
+    op.execute("DELETE FROM rollup_watermark")
     op.create_table('topic_count_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_watermark', sa.DateTime(timezone=True), nullable=False),
