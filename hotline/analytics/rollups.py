@@ -2,8 +2,8 @@
 (and, with them, the hot-topic term counts: hotline.analytics.topic_counts).
 
 Five groupings cover the dashboard: China hour of day (for unfiltered views: 24 rows a day), intent,
-(intent, town, channel), (department, intent) and (service item). A figure whose filter and breakdown fit in one
-grouping reads the smallest such rollup; anything else (a status or keyword filter, an hourly view by a
+(intent, town, channel), (department, intent) and (service item). A figure whose filter and breakdown fit
+in one grouping reads the smallest such rollup; anything else (a status or keyword filter, an hourly view by a
 dimension, mixed dimensions) is counted from the cases directly. Rollup rows are computed with
 the same measure definitions as the direct queries, at the refresh time (``computed_at``), and a refresh
 rebuilds every day that may have changed since the last one:
