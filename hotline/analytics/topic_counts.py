@@ -87,12 +87,12 @@ _COLUMNS = (Case.id, Case.title, Case.content, Case.created_at, Case.updated_at,
             Case.department_id, Case.service_item_id, Case.confidential)
 
 
-def _add(counts: Counter, week: date, slices: Iterable[tuple[str, str]], terms: Iterable[str], sign: int
+def _add(counts: Counter, week: date, slices: Iterable[tuple[str, str]], terms: Iterable[str], weight: int
          ) -> None:
     for dim, value in slices:
-        counts[(week, dim, value, DOCUMENTS)] += sign
+        counts[(week, dim, value, DOCUMENTS)] += weight
         for term in terms:
-            counts[(week, dim, value, term)] += sign
+            counts[(week, dim, value, term)] += weight
 
 
 def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
@@ -157,7 +157,7 @@ def _build(session: Session, *, now: datetime) -> int:
     session.execute(delete(TopicTermCount))
     session.execute(delete(CaseTopicTerms))
     terms = _Terms(session)
-    counts: Counter = Counter()
+    groups: Counter = Counter()  # (week, slices, terms) -> cases: texts and places repeat, count them once
     read, newest = 0, datetime(1970, 1, 1, tzinfo=UTC)
     last_id = 0
     while True:
@@ -172,12 +172,15 @@ def _build(session: Session, *, now: datetime) -> int:
             newest = max(newest, _aware(row.updated_at))
             if row.confidential:
                 continue
-            week, slices, found = week_of(row.created_at), _slices(row), terms(row.title, row.content)
-            _add(counts, week, slices, found, +1)
+            week, slices, found = week_of(row.created_at), tuple(_slices(row)), terms(row.title, row.content)
+            groups[(week, slices, found)] += 1
             snapshots.append({"case_id": row.id, "week": week, "terms": " ".join(sorted(found)),
-                              "dimensions": _encode(slices)})
+                              "dimensions": _encode(list(slices))})
         if snapshots:
             session.execute(insert(CaseTopicTerms), snapshots)
+    counts: Counter = Counter()
+    for (week, slices, found), cases in groups.items():
+        _add(counts, week, slices, found, cases)
     items = [{"week": w, "dimension": d, "value": v, "term": t, "cases": n}
              for (w, d, v, t), n in counts.items() if n > 0]
     for start in range(0, len(items), BATCH):
