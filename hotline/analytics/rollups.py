@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Float, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.analytics import topic_counts
+from hotline.analytics import topic_counts, topic_spikes
 from hotline.analytics.filters import CaseFilter, group_key
 from hotline.analytics.measures import (
     MEASURES,
@@ -90,6 +90,7 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
         written += _rebuild(session, CaseFilter(start=start, end=end), now=now, watermark=watermark)
     session.merge(RollupWatermark(id=1, computed_at=now, event_watermark=watermark))
     topic_counts.refresh(session, now=now, full=full or current.computed_at is None)  # hot-topic terms
+    topic_spikes.detect(session, now=now)  # and this week's spikes, for the supervisors' console notice
     return written
 
 

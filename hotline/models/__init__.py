@@ -45,13 +45,14 @@ from hotline.models.prompts import PromptRecording
 from hotline.models.red_teams import HomeVisitRecord, RedTeam, RedTeamMember, VisitOutcome
 from hotline.models.reply_templates import ReplyTemplate
 from hotline.models.sms import SmsKind, SmsMessage, SmsOptOut, SmsState
-from hotline.models.topics import CaseTopicTerms, TopicCountState, TopicTermCount
+from hotline.models.topics import CaseTopicTerms, TopicCountState, TopicSpike, TopicTermCount
 from hotline.models.transfer import CaseOfflineStep
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
     "CaseTopicTerms",
     "TopicCountState",
+    "TopicSpike",
     "TopicTermCount",
     "PromptRecording",
     "AgentProfile",

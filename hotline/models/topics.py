@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base
@@ -46,3 +46,22 @@ class TopicCountState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     case_watermark: Mapped[datetime]
     built_at: Mapped[datetime]
+
+
+class TopicSpike(Base):
+    """A term that jumped this week (in all cases, a town, an intent or a service item): shown to supervisors
+    on every console page until one of them marks it seen."""
+
+    __tablename__ = "topic_spikes"
+    __table_args__ = (UniqueConstraint("week", "dimension", "value", "term", name="uq_topic_spikes_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[date]
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
+    term: Mapped[str] = mapped_column(String(32))
+    cases: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float] = mapped_column(Float)  # cases expected at the term's share of the weeks before
+    found_at: Mapped[datetime]
+    seen_at: Mapped[datetime | None]
+    seen_by: Mapped[str | None] = mapped_column(String(64))

@@ -23,7 +23,7 @@ from hotline.cases.conduct_access import SEALED_MESSAGE, may_read_conduct, prote
 from hotline.db import unit_of_work
 from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
-from web.analytics import presenting, topics_routes, wallboard_routes
+from web.analytics import presenting, spike_notices, topics_routes, wallboard_routes
 from web.auth import CurrentUser, require_roles
 from web.bounds import OptionalRowId, RowId
 from web.labels import actor_names
@@ -32,6 +32,7 @@ ANALYSTS = require_roles(Role.analyst, Role.supervisor, Role.admin)
 router = APIRouter(dependencies=[Depends(ANALYSTS)])
 router.include_router(wallboard_routes.router)
 router.include_router(topics_routes.router)
+router.include_router(spike_notices.router)
 MAX_HOUR_GRAIN_DAYS = 31
 
 
