@@ -97,8 +97,8 @@ def mask_id_numbers(text: str) -> str:
     return _DIGIT_RUN.sub(_mask_spoken_id, written)
 
 
-def _mask_spoken_id(match: re.Match) -> str:
-    chunk = match.group(0)
+def _mask_spoken_id(match: re.Match[str]) -> str:
+    chunk: str = match.group(0)
     body = chunk.rstrip("".join(_RUN_SEPARATORS))
     number = "".join(_SPOKEN_DIGITS.get(c, c) for c in body if c.isdigit() or c in _SPOKEN_DIGITS
                      or c in "xX叉").replace("叉", "X")

@@ -35,8 +35,11 @@ def reader_ids(session: Session) -> frozenset[int]:
 
 
 class Viewer(Protocol):
-    role: Role
-    department_id: int | None
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def department_id(self) -> int | None: ...
 
 
 def reads_conduct(user: Viewer | None, readers: frozenset[int]) -> bool:
@@ -82,7 +85,7 @@ def shown(session: Session, user: Viewer | None, cases: Iterable[Any]) -> list[A
     return [c if may_read(user, c, readers) else SealedCase(c) for c in cases]
 
 
-def protected_row(row: dict, *, readable: bool) -> dict:
+def protected_row(row: dict[str, Any], *, readable: bool) -> dict[str, Any]:
     """An analytics/export row (dict with ``confidential``): a conduct report never names its reporter,
     and its words are sealed unless ``readable``."""
     if not row.get("confidential"):
