@@ -59,6 +59,7 @@ def _pending_cases(policy: CallbackPolicy, now: datetime, limit: int) -> Select[
     current = exists().where(and_(Callback.case_id == Case.id, Callback.case_closed_at == Case.closed_at))
     return (select(Case).where(Case.status.in_([CaseStatus(s) for s in policy.statuses]),
                                Case.closed_at.is_not(None),
+                               Case.confidential.is_(False),  # 纪委监委 answer conduct reporters themselves
                                Case.closed_at >= as_utc(now) - timedelta(days=policy.max_age_days), ~current)
             .order_by(Case.closed_at, Case.id).limit(limit))
 

@@ -22,7 +22,9 @@ from classifier.text import normalize
 
 _SPOKEN_DIGITS = {"幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
                   "七": "7", "八": "8", "九": "9", "零": "0", "洞": "0", "〇": "0", "o": "0"}
+SPOKEN_DIGIT_CHARS = frozenset(_SPOKEN_DIGITS) - {"o"}
 _DIGIT_CHARS = "0-9" + "".join(_SPOKEN_DIGITS)
+_RUN_SEPARATORS = " \t\n-—_,，、.。"
 _DIGIT_RUN = re.compile(rf"[{_DIGIT_CHARS}xX叉][{_DIGIT_CHARS}xX叉\s\-—_,，、.。]*")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
@@ -90,8 +92,20 @@ def mask_id(number: str) -> str:
 
 
 def mask_id_numbers(text: str) -> str:
-    """``text`` with every written 18-character ID number masked (for storing and showing)."""
-    return _ID_WRITTEN.sub(lambda m: m.group(1) + "*" * 8 + m.group(2).upper(), text)
+    """``text`` with every 18-character ID number masked (for storing and showing): written ones in place,
+    spoken ones (幺五零六…, as ASR writes them) replaced by the masked number in Arabic digits."""
+    written = _ID_WRITTEN.sub(lambda m: m.group(1) + "*" * 8 + m.group(2).upper(), text)
+    return _DIGIT_RUN.sub(_mask_spoken_id, written)
+
+
+def _mask_spoken_id(match: re.Match[str]) -> str:
+    chunk: str = match.group(0)
+    body = chunk.rstrip("".join(_RUN_SEPARATORS))
+    number = "".join(_SPOKEN_DIGITS.get(c, c) for c in body if c.isdigit() or c in _SPOKEN_DIGITS
+                     or c in "xX叉").replace("叉", "X")
+    if len(number) != 18 or not _ID_NUMBER.fullmatch(number):
+        return chunk
+    return mask_id(number) + chunk[len(body):]
 
 
 def _name(raw: str, clean: str, places: Sequence[Place]) -> str | None:

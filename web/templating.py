@@ -19,7 +19,17 @@ def _page_context(request: Request) -> dict:
     user = getattr(request.state, "user", None)
     csrf = request_csrf_token(request) if user else ""
     return {"user": user, "csrf": csrf, "calendar_warning": _calendar_warning(request, user),
-            **i18n.template_context(request)}
+            "topic_spikes": _topic_spikes(request, user), **i18n.template_context(request)}
+
+
+def _topic_spikes(request: Request, user) -> list[dict]:
+    """Supervisors see this week's unseen hot-topic spikes on every page (hotline.analytics.topic_spikes)."""
+    if user is None or getattr(user.role, "value", None) != "supervisor":
+        return []
+    from web.analytics.spike_notices import spike_notices
+
+    with request.app.state.ctx.session_factory() as session:
+        return spike_notices(session)
 
 
 def _calendar_warning(request: Request, user) -> str | None:

@@ -13,6 +13,7 @@ from hotline.analytics import figures, rollups
 from hotline.analytics.figures import bucket_condition
 from hotline.analytics.filters import CaseFilter
 from hotline.analytics.measures import MEASURES, cases_with_facts, context
+from hotline.cases.conduct_access import protected_row
 from hotline.models import Case, Department, ServiceItem
 from hotline.models.analytics import ROLLUP_MEASURES
 
@@ -59,7 +60,7 @@ _ROW_COLUMNS = (
     Case.id, Case.tracking_code, Case.created_at, Case.channel, Case.intent, Case.status, Case.title,
     Case.citizen_phone, Case.town, Department.name.label("department"),
     ServiceItem.name.label("service_item"),
-    Case.due_at, Case.closed_at, Case.content,
+    Case.due_at, Case.closed_at, Case.content, Case.confidential,
 )
 
 
@@ -104,7 +105,8 @@ def _bucket_days(selection: Selection) -> CaseFilter | None:
 
 
 def page_of_cases(session: Session, selection: Selection, *, before_id: int | None = None,
-                  limit: int = PAGE_SIZE, now: datetime | None = None) -> list[dict]:
+                  limit: int = PAGE_SIZE, now: datetime | None = None, reads_conduct: bool = False
+                  ) -> list[dict]:
     """Newest accepted first; pass the last row's id as ``before_id`` for the next page (keyset on
     (created_at, id): no OFFSET scans, and the created_at index serves long ranges without a sort)."""
     query = _rows_query(session, selection, now)
@@ -113,16 +115,18 @@ def page_of_cases(session: Session, selection: Selection, *, before_id: int | No
         if at is not None:
             query = query.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < before_id)))
     rows = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
-    return [dict(row._mapping) for row in rows]
+    return [protected_row(dict(row._mapping), readable=reads_conduct) for row in rows]
 
 
-def iter_cases(session: Session, selection: Selection, *, now: datetime | None = None) -> Iterator[dict]:
+def iter_cases(session: Session, selection: Selection, *, now: datetime | None = None,
+               reads_conduct: bool = False) -> Iterator[dict]:
     """Every case of the selection, oldest first, streamed from one cursor (a server-side cursor on
-    PostgreSQL) in batches of EXPORT_BATCH rows, so memory stays flat however many rows there are."""
+    PostgreSQL) in batches of EXPORT_BATCH rows, so memory stays flat however many rows there are. A conduct
+    report's row never names its reporter, and its words are sealed unless ``reads_conduct``."""
     query = _rows_query(session, selection, now).order_by(Case.id)
     result = session.execute(query.execution_options(yield_per=EXPORT_BATCH, stream_results=True))
     try:
         for row in result:
-            yield dict(row._mapping)
+            yield protected_row(dict(row._mapping), readable=reads_conduct)
     finally:
         result.close()

@@ -114,7 +114,8 @@ class CaseFilter:
                 conds.append(column == _ENUMS[name](value))
             else:
                 conds.append(column == value)
-        if self.keyword:
+        if self.keyword:  # a conduct report's words are not searched (they are 纪委监委's only)
+            conds.append(Case.confidential.is_(False))
             conds.append(or_(Case.title.contains(self.keyword, autoescape=True),
                              Case.content.contains(self.keyword, autoescape=True)))
         return conds

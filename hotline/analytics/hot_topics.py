@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.analytics import topic_counts
 from hotline.analytics.filters import CaseFilter
 from hotline.models import Case, Site
 
@@ -71,7 +72,7 @@ def terms_of(text: str, places: frozenset[str] = frozenset()) -> frozenset[str]:
                      and not any(ch.isdigit() for ch in w) and not w.isascii())
 
 
-def _places(session: Session) -> frozenset[str]:
+def place_names(session: Session) -> frozenset[str]:
     """Town and village names: kept whole by the segmenter and left out of the keywords (they are a
     dimension of their own)."""
     from classifier.segment import add_words
@@ -86,7 +87,8 @@ def _period_terms(session: Session, flt: CaseFilter, limit: int, places) -> tupl
     """(cases in the period, the term sets of an evenly spread sample of at most ``limit`` of them)."""
     # every k-th case by id, k = ceil(cases / limit), numbered in one pass over the range's index
     numbered = select(Case.id.label("id"), func.row_number().over(order_by=Case.id).label("n"),
-                      func.count().over().label("total")).where(flt.where()).subquery()
+                      func.count().over().label("total")
+                      ).where(flt.where(), Case.confidential.is_(False)).subquery()  # conduct reports: never
     step = (numbered.c.total + (limit - 1)) // limit
     rows = session.execute(select(numbered.c.id, Case.updated_at, numbered.c.total)
                            .join(Case, Case.id == numbered.c.id)  # updated_at of the sampled cases only
@@ -126,21 +128,28 @@ def weekly_topics(session: Session, flt: CaseFilter, *, week: date, baseline_wee
     from classifier.segment import general_idf
 
     idf, median_idf = general_idf()
-    places = _places(session)
-    stats = []
-    for k in range(baseline_weeks, -1, -1):
-        start = week - timedelta(weeks=k)
-        narrowed = CaseFilter(**{**flt.__dict__, "start": start, "end": start + timedelta(days=6)})
-        total, docs = _period_terms(session, narrowed, sample_per_period, places)
-        stats.append((total, _frequencies(total, docs), len(docs)))
-    total, current, sampled = stats[-1]
-    baseline_total = sum(s[0] for s in stats[:-1])
+    weeks = [week - timedelta(weeks=k) for k in range(baseline_weeks, -1, -1)]
+    counted = topic_counts.week_counts(session, flt, weeks[-1:])
+    if counted is not None:  # the counts kept up to date as cases change: exact, no sampling
+        total, sampled = counted[week].documents, counted[week].documents
+        current = Counter({t: float(n) for t, n in counted[week].terms.items()})
+        baseline_total, baseline = topic_counts.baseline_sums(session, flt, weeks[:-1]) or (0, Counter())
+    else:
+        places = place_names(session)
+        stats = []
+        for start in weeks:
+            narrowed = CaseFilter(**{**flt.__dict__, "start": start, "end": start + timedelta(days=6)})
+            period_total, docs = _period_terms(session, narrowed, sample_per_period, places)
+            stats.append((period_total, _frequencies(period_total, docs), len(docs)))
+        total, current, sampled = stats[-1]
+        baseline_total = sum(st[0] for st in stats[:-1])
+        baseline = sum((st[1] for st in stats[:-1]), Counter())
     table = TopicTable(period=week.isoformat(), documents=total, sampled=sampled)
     scored = []
     for term, n in current.items():
         expected = None
         if baseline_total:
-            expected = sum(s[1].get(term, 0.0) for s in stats[:-1]) / baseline_total * total
+            expected = baseline.get(term, 0.0) / baseline_total * total
         scored.append({"term": term, "cases": round(n), "score": n * idf.get(term, median_idf),
                        "baseline": None if expected is None else round(expected, 1),
                        "spike": expected is not None and n >= spike_min
@@ -156,7 +165,7 @@ def recurring_problems(session: Session, flt: CaseFilter, *, month: date, months
     from classifier.segment import general_idf
 
     idf, median_idf = general_idf()
-    places = _places(session)
+    places = place_names(session)
     firsts = [_month_start(month, -k) for k in range(months - 1, -1, -1)]
     tops: list[dict[str, float]] = []
     for first in firsts:

@@ -184,7 +184,7 @@ class DeferredTranscriber:
         if case is not None:
             self._update_case(session, case, merged, text, waited)
         reason = self.policy.review_reason(call.asr_confidence, call.asr_coverage)
-        if reason:
+        if reason and not (case is not None and case.confidential):  # a conduct report is not re-listened
             queue_review(session, call=call, reason=reason, day=self.policy.day_of(_aware(call.started_at)))
         session.flush()
         if self.hub is not None and case is not None:

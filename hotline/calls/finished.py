@@ -11,7 +11,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from asr import join_texts
+from classifier.case_draft import SPOKEN_DIGIT_CHARS, mask_id_numbers
 from hotline.calls.speech_queues import queue_speech_work
+from hotline.cases.conduct import file_conduct_report
 from hotline.cases.intake import Contact, ContactAnalysis, create_case
 from hotline.models import Call, CallDirection, Case, Channel, TranscriptStatus, Utterance
 
@@ -53,6 +55,7 @@ class FinishedCall:
     review_reason: str | None = None  # low_confidence | low_coverage: goes to 待复听
     day: str | None = None  # the call's day in China time (ISO), for the CER per day
     deferred_reason: str | None = None  # set: transcribed later from the recording (转写排队中)
+    conduct: bool = False  # the caller chose 党风政风监督: a conduct report for 纪委监委
 
     @property
     def text(self) -> str:
@@ -79,6 +82,16 @@ class FinishedCall:
         return cls(**data)
 
 
+def _words_kept(utterance: dict) -> list:
+    """The word timings, unless the utterance held an ID number: then its digits' words are blanked, so the
+    number cannot be read back from them."""
+    words = utterance.get("words", [])
+    if mask_id_numbers(utterance["text"]) == utterance["text"]:
+        return words
+    return [["*" if any(ch.isdigit() or ch in SPOKEN_DIGIT_CHARS for ch in w[0]) else w[0], *w[1:]]
+            for w in words]
+
+
 def record_finished_call(session: Session, *, record: FinishedCall) -> Case | None:
     """Write the call, its utterances and its case. Idempotent by call id; does not commit.
     A blocked (nuisance) caller's call is stored without a case."""
@@ -91,13 +104,14 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case | No
             ended_at=datetime.fromisoformat(record.ended_at), end_reason=record.end_reason,
             duration_s=record.duration_s, language=record.language, recording_path=record.recording_path,
             frames_received=record.frames_received, frames_dropped=record.frames_dropped,
-            transcript_status=TranscriptStatus(record.transcript_status), transcript=record.text,
+            transcript_status=TranscriptStatus(record.transcript_status),
+            transcript=mask_id_numbers(record.text),
             asr_max_lag_s=record.asr_max_lag_s, worker=record.worker, asr_model=record.asr_model,
             codec=record.codec, asr_confidence=record.asr_confidence, asr_coverage=record.asr_coverage,
         )
         call.utterances = [
-            Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=u["text"],
-                      confidence=u.get("confidence"), words=u.get("words", []),
+            Utterance(seq=i, start_s=u["start"], end_s=u["end"], text=mask_id_numbers(u["text"]),
+                      confidence=u.get("confidence"), words=_words_kept(u),
                       speaker=u.get("speaker", "citizen"))
             for i, u in enumerate(record.utterances)
         ]
@@ -113,4 +127,6 @@ def record_finished_call(session: Session, *, record: FinishedCall) -> Case | No
         citizen_phone=record.caller or None, language=record.language, call_id=record.call_id,
         received_at=datetime.fromisoformat(record.started_at),
     )
+    if record.conduct:
+        return file_conduct_report(session, contact=contact)
     return create_case(session, contact=contact, analysis=ContactAnalysis(**record.analysis), actor="hotline")

@@ -28,6 +28,7 @@ from hotline.cases.intake import ContactAnalysis
 from hotline.db import unit_of_work
 from hotline.events import EventHub
 from hotline.models import TranscriptStatus
+from hotline.sip.call_flow import CONDUCT_KEY
 from hotline.sip.protocol import AudioSink, CallInfo, CallSummary
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class LiveCallPipeline:
         self._unheard: set[str] = set()  # calls in a language the model does not speak: results ignored
         self._infos: dict[str, CallInfo] = {}
         self._legs: dict[str, list[_Leg]] = {}  # caller call_id -> its agents' and departments' ASR streams
+        self._chosen: set[str] = set()  # calls past the language menu
+        self._conduct: set[str] = set()  # 党风政风监督 calls: nothing of them reaches the console
         self._lock = threading.Lock()
         self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
         self._suggesting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-suggest")
@@ -114,6 +117,9 @@ class LiveCallPipeline:
         return sink
 
     def on_language(self, call_id: str, lang: str) -> None:
+        self._chosen.add(call_id)
+        if call_id in self._conduct:
+            return
         self.registry.update(call_id, language=lang)
         self.hub.publish("call.language", call_id=call_id, language=lang)
         if lang not in self.asr_languages:
@@ -166,7 +172,18 @@ class LiveCallPipeline:
                 getattr(stream, "abandon", lambda: None)()
 
     def on_dtmf(self, call_id: str, digit: str) -> None:
-        self.hub.publish("call.dtmf", call_id=call_id, digit=digit)
+        if digit == CONDUCT_KEY and call_id not in self._chosen:
+            self._seal(call_id)
+            return
+        if call_id not in self._conduct:
+            self.hub.publish("call.dtmf", call_id=call_id, digit=digit)
+
+    def _seal(self, call_id: str) -> None:
+        """The caller chose 党风政风监督 (the greeting's key 9): the call leaves the agents' live panel, and
+        its words are neither shown live nor analysed; at hang-up it becomes a conduct report for 纪委监委."""
+        self._conduct.add(call_id)
+        self.registry.remove(call_id)
+        self.hub.publish("call.ended", call_id=call_id, reason="conduct_report")
 
     def on_call_ended(self, call_id: str, summary: CallSummary) -> None:
         with self._lock:
@@ -174,6 +191,7 @@ class LiveCallPipeline:
             self._sinks.pop(call_id, None)
             info = self._infos.pop(call_id, None)
             legs = self._legs.pop(call_id, [])
+        self._chosen.discard(call_id)
         if info is None:
             log.error("call %s ended but was never started; ignored", call_id)
             return
@@ -232,14 +250,14 @@ class LiveCallPipeline:
 
     # --- ASR hooks (decode threads) ------------------------------------------------------------------
     def _on_partial(self, call_id: str, text: str, speaker: str = "citizen") -> None:
-        if call_id in self._unheard:
+        if call_id in self._unheard or call_id in self._conduct:
             return
         if speaker == "citizen":
             self.registry.update(call_id, partial=text)
         self.hub.publish("call.partial", call_id=call_id, text=text, speaker=speaker)
 
     def _on_final(self, call_id: str, utterance, speaker: str = "citizen") -> None:
-        if call_id in self._unheard:
+        if call_id in self._unheard or call_id in self._conduct:
             return
         text_so_far = self.registry.append_final(call_id, utterance.text, speaker)
         self.hub.publish("call.final", call_id=call_id, text=utterance.text, start=utterance.start,
@@ -330,7 +348,11 @@ class LiveCallPipeline:
             record.asr_coverage = coverage(transcript.audio_seconds, summary.frames_received * FRAME_SECONDS)
             record.review_reason = self.policy.review_reason(record.asr_confidence, record.asr_coverage)
         analysis = ContactAnalysis()
-        if record.text and language in self.asr_languages and not deferred:
+        if info.call_id in self._conduct:
+            self._conduct.discard(info.call_id)
+            record.conduct = True  # routed to 纪委监委 as such, not by analysis
+            record.review_reason = None  # its words are never shown in the agents' 待复听 queue
+        elif record.text and language in self.asr_languages and not deferred:
             try:
                 analysis = self.analyze(record.text)
             except Exception:
@@ -366,6 +388,9 @@ class LiveCallPipeline:
         with unit_of_work(self.session_factory) as session:
             case = record_finished_call(session, record=record)
             case_id, code = (case.id, case.tracking_code) if case is not None else (None, None)
+        if record.conduct:  # the console saw the call leave when the caller chose 党风政风监督
+            self.hub.publish("case.created", case_id=case_id, tracking_code=code, channel="phone")
+            return
         self.hub.publish("call.ended", call_id=record.call_id, case_id=case_id, reason=record.end_reason,
                          duration_s=record.duration_s)
         if case_id is None:

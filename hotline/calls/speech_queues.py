@@ -72,7 +72,8 @@ def pending_reviews(session: Session, *, limit: int = 50) -> list[ReviewRow]:
         select(TranscriptReview, Call, Case.id, Case.tracking_code)
         .join(Call, Call.id == TranscriptReview.call_id)
         .outerjoin(Case, Case.call_id == Call.id)
-        .where(TranscriptReview.state == ReviewState.pending)
+        .where(TranscriptReview.state == ReviewState.pending,
+               Case.confidential.is_not(True))  # conduct reports stay sealed
         .order_by(TranscriptReview.id).limit(limit))
     return [ReviewRow(r, c, case_id, code) for r, c, case_id, code in rows]
 

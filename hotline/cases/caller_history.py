@@ -41,7 +41,8 @@ def caller_history(
     number = normalise_phone(phone)
     if len(number) < 5:  # no number, or an extension: no history worth showing
         return CallerHistory(number, 0, 0, [])
-    where = [Case.citizen_phone == number]
+    # a conduct report never shows in a number's history: its reporter is protected
+    where = [Case.citizen_phone == number, Case.confidential.is_(False)]
     if exclude_case_id is not None:
         where.append(Case.id != exclude_case_id)
     if before is not None:

@@ -98,7 +98,7 @@ def possible_duplicates(
     session: Session, *, case: Case, places: list[Place], limit: int = 3
 ) -> list[tuple[Case, str]]:
     """Open cases within the window that may be the same matter as ``case``, with the reason."""
-    if case.status in CLOSED:
+    if case.status in CLOSED or case.confidential:  # a conduct report is never paired with another case
         return []
     me = facts_of(case, places)
     near = [Case.town == me.town] if me.town else []
@@ -113,6 +113,7 @@ def possible_duplicates(
         .where(
             Case.id != case.id,
             Case.status.not_in(CLOSED),
+            Case.confidential.is_(False),
             Case.merged_into_id.is_(None),
             Case.created_at >= case.created_at - DUPLICATE_WINDOW,
             Case.created_at <= case.created_at + DUPLICATE_WINDOW,
@@ -136,7 +137,7 @@ def first_duplicates(session: Session, *, cases: list[Case], places: list[Place]
                      ) -> dict[int, tuple[Case, str]]:
     """The first possible duplicate of each of ``cases`` (a list page's rows): one query for the open cases
     around them all, each case's facts worked out once."""
-    mine = [c for c in cases if c.status not in CLOSED]
+    mine = [c for c in cases if c.status not in CLOSED and not c.confidential]
     if not mine:
         return {}
     pool = list(session.scalars(
@@ -144,6 +145,7 @@ def first_duplicates(session: Session, *, cases: list[Case], places: list[Place]
         .options(selectinload(Case.department), selectinload(Case.service_item))
         .where(
             Case.status.not_in(CLOSED),
+            Case.confidential.is_(False),
             Case.merged_into_id.is_(None),
             Case.created_at >= min(c.created_at for c in mine) - DUPLICATE_WINDOW,
             Case.created_at <= max(c.created_at for c in mine) + DUPLICATE_WINDOW,

@@ -96,7 +96,7 @@ def create_case(
         citizen_name=contact.citizen_name,
         language=contact.language,
         citizen_language=contact.citizen_language,
-        title=(contact.title or text[:TITLE_CHARS] or "（无文字内容）")[:200],
+        title=mask_id_numbers(contact.title or text[:TITLE_CHARS] or "（无文字内容）")[:200],
         content=text,
         address=(contact.address or "").strip()[:200] or None,
         intent=Intent(analysis.intent) if analysis.intent else None,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.audit import record_audit
 from hotline.accounts.timestamps import as_utc
+from hotline.cases.conduct_access import SEALED_MESSAGE, may_read, reader_ids
 from hotline.cases.coordination import case_extensions, co_handlers
 from hotline.cases.errors import CaseError
 from hotline.cases.loading import CASE_PAGE, CASE_ROW
@@ -96,6 +97,7 @@ def _filtered(query: AnySelect, filters: CaseFilter, now: datetime) -> AnySelect
     text = (filters.text or "").strip()
     if text:
         pattern = _like(text)
+        query = query.where(Case.confidential.is_(False))  # a search must not probe a conduct report's words
         query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in (
             Case.title, Case.content, Case.tracking_code, Case.citizen_phone))))
     return query
@@ -176,6 +178,8 @@ def case_detail(session: Session, *, case_id: int, viewer: User, now: datetime |
         raise CaseError("not_found", f"工单 {case_id} 不存在。")
     if not may_view(session, case, viewer):
         raise CaseError("not_case_handler", "该工单未派给您所在的单位。")
+    if not may_read(viewer, case, reader_ids(session)):
+        raise CaseError("forbidden", SEALED_MESSAGE.format(code=case.tracking_code))
     record_audit(session, actor=viewer, action="case.view", object_type="case", object_id=case.id, ip=ip,
                  at=now)
     appointments = list(session.scalars(select(Appointment).where(Appointment.case_id == case.id)

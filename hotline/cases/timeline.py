@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.accounts.audit import actor_name, record_audit
 from hotline.accounts.timestamps import as_utc
+from hotline.cases.conduct_access import may_read, reader_ids
 from hotline.cases.errors import CaseError
 from hotline.cases.transitions import RULES, Rule, check
 from hotline.models import Case, CaseCoHandler, CaseEvent, CaseStatus, User, utcnow
@@ -45,6 +46,8 @@ def pending_co_departments(session: Session, case: Case) -> frozenset[int]:
 
 def authorise(session: Session, case: Case, action: str, actor: User | None) -> Rule:
     rule = RULES[action]
+    if case.confidential and actor is not None and not may_read(actor, case, reader_ids(session)):
+        raise CaseError("forbidden", "此工单为党风政风监督件，仅纪委监委和督办人员可以查看和办理。")
     pending = pending_co_departments(session, case) if rule.co_handler else frozenset()
     check(rule, case, actor, pending)
     return rule

@@ -45,7 +45,8 @@ def is_overdue(step: CaseOfflineStep, today: date) -> bool:
 
 def coordinator_board(session: Session, *, viewer: User, today: date) -> list[BoardRow]:
     """Open 中转办 cases of ``viewer`` (supervisors and admins: every coordinator's), most overdue first."""
-    stmt = select(Case).where(Case.coordinator_id.is_not(None), Case.closed_at.is_(None))
+    stmt = select(Case).where(Case.coordinator_id.is_not(None), Case.closed_at.is_(None),
+                              Case.confidential.is_(False))  # conduct reports stay on 纪委监委’s pages
     if viewer.role not in (Role.supervisor, Role.admin):
         stmt = stmt.where(Case.coordinator_id == viewer.id)
     cases = list(session.scalars(stmt.order_by(Case.due_at).limit(BOARD_LIMIT)))

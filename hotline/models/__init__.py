@@ -62,10 +62,15 @@ from hotline.models.speech_quality import (
     ReviewState,
     TranscriptReview,
 )
+from hotline.models.topics import CaseTopicTerms, TopicCountState, TopicSpike, TopicTermCount
 from hotline.models.transfer import CaseOfflineStep
 from hotline.models.web_sessions import WebSession
 
 __all__ = [
+    "CaseTopicTerms",
+    "TopicCountState",
+    "TopicSpike",
+    "TopicTermCount",
     "PromptRecording",
     "AgentProfile",
     "AgentState",

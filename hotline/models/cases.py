@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, TimestampMixin, str_enum, utcnow
@@ -52,7 +52,8 @@ class Case(TimestampMixin, Base):
     __tablename__ = "cases"
     # every analytics query ranges on created_at; with id in the index PostgreSQL reads a range's ids (hot
     # topics, keyset paging) from the index alone (SQLite's indexes carry the rowid anyway)
-    __table_args__ = (Index("ix_cases_created_at", "created_at", "id"),)
+    __table_args__ = (Index("ix_cases_created_at", "created_at", "id"),
+                      Index("ix_cases_updated_at", "updated_at"))  # hot-topic counts follow changed cases
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -89,6 +90,8 @@ class Case(TimestampMixin, Base):
     return_reason: Mapped[str | None] = mapped_column(String(32))  # ReturnReason value of the last 退单
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # 中转办
+    # 党风政风监督: a report on the conduct of officials or staff, readable only by 纪委监委 and supervisors
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     call: Mapped[Call | None] = relationship(lazy="raise_on_sql")
     department: Mapped[Department | None] = relationship(lazy="raise_on_sql")

@@ -22,6 +22,7 @@ from hotline.sip.protocol import EndReason, Language
 log = logging.getLogger(__name__)
 CLOSING_GRACE_S = 20.0  # hang up even if the closing prompt never reports its end
 LANGUAGE_KEYS: dict[str, Language] = {"1": "zh", "2": "mn"}
+CONDUCT_KEY = "9"  # 党风政风监督: a conduct report, left as a message for 纪委监委 (never an agent)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,9 @@ class InboundFlow:
     def on_dtmf(self, digit: str, now: float) -> list[Action]:
         if self.stage in (Stage.GREETING, Stage.CHOOSING) and digit in LANGUAGE_KEYS:
             return [StopPlayback(), *self._choose(LANGUAGE_KEYS[digit], "dtmf", now)]
+        if self.stage in (Stage.GREETING, Stage.CHOOSING) and digit == CONDUCT_KEY:
+            self.lang = "zh"  # the message path straight away, queue or not (hotline.calls.live seals it)
+            return [StopPlayback(), ChooseLanguage("zh", "conduct"), *self.to_message(now)]
         return []
 
     def on_playback_done(self, now: float) -> list[Action]:

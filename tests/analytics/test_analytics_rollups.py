@@ -120,6 +120,7 @@ def test_views_outside_the_groupings_are_counted_directly():
     assert rollups.covering_grouping(CaseFilter(**RANGE), None) == "h"  # unfiltered: 24 rows a day
     assert rollups.covering_grouping(CaseFilter(**RANGE), "hour") == "h"
     assert rollups.covering_grouping(CaseFilter(**RANGE, channel="phone"), None) == "itc"
+    assert rollups.covering_grouping(CaseFilter(**RANGE), "intent") == "i"  # the year's trend by intent
     assert rollups.covering_grouping(CaseFilter(**RANGE, intent="complaint"), "hour") is None
     assert rollups.covering_grouping(CaseFilter(**RANGE, intent="complaint"), "department") == "di"
     assert rollups.covering_grouping(CaseFilter(**RANGE), "service_item") == "s"

@@ -154,3 +154,14 @@ def test_staff_conduct_complaints_go_to_the_discipline_commission(analyzer, text
     result = analyzer(text)
     assert result.routing[0]["department"] == "jwjw", result.routing[0]
     assert any("规则" in r for r in result.routing[0]["reasons"])
+
+
+@pytest.mark.parametrize("text", [
+    "学校门口那个红绿灯坏了，孩子过马路太危险了",
+    "我要投诉，实验小学门口的红绿灯坏了好几天了，学生上学放学很危险",
+])
+def test_a_broken_traffic_light_near_a_school_goes_to_traffic_not_education(analyzer, text):
+    """学校 is where the light is, not what the complaint is about (issue 20)."""
+    result = analyzer(text)
+    assert result.routing[0]["department"] == "jtysj", result.routing[0]
+    assert "jtj" != result.routing[0]["department"]

@@ -172,3 +172,25 @@ def test_silent_call_gives_a_case_saying_no_speech(fresh_engine, tmp_path):
         case = session.scalar(select(Case).where(Case.call_id == "c5"))
         assert "未识别到有效语音" in case.content
         assert session.get(Call, "c5").transcript_status == TranscriptStatus.empty
+
+
+def test_a_conduct_call_leaves_the_console_and_becomes_a_sealed_report(fresh_engine, tmp_path):
+    """Key 9 in the greeting (党风政风监督): the call leaves the live panel, its words are not published or
+    analysed, and the case goes to 纪委监委 as a conduct report."""
+    transcriber = ScriptedTranscriber(["窗口工作人员吃拿卡要", "不给好处就不办"])
+    pipeline, events = make_pipeline(fresh_engine, tmp_path, transcriber)
+    sink = pipeline.on_call_started(call_info("c9"))
+    pipeline.on_dtmf("c9", "9")
+    pipeline.on_language("c9", "zh")
+    assert pipeline.registry.snapshots() == []
+    for _ in range(50):
+        sink.push(b"\0" * 320)
+    pipeline.on_call_ended("c9", summary("c9"))
+    pipeline.close()
+    with make_session_factory(fresh_engine)() as session:
+        case = session.scalar(select(Case).where(Case.call_id == "c9"))
+        assert case.confidential and case.department.code == "jwjw" and case.status.value == "dispatched"
+        assert "吃拿卡要" in case.content
+    published = [e for e in events if e.kind not in ("call.started",)]
+    assert not [e for e in published if "吃拿卡要" in str(e.data)]  # nothing of it reached the console
+    assert not [e for e in events if e.kind in ("call.final", "call.partial", "call.analysis", "call.dtmf")]

@@ -47,6 +47,15 @@ def test_id_numbers_are_masked_at_once_and_never_taken_for_a_phone(places):
     assert mask_id_numbers("身份证15062319880712123x号") == "身份证150623********123X号"
 
 
+def test_an_id_number_said_aloud_is_masked_too_and_still_found_by_the_draft(places):
+    said = "身份证号 幺五零六二三 一九八八 零七一二 一二三叉，电话幺三八零零零零幺二三四"
+    masked = mask_id_numbers(said)
+    assert masked == "身份证号 150623********123X，电话幺三八零零零零幺二三四"  # the phone is not an ID
+    assert extract_draft(masked, places=places).id_numbers_masked == ("150623********123X",)
+    assert mask_id_numbers("我一九九零年出生，一二三四五六七八九零一二三四五六七八九零") == (
+        "我一九九零年出生，一二三四五六七八九零一二三四五六七八九零")  # 18 digits only if they make an ID
+
+
 def test_a_written_message_with_a_landline_a_community_and_a_name_at_the_end(places):
     text = "我家在敖勒召其镇新华社区五组，联系电话0477-7812345，我的名字叫张秀英"
     draft = extract_draft(text, places=places)

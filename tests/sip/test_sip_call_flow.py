@@ -74,3 +74,11 @@ def test_sip_message_parsing():
     assert uri_user('"Zhang San" <sip:13800000000@10.0.0.5>;tag=9') == "13800000000"
     assert uri_host("sip:7812345@127.0.0.1:5060;transport=tcp") == "127.0.0.1"
     assert uri_host("tel:123") == ""
+
+
+def test_key_9_in_the_greeting_leaves_a_conduct_report_even_with_agents_queue():
+    f = flow(queue=True)
+    f.start(0.0)
+    actions = f.on_dtmf("9", 1.0)  # 党风政风监督: a message for 纪委监委, never an agent
+    assert actions == [StopPlayback(), ChooseLanguage("zh", "conduct"), Play(("listen_zh", "tone"))]
+    assert f.stage is Stage.INSTRUCTING and f.on_dtmf("9", 2.0) == []

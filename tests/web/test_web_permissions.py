@@ -34,6 +34,8 @@ PUBLIC = {
     ("POST", "/track/rate"),
     ("GET", "/forum"),
     ("POST", "/forum"),
+    ("GET", "/public/conduct"),
+    ("POST", "/public/conduct"),
     ("GET", "/guide"),
     ("GET", "/guide/items/{code}"),
     ("GET", "/lang/{locale}"),

@@ -34,7 +34,7 @@ def speech_quality_page(request: Request):
         total_chars = sum(r.chars for r in cer_rows)
         latest = session.execute(
             select(Call, Case.id).outerjoin(Case, Case.call_id == Call.id)
-            .where(Call.asr_confidence.is_not(None))
+            .where(Call.asr_confidence.is_not(None), Case.confidential.is_not(True))  # conduct: sealed
             .order_by(Call.started_at.desc()).limit(LATEST_CALLS)).all()
         context = {
             "days": DAYS, "cer_rows": cer_rows,

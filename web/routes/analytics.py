@@ -19,10 +19,18 @@ from hotline.analytics.exports import csv_chunks, xlsx_chunks
 from hotline.analytics.figures import GRAINS, check_bucket
 from hotline.analytics.filters import FilterError, parse_filter
 from hotline.analytics.measures import MEASURES, RATES
+from hotline.cases.conduct_access import SEALED_MESSAGE, may_read_conduct, protected_row
 from hotline.db import unit_of_work
 from hotline.models import Role
 from hotline.privacy.unmasking import masked_row, may_unmask, record_unmask
-from web.analytics import agents_routes, presenting, speech_routes, topics_routes, wallboard_routes
+from web.analytics import (
+    agents_routes,
+    presenting,
+    speech_routes,
+    spike_notices,
+    topics_routes,
+    wallboard_routes,
+)
 from web.auth import CurrentUser, require_roles
 from web.bounds import OptionalRowId, RowId
 from web.labels import actor_names
@@ -33,6 +41,7 @@ router.include_router(wallboard_routes.router)
 router.include_router(topics_routes.router)
 router.include_router(agents_routes.router)
 router.include_router(speech_routes.router)
+router.include_router(spike_notices.router)
 MAX_HOUR_GRAIN_DAYS = 31
 
 
@@ -156,7 +165,8 @@ def drill_down(request: Request, before: OptionalRowId = None, user: CurrentUser
                      details={"selection": selection.query_params(), "before": before})
     with request.app.state.ctx.session_factory() as session:
         counted = figure_count(session, selection)
-        rows = page_of_cases(session, selection, before_id=before)
+        rows = page_of_cases(session, selection, before_id=before,
+                             reads_conduct=may_read_conduct(session, user))
     if not unmask:
         rows = [masked_row(r) for r in rows]
     query = selection.query_params()
@@ -184,9 +194,12 @@ def case_view(request: Request, case_id: RowId, user: CurrentUser = Depends(ANAL
             selectinload(Case.call).selectinload(Call.utterances)))
         if case is None:
             raise HTTPException(404, "工单不存在")
-        fields = {"citizen_phone": case.citizen_phone, "title": case.title, "content": case.content,
-                  "reply": case.reply}
-        said = case.call.utterances if case.call else []
+        if case.confidential and not may_read_conduct(session, user):
+            raise HTTPException(403, SEALED_MESSAGE.format(code=case.tracking_code))
+        fields = protected_row({"citizen_phone": case.citizen_phone, "title": case.title,
+                                "content": case.content, "reply": case.reply,
+                                "confidential": case.confidential}, readable=True)
+        said = case.call.utterances if case.call and not case.confidential else []  # the reporter's voice
         utterances = [{"start_s": u.start_s, "text": u.text} for u in said]
         if not unmask:
             fields = masked_row(fields)
@@ -212,7 +225,7 @@ def _export(request: Request, user: CurrentUser, fmt: str) -> StreamingResponse:
 
     def rows():
         with factory() as session:
-            yield from iter_cases(session, selection, now=now)
+            yield from iter_cases(session, selection, now=now, reads_conduct=may_read_conduct(session, user))
 
     stamp = now.astimezone(presenting.labels.CHINA).strftime("%Y%m%d-%H%M")
     name = f"工单-{MEASURES[selection.measure].label}-{stamp}.{fmt}"

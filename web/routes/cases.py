@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
+from hotline.cases.conduct_access import shown
 from hotline.cases.coordination import pending_extensions
 from hotline.cases.errors import CaseError
 from hotline.cases.escalation import escalations
@@ -69,13 +70,14 @@ def case_filter(params) -> CaseFilter:
     )
 
 
-def _with_deadlines(cases: list[Case]) -> list[tuple[Case, str | None]]:
+def _with_deadlines(session, user: CurrentUser, cases: list[Case]) -> list[tuple[Case, str | None]]:
+    """Rows with their deadline state; conduct reports the user may not read are sealed."""
     now = utcnow()
-    return [(c, deadline_state(c, now=now)) for c in cases]
+    return [(c, deadline_state(c, now=now)) for c in shown(session, user, cases)]
 
 
 @router.get("/cases")
-def cases_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depends(AGENTS)):
+def cases_page(request: Request, page: PageNumber = 1, user: CurrentUser = Depends(AGENTS)):
     params = request.query_params
     filters = case_filter(params)
     with request.app.state.ctx.session_factory() as session:
@@ -88,7 +90,7 @@ def cases_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depe
             "cases.html",
             {
                 "page": result,
-                "rows": _with_deadlines(result.items),
+                "rows": _with_deadlines(session, user, result.items),
                 "params": params,
                 "query": query,
                 "departments": departments,
@@ -102,7 +104,7 @@ def cases_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depe
 
 
 @router.get("/returned")
-def returned_page(request: Request, page: PageNumber = 1, _user: CurrentUser = Depends(AGENTS)):
+def returned_page(request: Request, page: PageNumber = 1, user: CurrentUser = Depends(AGENTS)):
     with request.app.state.ctx.session_factory() as session:
         result = returned_queue(session, page=page, per_page=PER_PAGE)
         return render(
@@ -111,7 +113,7 @@ def returned_page(request: Request, page: PageNumber = 1, _user: CurrentUser = D
             {
                 "title": "退单待处理",
                 "page": result,
-                "rows": _with_deadlines(result.items),
+                "rows": _with_deadlines(session, user, result.items),
                 "show_reason": True,
                 "return_reasons": RETURN_REASON_LABELS,
                 "query": {},
@@ -120,11 +122,13 @@ def returned_page(request: Request, page: PageNumber = 1, _user: CurrentUser = D
 
 
 @router.get("/supervision")
-def supervision_page(request: Request, _user: CurrentUser = Depends(SUPERVISORS)):
+def supervision_page(request: Request, user: CurrentUser = Depends(SUPERVISORS)):
     with request.app.state.ctx.session_factory() as session:
-        entries = supervision_list(session)
+        listed = supervision_list(session)
+        entries = list(zip(shown(session, user, [c for c, _ in listed]), [s for _, s in listed], strict=True))
         extensions = pending_extensions(session)
-        cases = {e.case_id: session.get(Case, e.case_id) for e in extensions}
+        ext_cases = shown(session, user, [session.get(Case, e.case_id) for e in extensions])
+        cases = dict(zip([e.case_id for e in extensions], ext_cases, strict=True))
         urged = urge_states(session, case_ids=[c.id for c, _ in entries])
         return render(
             request,
@@ -150,7 +154,7 @@ def my_cases(request: Request, page: PageNumber = 1, user: CurrentUser = Depends
             {
                 "title": "我的待办工单",
                 "page": result,
-                "rows": _with_deadlines(result.items),
+                "rows": _with_deadlines(session, user, result.items),
                 "urged": urge_states(session, case_ids=[c.id for c in result.items]),
                 "escalated": escalations(session, case_ids=[c.id for c in result.items]),
                 "show_reason": False,

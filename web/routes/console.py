@@ -14,6 +14,7 @@ from hotline.attachments.case_photos import photos_of
 from hotline.calls.speech_queues import speech_badges
 from hotline.cases.appointments import KIND_LABELS, case_window, window_slots
 from hotline.cases.caller_history import caller_history
+from hotline.cases.conduct_access import shown
 from hotline.cases.draft_suggestions import draft_suggestions, site_places
 from hotline.cases.duplicates import first_duplicates, possible_duplicates
 from hotline.cases.errors import CaseError
@@ -77,7 +78,7 @@ def home(request: Request, user: CurrentUser = Depends(STAFF)):
             "console.html",
             {
                 "live_calls": ctx.live_calls.snapshots(),
-                "cases": recent.items,
+                "cases": shown(session, user, recent.items),
                 "maybe_duplicates": maybe,
                 "returned_total": returned,
                 "open_total": list_cases(

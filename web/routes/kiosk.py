@@ -2,7 +2,9 @@
 
 - ``GET  /api/kiosk/v1/items?q=&zone=`` service items (search when ``q`` is given)
 - ``GET  /api/kiosk/v1/items/{code}``   one item with materials, steps, time limit, fee, answer
-- ``POST /api/kiosk/v1/contacts``       ``{request_id, text, phone, name?, town?}`` → ``{tracking_code}``
+- ``POST /api/kiosk/v1/contacts``       ``{request_id, text, phone, name?, town?, conduct?}`` →
+  ``{tracking_code}``; ``conduct: true`` is a 党风政风监督 report for 纪委监委 only, and ``phone`` may
+  then be empty (anonymous)
 
 Every request carries ``X-API-Key``: one key per kiosk, from ``WebContext.kiosk_api_keys`` or the
 ``HOTLINE_KIOSK_API_KEYS`` setting (comma-separated). ``request_id`` makes a retried post
@@ -21,13 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hotline.calls.text_contacts import submit_text_contact
+from hotline.cases.conduct import file_conduct_report
 from hotline.cases.intake import Contact
+from hotline.db import unit_of_work
 from hotline.models import Channel, ItemStatus, ServiceItem
 from knowledge_base.mongolian_text import mostly_mongolian
 from web.auth import public
 from web.errors import WebError
 from web.i18n import N_, request_locale, translate
-from web.routes.public_pages import citizen_text, clean_phone, service_index
+from web.routes.public_pages import citizen_text, clean_phone, require_text, service_index
 
 router = APIRouter(prefix="/api/kiosk/v1")
 MAX_ITEMS = 50
@@ -36,9 +40,10 @@ MAX_ITEMS = 50
 class ContactIn(BaseModel):
     request_id: str = Field(min_length=1, max_length=40)
     text: str = Field(max_length=5000)
-    phone: str = Field(max_length=32)
+    phone: str = Field(default="", max_length=32)
     name: str = Field(default="", max_length=64)
     town: str = Field(default="", max_length=32)
+    conduct: bool = False  # 党风政风监督
 
 
 def kiosk_id(request: Request) -> str:
@@ -116,12 +121,14 @@ def contacts(request: Request, body: ContactIn) -> dict:
         channel=Channel.kiosk,
         source_ref=f"kiosk:{kiosk}:{body.request_id}",
         text=citizen_text(body.town, body.text),
-        citizen_phone=clean_phone(body.phone),
+        citizen_phone=clean_phone(body.phone) if body.phone.strip() or not body.conduct else None,
         citizen_name=body.name.strip() or None,
         language="mn" if mostly_mongolian(body.text) else "zh",
         citizen_language="mn" if request_locale(request) == "mn_Mong" or mostly_mongolian(body.text)
         else "zh",
     )
+    if body.conduct:
+        return _conduct(request, contact)
     case = submit_text_contact(ctx.session_factory, hub=ctx.hub, analyze=ctx.analyze, contact=contact)
     return {
         "tracking_code": case.tracking_code,
@@ -129,3 +136,17 @@ def contacts(request: Request, body: ContactIn) -> dict:
         "track_url": "/track",
         "message": translate(request, N_("已受理。凭工单编号和电话后四位可查询办理进度。")),
     }
+
+
+def _conduct(request: Request, contact: Contact) -> dict:
+    """A conduct report: to 纪委监委 at once, nothing of it in the answer but its code."""
+    require_text(contact.text)
+    ctx = request.app.state.ctx
+    with unit_of_work(ctx.session_factory) as session:
+        case = file_conduct_report(session, contact=contact, actor="kiosk")
+        case_id, code, status = case.id, case.tracking_code, case.status.value
+    ctx.hub.publish("case.created", case_id=case_id, tracking_code=code, channel="kiosk")
+    message = (N_("已交纪委监委办理。凭工单编号和电话后四位可查询办理进度。") if contact.citizen_phone
+               else N_("已交纪委监委办理（匿名反映，无法查询进度）。"))
+    return {"tracking_code": code, "status": status, "track_url": "/track" if contact.citizen_phone else None,
+            "message": translate(request, message)}

@@ -31,6 +31,7 @@ def _published():
         Case.replied_at.is_not(None),
         Case.reply != "",
         Case.status != CaseStatus.merged,
+        Case.confidential.is_(False),  # a conduct report is never published
     )
 
 
