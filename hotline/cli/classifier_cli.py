@@ -133,8 +133,8 @@ def train(
         _fail(str(exc))
     if task is Task.intent:
         base.labels = [intent_id(label) for label in base.labels]
-    shipped = f"shipped:{SHIPPED_TRAIN[task.value].name}"
-    sources: dict[str, str | int] = {"data": str(data) if data else shipped, "rows": len(base)}
+    source = str(data) if data else f"shipped:{SHIPPED_TRAIN[task.value].name}"  # topic always has --data
+    sources: dict[str, str | int] = {"data": source, "rows": len(base)}
     fixes: list[tuple[str, str]] = []
     if corrections or (corrections is None and data is None and task is not Task.topic):
         try:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.accounts.timestamps import as_utc
-from hotline.models import Case, CaseStatus, SmsKind, SmsMessage, SmsOptOut, SmsState
+from hotline.models import Case, CaseStatus, Department, SmsKind, SmsMessage, SmsOptOut, SmsState
 
 CHINA = ZoneInfo("Asia/Shanghai")
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
@@ -125,7 +125,8 @@ def queue_staff_notice(session: Session, *, case: Case, kind: SmsKind, now: date
                        **values: str) -> SmsMessage | None:
     """A notice to the handling department's phone (Department.phone), once per case and kind; None when the
     department has no mobile number or it was queued before."""
-    phone = digits(case.department.phone if case.department else None)
+    department = session.get(Department, case.department_id) if case.department_id else None
+    phone = digits(department.phone if department else None)
     if not is_mobile(phone):
         return None
     text = STAFF_TEXTS[kind].format(code=case.tracking_code, title=case.title[:20], **values)

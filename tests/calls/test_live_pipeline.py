@@ -188,7 +188,7 @@ def test_a_conduct_call_leaves_the_console_and_becomes_a_sealed_report(fresh_eng
     pipeline.on_call_ended("c9", summary("c9"))
     pipeline.close()
     with make_session_factory(fresh_engine)() as session:
-        case = session.scalar(select(Case).where(Case.call_id == "c9"))
+        case = session.scalar(select(Case).where(Case.call_id == "c9").options(selectinload(Case.department)))
         assert case.confidential and case.department.code == "jwjw" and case.status.value == "dispatched"
         assert "吃拿卡要" in case.content
     published = [e for e in events if e.kind not in ("call.started",)]

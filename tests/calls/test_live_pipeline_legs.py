@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from test_live_pipeline import ScriptedTranscriber, call_info, make_pipeline, summary
 
 from hotline.db import make_session_factory
@@ -38,7 +39,7 @@ def test_agent_second_agent_and_department_legs_are_stored_with_their_speakers(f
     pipeline.on_call_ended("legs", summary("legs"))
     pipeline.close()
     with make_session_factory(fresh_engine)() as session:
-        call = session.get(Call, "legs")
+        call = session.get(Call, "legs", options=[selectinload(Call.utterances)])
         said = [(u.speaker, round(u.start_s, 1)) for u in call.utterances]
         assert [s for s, _ in said] == ["citizen", "agent", "agent", "department"], said
         starts = [t for _, t in said]

@@ -12,18 +12,18 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from web_testkit import KIOSK_KEY, csrf_of, form_token_of, login, make_user
 
 from hotline.analytics.filters import china_today
 from hotline.calls.finished import FinishedCall, record_finished_call
 from hotline.cases.conduct_access import ANONYMOUS_SHOWN, SEALED_TITLE
-from hotline.models import Case, CaseStatus, Department, Role
+from hotline.models import Call, Case, CaseStatus, Department, Role
 from hotline.privacy.masking import mask_text
 
 SECRET = "城建局窗口科员收取好处费八百元"  # what the reporter says: nobody but 纪委监委 may read it
 NAME = "举报人乌兰"
-PHONE = "13912345678"
+PHONE = "13947790214"  # used by no other test: caller history must show nothing of it
 READERS = {"jwjw_handler": (Role.handler, "jwjw"), "supervisor": (Role.supervisor, None)}
 OTHERS = {"agent": (Role.agent, None), "other_handler": (Role.handler, "zwfwj"),
           "analyst": (Role.analyst, None), "admin": (Role.admin, None)}
@@ -178,8 +178,10 @@ def test_kiosk_and_phone_reports_are_conduct_reports(client, engine):
         utterances=[{"text": f"{SECRET} 我的身份证号幺五零六二三幺九九零零幺零幺幺二三四", "start": 0.0,
                      "end": 5.0, "words": [["幺五零六二三幺九九零零幺零幺幺二三四", 1.0, 4.0, 0.9]]}])
     with Session(engine) as session:
-        case = record_finished_call(session, record=record)
+        case_id = record_finished_call(session, record=record).id
         session.commit()
+        case = session.scalar(select(Case).where(Case.id == case_id).options(
+            selectinload(Case.department), selectinload(Case.call).selectinload(Call.utterances)))
         assert case.confidential and case.department.code == "jwjw" and case.status == CaseStatus.dispatched
         said = case.call.utterances[0]
         assert "150623********1234" in said.text and "19900101" not in case.call.transcript

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from testkit.browser import launch_chromium, screenshot
-from web_testkit import build_app, make_user, serve, sign_in
+from web_testkit import build_app, make_user, migrated_with_catalogue, serve, sign_in
 
 from asr import character_errors
 from hotline.calls.live import LiveCallPipeline
@@ -64,11 +64,11 @@ def decode_calls(engine, analyzer, tmp_path, call_ids) -> None:
         service.shutdown()
 
 
-def test_a_low_confidence_call_is_relistened_corrected_and_moves_the_cer(web_engine, analyzer, tmp_path):
-    """The shared web database: no other test writes speech reviews, so the figures are this test's."""
+def test_a_low_confidence_call_is_relistened_corrected_and_moves_the_cer(analyzer, tmp_path):
+    """A database of this test's own, so the queue and the CER figures are this test's alone."""
     from playwright.sync_api import expect, sync_playwright
 
-    engine = web_engine
+    engine = migrated_with_catalogue(f"sqlite:///{tmp_path / 'relisten.sqlite3'}")
     decode_calls(engine, analyzer, tmp_path, ["kept", "fixed"])
     with Session(engine) as session:
         recognised = {c.id: c.transcript for c in session.scalars(select(Call)) if c.id in ("kept", "fixed")}
