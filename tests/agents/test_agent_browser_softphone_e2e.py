@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from agent_testkit import loud_seconds
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from testkit.browser import launch_chromium, screenshot
 from testkit.databases import migrated_engine
 from testkit.ports import free_port_block, free_tcp_port
@@ -347,7 +347,7 @@ def test_caller_queues_browser_agent_answers_both_sides_heard_transcribed_then_t
 
     with Session(engine) as session:
         entry = session.scalar(select(QueueEntry))
-        call = session.get(Call, entry.call_id)
+        call = session.get(Call, entry.call_id, options=[selectinload(Call.utterances)])
         case = session.scalar(select(Case).where(Case.call_id == call.id))
         speakers = {u.speaker for u in call.utterances}
         utterances = [(u.speaker, u.text) for u in call.utterances]

@@ -12,6 +12,7 @@ import time
 import pytest
 from agent_testkit import create_agent, loud_seconds, padded, start_desk_phone
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from testkit.databases import migrated_engine
 
 from hotline.agents.call_queue import request_command, request_listen
@@ -107,7 +108,7 @@ def test_caller_waits_with_music_agent_desk_phone_answers_both_sides_heard_and_t
         entry = session.scalar(select(QueueEntry))
         assert entry.state is QueueEntryState.ended and entry.agent_id == agent_id and entry.wait_s > 4
         assert session.get(AgentProfile, agent_id).state in (AgentState.wrap_up, AgentState.ready)
-        call = session.get(Call, entry.call_id)
+        call = session.get(Call, entry.call_id, options=[selectinload(Call.utterances)])
         said = list(session.scalars(select(Utterance).where(Utterance.call_id == call.id)))
         speakers = {u.speaker for u in said}
         assert speakers == {"citizen", "agent"}, [(u.speaker, u.text) for u in said]

@@ -12,6 +12,7 @@ import time
 import pytest
 from agent_testkit import create_agent, loud_seconds, padded, start_desk_phone
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from testkit.databases import migrated_engine
 
 from hotline.agents.presence import set_presence, set_profile
@@ -106,7 +107,7 @@ def test_the_department_side_of_a_blind_transfer_is_transcribed_and_stored_as_de
     assert f"transferred by agent {agent_id} to sip:{number}@127.0.0.1:{dept_port}" in line.log(40000)
     with factory() as session:
         entry = session.scalar(select(QueueEntry))
-        call = session.get(Call, entry.call_id)
+        call = session.get(Call, entry.call_id, options=[selectinload(Call.utterances)])
         spoken = [(u.speaker, u.start_s) for u in call.utterances]
         assert {"agent", "department"} <= {s for s, _ in spoken}, spoken
         first_department = min(t for s, t in spoken if s == "department")
