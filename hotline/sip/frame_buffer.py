@@ -8,9 +8,6 @@ end, end of capacity); :func:`check_layout` verifies that on a known vector at s
 from __future__ import annotations
 
 import ctypes
-import os
-import sys
-from collections.abc import Callable
 
 _POINTER = ctypes.sizeof(ctypes.c_void_p)
 
@@ -41,14 +38,3 @@ def check_layout(vector: object, expected: bytes) -> bool:
     """True when ``vector`` (filled with ``expected``) reads back correctly through the fast path."""
     return read_vector(vector, len(expected)) == expected
 
-
-def stdout_to_stderr(fn: Callable[[], object]) -> None:
-    """Run ``fn`` with file descriptor 1 pointing at stderr (pjlib prints a banner to stdout on create)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        fn()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)

@@ -20,9 +20,10 @@ from typing import cast
 
 import pjsua2 as pj
 
+from hotline.sip import pjsip_log
 from hotline.sip.call_control import CallControl, LiveCall
 from hotline.sip.config import SipConfig
-from hotline.sip.frame_buffer import check_layout, read_vector, stdout_to_stderr, write_vector
+from hotline.sip.frame_buffer import check_layout, read_vector, write_vector
 from hotline.sip.media_session import MediaSession
 from hotline.sip.outbound import OutboundCallHandle
 from hotline.sip.protocol import (
@@ -80,6 +81,16 @@ class _Port(pj.AudioMediaPort):
                 frame.type = _AUDIO
         except BaseException:
             log.exception("port %d: onFrameRequested failed", self.index)
+
+
+class _LogWriter(pj.LogWriter):
+    """pjsip's log lines into Python logging (logger "pjsip"). The Endpoint deletes it in libDestroy."""
+
+    def write(self, entry: pj.LogEntry) -> None:  # SIP thread (mainThreadOnly queues the others' lines)
+        try:
+            pjsip_log.forward(entry.level, entry.msg)
+        except BaseException:  # noqa: BLE001 - an exception escaping a director callback aborts at exit
+            pass
 
 
 class _Account(pj.Account):
@@ -160,6 +171,7 @@ class PjsuaEndpoint(CallControl):
         self._ports: list[_Port] = []
         self._ep: pj.Endpoint | None = None
         self._account: _Account | None = None
+        self._log_writer: _LogWriter | None = None  # referenced while the Endpoint lives (SWIG director)
         self.local_port = 0
         # last REGISTER result (code, reason) when [account] registrar is set
         self.registration: tuple[int, str] | None = None
@@ -232,14 +244,18 @@ class PjsuaEndpoint(CallControl):
         _check_vector_layout()
         cfg, media = self.config, self.config.media
         self._ep = ep = pj.Endpoint()
-        stdout_to_stderr(ep.libCreate)  # pjlib logs its banner to stdout before any log config applies
+        pjsip_log.run_capturing_stdout(ep.libCreate)  # pjlib's banner goes to stdout before the writer exists
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = True
         ep_cfg.uaConfig.maxCalls = 4
         ep_cfg.uaConfig.userAgent = "hotline-7812345"
         ep_cfg.logConfig.level = self.pj_log_level
-        ep_cfg.logConfig.consoleLevel = self.pj_log_level
+        ep_cfg.logConfig.consoleLevel = self.pj_log_level  # with a writer: what reaches it, never stdout
+        ep_cfg.logConfig.decor = pj.PJ_LOG_HAS_SENDER  # no time, colour or newline: our formatter adds them
+        self._log_writer = _LogWriter()
+        ep_cfg.logConfig.writer = self._log_writer
+        self._log_writer.__disown__()  # libDestroy deletes it: Python must not delete it a second time
         ep_cfg.medConfig.clockRate = media.clock_rate
         ep_cfg.medConfig.sndClockRate = media.clock_rate
         ep_cfg.medConfig.channelCount = 1
@@ -517,7 +533,8 @@ class PjsuaEndpoint(CallControl):
             ep.audDevManager().setNoDev()  # stops the null device clock: no more frame callbacks
             self._ports.clear()  # (no loop variable may outlive this: it would keep a port alive)
             gc.collect()
-            ep.libDestroy()
+            ep.libDestroy()  # deletes the log writer
         except BaseException:
             log.exception("SIP endpoint shutdown failed")
         self._ep = None
+        self._log_writer = None
