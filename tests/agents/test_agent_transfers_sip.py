@@ -119,26 +119,33 @@ def test_the_department_side_of_a_blind_transfer_is_transcribed_and_stored_as_de
     engine.dispose()
 
 
-def test_announced_transfer_hands_the_caller_to_a_second_agent(tmp_path):
+def _two_agents(tmp_path, second_speaks_at: float):
+    """A pipeline with the agent queue, a ready first agent on a silent desk phone, and a second desk phone
+    (not yet an agent) that speaks ``second_speaks_at`` seconds into its leg."""
     url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
     engine = migrated_engine(url)
     factory = make_session_factory(engine)
     (tmp_path / "speech").mkdir()
     ko = write_speech(tmp_path / "speech" / "ko.wav", KO_SENTENCES[:1], lead_s=0.1, tail_s=0.1)
     silent = padded(tmp_path / "speech" / "silent.wav", ko, lead_s=90, total_s=90)
-    # the second agent speaks 14 s into their leg: after the first agent completed the transfer
-    second_wav = padded(tmp_path / "speech" / "second.wav", ko, lead_s=14, total_s=60)
+    second_wav = padded(tmp_path / "speech" / "second.wav", ko, lead_s=second_speaks_at, total_s=60)
     first_phone, first_port = start_desk_phone(tmp_path / "first_phone", silent)
     second_phone, second_port = start_desk_phone(tmp_path / "second_phone", second_wav, user="agent2")
     line = start_pipeline(tmp_path / "line", url, model=None, agent_queue=True,
                           queue={"ring_timeout": 10, "wrap_up": 30})
+    with unit_of_work(factory) as session:
+        first = create_agent(session, name="agent1", phone_uri=f"sip:agent1@127.0.0.1:{first_port}",
+                             ready_at=None).id
+        set_presence(session, user_id=first, state=AgentState.ready, now=utcnow())
+    return engine, factory, line, first, (first_phone, second_phone, second_port, ko)
+
+
+def test_announced_transfer_hands_the_caller_to_a_second_agent(tmp_path):
+    # the second agent speaks 14 s into their leg: after the first agent completed the transfer
+    engine, factory, line, first, (first_phone, second_phone, second_port, ko) = _two_agents(tmp_path, 14)
     caller = None
     heard = tmp_path / "caller_heard.wav"
     try:
-        with unit_of_work(factory) as session:
-            first = create_agent(session, name="agent1", phone_uri=f"sip:agent1@127.0.0.1:{first_port}",
-                                 ready_at=None).id
-            set_presence(session, user_id=first, state=AgentState.ready, now=utcnow())
         caller = dial(line, "13800000092", 40, record=heard)
         [connected] = line.wait_for("call.agent_connected", timeout=30)
         [started] = line.wait_for("call.started")
@@ -235,24 +242,10 @@ def test_supervisor_whisper_reaches_the_agent_only_and_barge_reaches_both(tmp_pa
 
 
 def test_blind_transfer_to_another_agent_rings_their_phone_and_the_caller_hears_them(tmp_path):
-    url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
-    engine = migrated_engine(url)
-    factory = make_session_factory(engine)
-    (tmp_path / "speech").mkdir()
-    ko = write_speech(tmp_path / "speech" / "ko.wav", KO_SENTENCES[:1], lead_s=0.1, tail_s=0.1)
-    silent = padded(tmp_path / "speech" / "silent.wav", ko, lead_s=90, total_s=90)
-    second_wav = padded(tmp_path / "speech" / "second.wav", ko, lead_s=2, total_s=60)
-    first_phone, first_port = start_desk_phone(tmp_path / "first_phone", silent)
-    second_phone, second_port = start_desk_phone(tmp_path / "second_phone", second_wav, user="agent2")
-    line = start_pipeline(tmp_path / "line", url, model=None, agent_queue=True,
-                          queue={"ring_timeout": 10, "wrap_up": 30})
+    engine, factory, line, first, (first_phone, second_phone, second_port, ko) = _two_agents(tmp_path, 2)
     caller = None
     heard = tmp_path / "caller_heard.wav"
     try:
-        with unit_of_work(factory) as session:
-            first = create_agent(session, name="agent1", phone_uri=f"sip:agent1@127.0.0.1:{first_port}",
-                                 ready_at=None).id
-            set_presence(session, user_id=first, state=AgentState.ready, now=utcnow())
         caller = dial(line, "13800000094", 30, record=heard)
         line.wait_for("call.agent_connected", timeout=30)
         [started] = line.wait_for("call.started")
