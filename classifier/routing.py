@@ -13,8 +13,9 @@ has none (the case's item is then dropped, never borrowed from another departmen
 
 Words in passing do not decide: an item matched only on words people mention while talking about
 something else (孩子, 老人, 户口, 身份证号, 嘎查, 申请, 政策 …) or only on sound-alike guesses counts
-little, and a rule whose keyword is such a word counts fully only when the topic model or a telling item
-backs its department or no other department is backed. Rules at or above DECISIVE_PRIORITY (staff
+little; a rule whose keyword is such a word never sets the top priority that demotes the other matching
+rules, and counts fully only when the topic model, a telling item or a rule on a telling word backs its
+department, or no other department is backed. Rules at or above DECISIVE_PRIORITY (staff
 conduct: 吃拿卡要, 纪委 …; fraud; theft) decide the department on their own: staff misconduct goes to
 the discipline body whatever the service was.
 """
@@ -30,13 +31,16 @@ from classifier.text import normalize
 if TYPE_CHECKING:
     from classifier.model import TextModel
 
-KB_WEIGHT = 1.0  # times the match score (0..1) of the best item of the department
-TOPIC_WEIGHT = 0.8  # times the topic model probability
-RULE_WEIGHT = 1.0  # plus 0.01 per priority point: a top rule alone outweighs the topic model alone
+# The department model is trained on every department's catalogue items and remit as well as our own
+# phrases, so it already carries the item evidence and is the better single signal on realistic contacts
+# (bench/routing.py): it weighs more than the item match, which is partly the same evidence again.
+KB_WEIGHT = 0.8  # times the match score (0..1) of the best item of the department
+TOPIC_WEIGHT = 2.0  # times the topic model probability
+RULE_WEIGHT = 2.5  # plus 0.01 per priority point: a top rule outweighs the topic model (at most 2.0)
 LOWER_RULE_FACTOR = 0.3  # a matching rule below the highest matching priority counts less
 TOPIC_MIN_PROBABILITY = 0.05
 DECISIVE_PRIORITY = 40  # rules at or above this priority (staff conduct, fraud, theft) outweigh the rest
-DECISIVE_WEIGHT = 4.0
+DECISIVE_WEIGHT = 6.0  # more than any other rule, the topic model and an item together
 WEAK_ITEM_FACTOR = 0.3  # an item matched only on words in passing or on sound-alike guesses
 THIN_ITEM_FACTOR = 0.6  # an item matched on one generic-looking term that the topic model does not back
 TOPIC_BACKING = 0.2  # topic probability at which a rule on a word in passing counts fully
@@ -180,23 +184,30 @@ def route(
         if strength == 1:
             telling_item.add(department)
 
+    matching = [r for r in sorted(rules, key=lambda r: -r.priority)
+                if normalize(r.keyword) and normalize(r.keyword) in clean]
+    # A rule on a word in passing never sets the bar for the rules on the matter itself (身份证 20 would
+    # otherwise demote 养老保险 15 in a pension question that gives the ID number).
+    telling_rules = [r for r in matching if normalize(r.keyword) not in PASSING_WORDS]
+    top_priority = (telling_rules or matching)[0].priority if matching else 0
+    ruled = {r.department for r in telling_rules}
+
     def backed(department: str) -> bool:
-        return department in telling_item or topic_of.get(department, 0.0) >= TOPIC_BACKING
+        return (department in telling_item or department in ruled
+                or topic_of.get(department, 0.0) >= TOPIC_BACKING)
 
     forced_level: dict[str, str] = {}
-    top_priority = None
-    for rule in sorted(rules, key=lambda r: -r.priority):
+    for rule in matching:
         keyword = normalize(rule.keyword)
-        if not keyword or keyword not in clean or rule.department in forced_level:
+        if rule.department in forced_level:
             continue
-        top_priority = rule.priority if top_priority is None else top_priority
         cand = get(rule.department)
-        weight = RULE_WEIGHT if rule.priority == top_priority else RULE_WEIGHT * LOWER_RULE_FACTOR
+        weight = RULE_WEIGHT if rule.priority >= top_priority else RULE_WEIGHT * LOWER_RULE_FACTOR
         note = ""
         if rule.priority >= DECISIVE_PRIORITY:
             weight = DECISIVE_WEIGHT
-        elif weight == RULE_WEIGHT and keyword in PASSING_WORDS and not backed(rule.department) and any(
-            backed(other) for other in {*telling_item, *topic_of} - {rule.department}
+        elif keyword in PASSING_WORDS and not backed(rule.department) and any(
+            backed(other) for other in {*telling_item, *topic_of, *ruled} - {rule.department}
         ):  # a word in passing, and the text is clearly about another department's matter
             weight, note = RULE_WEIGHT * LOWER_RULE_FACTOR, "（顺带提及，旁证不足）"
         cand.score += weight + 0.01 * rule.priority

@@ -1,11 +1,13 @@
 """Train the shipped intent and department models on the shipped data and save them into the package.
 
-    python -m classifier.data.build_shipped
+    python -m classifier.data.build_shipped [--task intent|department]
 
 Run after regenerating the CSVs. Records the test-split metrics in each model's meta.json.
 """
 
 from __future__ import annotations
+
+import argparse
 
 from classifier.datasets import SHIPPED_TEST, SHIPPED_TRAIN, read_labelled_csv
 from classifier.features import INTENT_FEATURES
@@ -28,7 +30,10 @@ def build(task: str) -> TextModel:
 
 
 def main() -> None:
-    for task in SHIPPED_TASKS:
+    parser = argparse.ArgumentParser(description="Train the shipped models on the shipped data.")
+    parser.add_argument("--task", choices=SHIPPED_TASKS, action="append",
+                        help="only this model (repeatable); default all")
+    for task in parser.parse_args().task or SHIPPED_TASKS:
         model = build(task)
         metrics = model.meta.metrics
         print(f"{task}: {model.meta.rows} rows, test accuracy {metrics['accuracy']}, "

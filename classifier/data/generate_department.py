@@ -4,20 +4,29 @@
 
 Train and test use different sentence frames, and the test split also uses topic phrases held out of
 training (the last two per department), so it measures generalisation.
+
+Training phrases are our own topic lists, the remit of the rarely asked bodies (REMIT_TOPICS), and each
+department's service items in the seed catalogue (item names and their colloquial keywords): what a
+department is responsible for, from the organisation's own data. Every department gets the same number of
+rows, however many items it runs.
 """
 
 from __future__ import annotations
 
+import csv
 import random
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from classifier.data import slots
-from classifier.data.department_topics import DEPARTMENT_TOPICS, MORE_TOPICS, RARE_TOPICS
+from classifier.data.department_topics import DEPARTMENT_TOPICS, MORE_TOPICS, RARE_TOPICS, REMIT_TOPICS
 from classifier.data.generate_intent import write
 
 HERE = Path(__file__).resolve().parent
 HELD_OUT = 2
+CATALOGUE = HERE.parent.parent / "knowledge_base" / "seed" / "catalogue"
+PER_DEPARTMENT = 200
 
 TRAIN_FRAMES = [
     ("spoken", "我想问一下{topic}的事"),
@@ -93,11 +102,34 @@ def generate(
     return rows
 
 
+def catalogue_phrases(folder: Path = CATALOGUE) -> dict[str, list[str]]:
+    """Department code -> the names and keywords of the active service items it runs (seed catalogue)."""
+    phrases: dict[str, set[str]] = defaultdict(set)
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("status", "active") != "active":
+                    continue
+                words = [row["name"], *(k for k in row.get("keywords", "").split("|") if len(k) >= 2)]
+                phrases[row["department"]].update(words)
+    return {code: sorted(words) for code, words in phrases.items()}
+
+
+def half_and_half(own: list[str], items: list[str]) -> list[str]:
+    """A phrase pool drawn from as often as from our own phrases as from the catalogue's."""
+    if len(items) <= len(own):
+        return own + items
+    return own * round(len(items) / len(own)) + items
+
+
 def main() -> None:
+    items = catalogue_phrases()
     train = generate(
         TRAIN_FRAMES,
-        lambda code, t: t[:-HELD_OUT] + MORE_TOPICS[code] + RARE_TOPICS.get(code, []),
-        per_department=80,
+        lambda code, t: half_and_half(
+            t[:-HELD_OUT] + MORE_TOPICS[code] + RARE_TOPICS.get(code, []) + REMIT_TOPICS.get(code, []),
+            items.get(code, [])),
+        per_department=PER_DEPARTMENT,
         seed=7812345,
     )
     test = generate(TEST_FRAMES, lambda code, t: t[-HELD_OUT:], per_department=8, seed=20261129)

@@ -165,3 +165,21 @@ def test_a_broken_traffic_light_near_a_school_goes_to_traffic_not_education(anal
     result = analyzer(text)
     assert result.routing[0]["department"] == "jtysj", result.routing[0]
     assert "jtj" != result.routing[0]["department"]
+
+
+def test_a_pension_question_that_gives_a_new_id_number_goes_to_social_security(analyzer):
+    """身份证 is a rule of the police (priority 20), 养老保险 one of 人社 (15): the word in passing no longer
+    sets the bar that demotes the rule on what the question is about."""
+    top = analyzer("我想交养老保险，身份证号码换了新的，交费时提示身份证不对").routing[0]
+    assert top["department"] == "rsj", top
+    assert top["item"] is None or top["item"]["department"] == "rsj"
+
+
+@pytest.mark.parametrize(("text", "body"), [
+    ("我们几个年轻人想成立一个青年志愿服务队，去哪登记备案", "tqw"),
+    ("我们是民营企业，想加入工商联，要什么条件", "tzb"),
+    ("我们嘎查有几个人拉帮结派，欺行霸市，收保护费", "zfw"),
+])
+def test_rarely_asked_party_bodies_are_chosen_for_their_own_remit(analyzer, text, body):
+    """团委, 统战部, 政法委 run one catalogue item each; the department model knows them by their remit."""
+    assert analyzer(text).routing[0]["department"] == body, analyzer(text).routing[:2]

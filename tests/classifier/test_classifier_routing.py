@@ -78,4 +78,11 @@ def test_nothing_to_go_on_gives_no_candidates_and_output_is_plain_data():
     assert route("嗯嗯好的") == []
     cand = route("草原", rules=[RoutingRule("草原", "lcj")])[0]
     assert cand.as_dict() == {"department": "lcj", "level": "banner", "site": "banner", "town": None,
-                              "score": 1.0, "reasons": ["规则 草原 → lcj"], "item": None}
+                              "score": 2.5, "reasons": ["规则 草原 → lcj"], "item": None}
+
+
+def test_a_rule_on_a_word_in_passing_does_not_demote_the_rule_on_the_matter():
+    rules = [RoutingRule("身份证", "gaj", priority=20), RoutingRule("养老保险", "rsj", priority=15)]
+    ranked = route("养老保险交了十五年了，身份证号换了怎么办", rules=rules)
+    assert [c.department for c in ranked] == ["rsj", "gaj"]
+    assert "规则 身份证（顺带提及，旁证不足） → gaj" in ranked[1].reasons
