@@ -68,8 +68,9 @@ def covering_grouping(flt: CaseFilter, dimension: str | None = None, *, hourly: 
     return None
 
 
-def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
-    """Rebuild the rollup rows of every day that may have changed; returns the rows written. Not committed."""
+def refresh(session: Session, *, now: datetime, full: bool = False, spikes: list | None = None) -> int:
+    """Rebuild the rollup rows of every day that may have changed; returns the rows written. Not committed.
+    ``spikes`` receives the hot-topic spikes this refresh found (to announce once committed)."""
     sql = SqlTime.of(session)
     current = state(session)
     watermark = session.scalar(select(func.max(CaseEvent.id))) or 0
@@ -90,12 +91,16 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
         written += _rebuild(session, CaseFilter(start=start, end=end), now=now, watermark=watermark)
     session.merge(RollupWatermark(id=1, computed_at=now, event_watermark=watermark))
     topic_counts.refresh(session, now=now, full=full or current.computed_at is None)  # hot-topic terms
-    topic_spikes.detect(session, now=now)  # and this week's spikes, for the supervisors' console notice
+    found = topic_spikes.detect(session, now=now)  # and this week's spikes, for the supervisors' notice
+    if spikes is not None:
+        spikes.extend(found)
     return written
 
 
-def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = timedelta(seconds=60)) -> bool:
+def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = timedelta(seconds=60),
+                     hub=None) -> bool:
     """Refresh and commit when the rollups are older than ``max_age``; skip if another thread is at it.
+    New hot-topic spikes are then announced on ``hub`` (the open consoles of supervisors show them).
 
     Never builds them from nothing (that can take minutes): `hotline demo refresh-rollups --full` or the
     scheduled refresh does; until then figures are counted directly."""
@@ -107,9 +112,11 @@ def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = tim
             at = state(session).computed_at
             if at is None or _aware(at) >= now - max_age:
                 return False
-            refresh(session, now=now)
+            spikes: list = []
+            refresh(session, now=now, spikes=spikes)
             session.commit()
-            return True
+        topic_spikes.announce(hub, spikes)
+        return True
     finally:
         _refresh_lock.release()
 
@@ -166,8 +173,8 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
                 item[COLUMNS[d]] = getattr(value, "value", value)
             item.update({f"n_{n}": int(m[n]) for n in ROLLUP_MEASURES})
             rows.append(item)
-        if rows:
-            session.execute(insert(CaseRollup), rows)
+        if rows:  # a Core executemany: the ORM's bulk path costs more than the query at a million cases
+            session.execute(insert(CaseRollup.__table__), rows)
         written += len(rows)
     return written
 
