@@ -1,5 +1,6 @@
-"""Over real SIP with the shipped greeting: the caller hears it to its last sentence, 党风政风监督举报请按九, presses
-9 then, and the call becomes a sealed conduct report for 纪委监委 (pjsua2 caller -> endpoint + pipeline)."""
+"""Over real SIP with the shipped greeting: the caller hears it to its last sentence,
+党风政风监督举报请按九, presses 9 then, and the call becomes a sealed conduct report for 纪委监委
+(pjsua2 caller -> endpoint + pipeline)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ def test_the_caller_hears_key_9_announced_and_presses_it(tmp_path):
     heard = tmp_path / "heard.wav"
     try:
         result = hotline_call(line.uri, "--from", CALLER, "--record", str(heard), "--dtmf", "9",
-                              "--dtmf-delay", f"{greeting - 0.3:.1f}", "--hangup-after", f"{greeting + 4:.1f}",
-                              timeout=90)
+                              "--dtmf-delay", f"{greeting - 0.3:.1f}",
+                              "--hangup-after", f"{greeting + 4:.1f}", timeout=90)
         assert result.returncode == 0, result.stdout + result.stderr
         line.wait_for("case.created", timeout=60)  # a sealed report's event names no call
     finally:
@@ -48,6 +49,7 @@ def test_the_caller_hears_key_9_announced_and_presses_it(tmp_path):
     assert loud > 0.6  # the caller heard the announcement before pressing 9
     with make_session_factory(engine)() as session:
         call = session.scalar(select(Call).where(Call.caller == CALLER))
-        case = session.scalar(select(Case).where(Case.call_id == call.id).options(selectinload(Case.department)))
+        case = session.scalar(select(Case).where(Case.call_id == call.id)
+                              .options(selectinload(Case.department)))
         assert case.confidential and case.department.code == "jwjw"  # a sealed report for 纪委监委
     engine.dispose()
