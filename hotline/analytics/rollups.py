@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import Float, and_, case, cast, delete, func, insert, or_, select
+from sqlalchemy import Float, Table, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics import topic_counts, topic_spikes
@@ -174,7 +175,7 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
             item.update({f"n_{n}": int(m[n]) for n in ROLLUP_MEASURES})
             rows.append(item)
         if rows:  # a Core executemany: the ORM's bulk path costs more than the query at a million cases
-            session.execute(insert(CaseRollup.__table__), rows)
+            session.execute(insert(typed(Table, CaseRollup.__table__)), rows)
         written += len(rows)
     return written
 

@@ -16,8 +16,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.analytics.filters import CHINA, NONE, CaseFilter
@@ -189,14 +190,14 @@ def _build(session: Session, *, now: datetime) -> int:
             snapshots.append({"case_id": row.id, "week": week, "terms": " ".join(sorted(found)),
                               "dimensions": _encode(list(slices))})
         if snapshots:
-            session.execute(insert(CaseTopicTerms.__table__), snapshots)
+            session.execute(insert(cast(Table, CaseTopicTerms.__table__)), snapshots)
     counts: Counter = Counter()
     for (week, slices, found), cases in groups.items():
         _add(counts, week, slices, found, cases)
     items = [{"week": w, "dimension": d, "value": v, "term": t, "cases": n}
              for (w, d, v, t), n in counts.items() if n > 0]
     for start in range(0, len(items), BATCH):  # Core executemany: the ORM's bulk path is several times slower
-        session.execute(insert(TopicTermCount.__table__), items[start:start + BATCH])
+        session.execute(insert(cast(Table, TopicTermCount.__table__)), items[start:start + BATCH])
     session.merge(TopicCountState(id=1, case_watermark=newest, built_at=now))
     session.flush()
     return read
