@@ -15,13 +15,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from typing import cast as typed
 
-from sqlalchemy import Float, Table, and_, case, cast, delete, func, insert, or_, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable, DropTable
 
 from hotline.analytics import topic_counts, topic_spikes
 from hotline.analytics.filters import CaseFilter, group_key
@@ -144,9 +159,25 @@ def _ranges(days: list[date]) -> Iterator[tuple[date, date]]:
         yield start, prev
 
 
+# the event facts of the days being rebuilt, computed once for the five groupings (not once per grouping)
+_FACTS = Table("rollup_facts", MetaData(), Column("case_id", Integer, primary_key=True),
+               Column("responded_at", CaseEvent.__table__.c.at.type), Column("callback_any", Integer),
+               Column("callback_answered", Integer), Column("satisfied", Integer), prefixes=["TEMPORARY"])
+
+
 def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int) -> int:
     session.execute(delete(CaseRollup).where(CaseRollup.day >= flt.start, CaseRollup.day <= flt.end))
     ctx = context(session, flt, now, ROLLUP_MEASURES)
+    session.execute(DropTable(_FACTS, if_exists=True))
+    session.execute(CreateTable(_FACTS))
+    session.execute(insert(_FACTS).from_select([c.name for c in _FACTS.c], select(ctx.facts)))
+    written = _grouped_rows(session, flt, replace(ctx, facts=select(_FACTS).subquery("facts")), now=now,
+                            watermark=watermark)
+    session.execute(DropTable(_FACTS))
+    return written
+
+
+def _grouped_rows(session: Session, flt: CaseFilter, ctx, *, now: datetime, watermark: int) -> int:
     day = ctx.sql.local_label(Case.created_at, "day").label("day")
     closed = MEASURES["closed"].where(ctx)
     sums = [
