@@ -190,10 +190,14 @@ def analyze(engine, tables=()) -> None:
     so PostgreSQL could not plan by row counts nor use index-only scans)."""
     from sqlalchemy import text
 
-    command = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in tables or ("",):
-            conn.execute(text(f"{command} {table}".strip()))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # VACUUM: outside one
+            for table in tables or ("",):
+                conn.execute(text(f"VACUUM ANALYZE {table}".strip()))
+        return
+    with engine.begin() as conn:  # SQLite: committed (on an "autocommit" connection the BEGIN hook's
+        for table in tables or ("",):  # transaction was rolled back, and the statistics with it)
+            conn.execute(text(f"ANALYZE {table}".strip()))
 
 
 def measure(kind: str, url: str, args) -> dict:

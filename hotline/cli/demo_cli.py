@@ -104,7 +104,7 @@ def _refresh_rollups(engine, *, full: bool = False) -> None:
         # a year's rollups as one row (an index scan and an on-disk sort, 2-3x slower figures)
         from sqlalchemy import text
 
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with engine.begin() as conn:
             for table in ("case_rollups", "topic_term_counts", "case_topic_terms"):
                 conn.execute(text(f"ANALYZE {table}"))
     typer.echo(f"统计汇总已更新：{rows:,} 行，用时 {time.perf_counter() - started:.1f} 秒")
