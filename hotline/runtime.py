@@ -188,22 +188,27 @@ class Hotline:
         upgrade) needs `hotline demo refresh-rollups --full` once, since the build holds the write lock."""
         from sqlalchemy import func, select
 
+        from hotline.analytics import topic_spikes
         from hotline.analytics.rollups import refresh, refresh_if_stale, state
         from hotline.db import unit_of_work
         from hotline.models import Case, utcnow
 
         try:
+            spikes: list = []
             with unit_of_work(self.session_factory) as session:
-                if state(session).computed_at is None:
+                unbuilt = state(session).computed_at is None
+                if unbuilt:
                     cases = session.scalar(select(func.count()).select_from(Case))
                     if cases <= ROLLUP_BUILD_IN_BACKGROUND_MAX:
-                        refresh(session, now=utcnow(), full=True)
+                        refresh(session, now=utcnow(), full=True, spikes=spikes)
                     elif not self._rollup_warned:
                         self._rollup_warned = True
                         log.warning("analytics rollups are not built (%d cases): dashboards count directly "
                                     "and are slow; run `hotline demo refresh-rollups --full` once", cases)
-                    return
-            refresh_if_stale(self.session_factory, now=utcnow())
+            if unbuilt:
+                topic_spikes.announce(self.hub, spikes)  # committed now
+                return
+            refresh_if_stale(self.session_factory, now=utcnow(), hub=self.hub)
         except Exception:
             log.exception("analytics rollup refresh failed; figures are counted directly until the next one")
 

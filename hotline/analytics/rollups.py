@@ -15,12 +15,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import Float, and_, case, cast, delete, func, insert, or_, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable, DropTable
 
 from hotline.analytics import topic_counts, topic_spikes
 from hotline.analytics.filters import CaseFilter, group_key
@@ -68,8 +84,9 @@ def covering_grouping(flt: CaseFilter, dimension: str | None = None, *, hourly: 
     return None
 
 
-def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
-    """Rebuild the rollup rows of every day that may have changed; returns the rows written. Not committed."""
+def refresh(session: Session, *, now: datetime, full: bool = False, spikes: list | None = None) -> int:
+    """Rebuild the rollup rows of every day that may have changed; returns the rows written. Not committed.
+    ``spikes`` receives the hot-topic spikes this refresh found (to announce once committed)."""
     sql = SqlTime.of(session)
     current = state(session)
     watermark = session.scalar(select(func.max(CaseEvent.id))) or 0
@@ -90,12 +107,16 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
         written += _rebuild(session, CaseFilter(start=start, end=end), now=now, watermark=watermark)
     session.merge(RollupWatermark(id=1, computed_at=now, event_watermark=watermark))
     topic_counts.refresh(session, now=now, full=full or current.computed_at is None)  # hot-topic terms
-    topic_spikes.detect(session, now=now)  # and this week's spikes, for the supervisors' console notice
+    found = topic_spikes.detect(session, now=now)  # and this week's spikes, for the supervisors' notice
+    if spikes is not None:
+        spikes.extend(found)
     return written
 
 
-def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = timedelta(seconds=60)) -> bool:
+def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = timedelta(seconds=60),
+                     hub=None) -> bool:
     """Refresh and commit when the rollups are older than ``max_age``; skip if another thread is at it.
+    New hot-topic spikes are then announced on ``hub`` (the open consoles of supervisors show them).
 
     Never builds them from nothing (that can take minutes): `hotline demo refresh-rollups --full` or the
     scheduled refresh does; until then figures are counted directly."""
@@ -107,9 +128,11 @@ def refresh_if_stale(session_factory, *, now: datetime, max_age: timedelta = tim
             at = state(session).computed_at
             if at is None or _aware(at) >= now - max_age:
                 return False
-            refresh(session, now=now)
+            spikes: list = []
+            refresh(session, now=now, spikes=spikes)
             session.commit()
-            return True
+        topic_spikes.announce(hub, spikes)
+        return True
     finally:
         _refresh_lock.release()
 
@@ -136,9 +159,25 @@ def _ranges(days: list[date]) -> Iterator[tuple[date, date]]:
         yield start, prev
 
 
+# the event facts of the days being rebuilt, computed once for the five groupings (not once per grouping)
+_FACTS = Table("rollup_facts", MetaData(), Column("case_id", Integer, primary_key=True),
+               Column("responded_at", CaseEvent.__table__.c.at.type), Column("callback_any", Integer),
+               Column("callback_answered", Integer), Column("satisfied", Integer), prefixes=["TEMPORARY"])
+
+
 def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int) -> int:
     session.execute(delete(CaseRollup).where(CaseRollup.day >= flt.start, CaseRollup.day <= flt.end))
     ctx = context(session, flt, now, ROLLUP_MEASURES)
+    session.execute(DropTable(_FACTS, if_exists=True))
+    session.execute(CreateTable(_FACTS))
+    session.execute(insert(_FACTS).from_select([c.name for c in _FACTS.c], select(ctx.facts)))
+    written = _grouped_rows(session, flt, replace(ctx, facts=select(_FACTS).subquery("facts")), now=now,
+                            watermark=watermark)
+    session.execute(DropTable(_FACTS))
+    return written
+
+
+def _grouped_rows(session: Session, flt: CaseFilter, ctx, *, now: datetime, watermark: int) -> int:
     day = ctx.sql.local_label(Case.created_at, "day").label("day")
     closed = MEASURES["closed"].where(ctx)
     sums = [
@@ -166,8 +205,8 @@ def _rebuild(session: Session, flt: CaseFilter, *, now: datetime, watermark: int
                 item[COLUMNS[d]] = getattr(value, "value", value)
             item.update({f"n_{n}": int(m[n]) for n in ROLLUP_MEASURES})
             rows.append(item)
-        if rows:
-            session.execute(insert(CaseRollup), rows)
+        if rows:  # a Core executemany: the ORM's bulk path costs more than the query at a million cases
+            session.execute(insert(typed(Table, CaseRollup.__table__)), rows)
         written += len(rows)
     return written
 

@@ -19,6 +19,7 @@ from hotline.models.topics import ALL_CASES, DOCUMENTS
 
 SLICES = (ALL_CASES, "town", "intent", "service_item")
 SHOWN = 40  # spike rows read for the notice (grouped by term there)
+EVENT = "topic.spikes"  # published once new spikes are committed; the SSE stream sends it to supervisors only
 
 
 def detect(session: Session, *, now: datetime, spike_min: int = 5, spike_ratio: float = 2.0,
@@ -58,6 +59,12 @@ def detect(session: Session, *, now: datetime, spike_min: int = 5, spike_ratio: 
     # a spike already shown keeps its row; its count follows the week
     session.flush()
     return found
+
+
+def announce(hub, spikes: list[TopicSpike]) -> None:
+    """Tell the open consoles that new spikes were stored (call after the commit)."""
+    if hub is not None and spikes:
+        hub.publish(EVENT, spikes=len(spikes), terms=sorted({s.term for s in spikes}))
 
 
 def unseen(session: Session, *, week: date | None = None, limit: int = SHOWN) -> list[TopicSpike]:

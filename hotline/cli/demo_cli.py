@@ -100,4 +100,11 @@ def _refresh_rollups(engine, *, full: bool = False) -> None:
     with Session(engine) as session:
         rows = rollups.refresh(session, now=datetime.now(UTC), full=full)
         session.commit()
+    if full:  # statistics for the rows just written, before autovacuum gets to them: PostgreSQL would plan
+        # a year's rollups as one row (an index scan and an on-disk sort, 2-3x slower figures)
+        from sqlalchemy import text
+
+        with engine.begin() as conn:
+            for table in ("case_rollups", "topic_term_counts", "case_topic_terms"):
+                conn.execute(text(f"ANALYZE {table}"))
     typer.echo(f"统计汇总已更新：{rows:,} 行，用时 {time.perf_counter() - started:.1f} 秒")

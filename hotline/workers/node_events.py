@@ -26,7 +26,7 @@ from hotline.events import Event, EventHub
 
 log = logging.getLogger(__name__)
 CHANNEL = "hotline_events"
-CROSS_NODE_PREFIXES = ("case.", "callback.", "contact.")
+CROSS_NODE_PREFIXES = ("case.", "callback.", "contact.", "topic.")
 MAX_PAYLOAD = 7900
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
 

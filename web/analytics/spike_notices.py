@@ -54,6 +54,13 @@ def spike_notices(session, *, shown: int = SHOWN_TERMS) -> list[dict]:
     return list(notices.values())
 
 
+@router.get("/api/topic-spikes")
+def spike_notices_now(request: Request, user: CurrentUser = Depends(SUPERVISORS)) -> dict:
+    """The notice as data, for an open console page told of new spikes by the event stream (console.js)."""
+    with request.app.state.ctx.session_factory() as session:
+        return {"notices": spike_notices(session)}
+
+
 @router.post("/analytics/spikes/{spike_id}/seen", openapi_extra=form_body())
 def spike_seen(request: Request, spike_id: RowId, user: CurrentUser = Depends(SUPERVISORS)):
     with unit_of_work(request.app.state.ctx.session_factory) as session:

@@ -40,7 +40,8 @@ def topics_page(request: Request):
     except FilterError as exc:
         raise HTTPException(400, str(exc)) from None
     # this week's terms as of now
-    rollups.refresh_if_stale(request.app.state.ctx.session_factory, now=datetime.now(UTC))
+    rollups.refresh_if_stale(request.app.state.ctx.session_factory, now=datetime.now(UTC),
+                             hub=request.app.state.ctx.hub)
     with request.app.state.ctx.session_factory() as session:
         main = weekly_topics(session, base, week=week)
         towns = sorted(set(session.scalars(select(Site.town).where(Site.level == SiteLevel.town))))

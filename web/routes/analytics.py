@@ -100,7 +100,8 @@ def dashboard(request: Request, user: CurrentUser = Depends(ANALYSTS)):
     flt = _filter(request)
     grain = _grain(request, flt)
     now = datetime.now(UTC)
-    rollups.refresh_if_stale(request.app.state.ctx.session_factory, now=now)
+    rollups.refresh_if_stale(request.app.state.ctx.session_factory, now=now,
+                             hub=request.app.state.ctx.hub)
     with request.app.state.ctx.session_factory() as session:
         data = {
             "summary": presenting.summary_view(session, flt, now=now),

@@ -8,12 +8,14 @@ import json
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from hotline.analytics.topic_spikes import EVENT as SPIKES_EVENT
 from hotline.models import Role
-from web.auth import require_roles
+from web.auth import CurrentUser, require_roles
 
 CONSOLE_ROLES = require_roles(Role.agent, Role.supervisor, Role.admin)
 router = APIRouter(dependencies=[Depends(CONSOLE_ROLES)])
 KEEPALIVE_S = 15.0
+SUPERVISOR_EVENTS = frozenset({SPIKES_EVENT})  # the hot-topic spike notice is the supervisors' alone
 
 
 @router.get("/api/live-calls")
@@ -22,8 +24,9 @@ def live_calls(request: Request) -> list[dict]:
 
 
 @router.get("/api/events")
-async def events(request: Request) -> StreamingResponse:
+async def events(request: Request, user: CurrentUser = Depends(CONSOLE_ROLES)) -> StreamingResponse:
     hub = request.app.state.ctx.hub
+    hidden = frozenset() if user.role == Role.supervisor else SUPERVISOR_EVENTS
 
     async def stream():
         yield "retry: 2000\n\n"
@@ -34,6 +37,8 @@ async def events(request: Request) -> StreamingResponse:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
                     yield ": keepalive\n\n"
+                    continue
+                if event.kind in hidden:
                     continue
                 payload = json.dumps({"kind": event.kind, "at": event.at.isoformat(), **event.data},
                                      ensure_ascii=False, default=str)

@@ -128,6 +128,43 @@
   function on(kind, handler) {
     source.addEventListener(kind, (e) => handler(JSON.parse(e.data)));
   }
+  // 热点突增: new spikes were stored (sent to supervisors only); show the notice every page has atop.
+  on("topic.spikes", () => {
+    fetch("/api/topic-spikes", { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => { if (data) showSpikes(data.notices); })
+      .catch(() => {});
+  });
+  function showSpikes(notices) {
+    const old = document.getElementById("topic-spikes");
+    if (!notices.length) { if (old) old.remove(); return; }
+    const csrf = document.querySelector('input[name="csrf_token"]');
+    const box = el("div", "notice warn");
+    box.id = "topic-spikes";
+    box.setAttribute("role", "status");
+    box.append(el("strong", "", "热点突增"));
+    notices.forEach((s) => {
+      const span = el("span", "topic-spike");
+      const a = el("a", "", s.term);
+      a.href = s.url;
+      span.append(" " + s.where + "「", a, "」本周 " + s.cases + " 件（往常约 " + s.baseline + " 件）");
+      const form = el("form", "inline");
+      form.method = "post";
+      form.action = "/analytics/spikes/" + encodeURIComponent(s.id) + "/seen";
+      const token = el("input");
+      token.type = "hidden";
+      token.name = "csrf_token";
+      token.value = csrf ? csrf.value : "";
+      const button = el("button", "", "知道了");
+      button.type = "submit";
+      form.append(token, button);
+      span.append(" ", form);
+      box.append(span);
+    });
+    const main = document.querySelector("main");
+    if (old) old.replaceWith(box);
+    else main.insertBefore(box, document.getElementById("notice") ? document.getElementById("notice").nextSibling : main.firstChild);
+  }
   on("call.started", (d) => {
     const node = card(d.call_id);
     node.querySelector(".caller").textContent = d.caller || "未知号码";
