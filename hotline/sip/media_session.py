@@ -40,21 +40,20 @@ class MediaSession:
         self._lock = threading.Lock()  # the clock thread and a flush on the SIP thread
 
     def on_caller_frame(self, pcm: bytes) -> None:
-        with self._lock:
+        with self._lock:  # held while a block is handed on: blocks reach the sink in order
             self.frames_received += 1
             block = self._block
             block.append(pcm)
-            if len(block) < self.block_frames:
-                return
-            self._block = []
-        self._hand_on(block)
+            if len(block) >= self.block_frames:
+                self._block = []
+                self._hand_on(block)
 
     def flush(self) -> None:
         """Hand on the frames of an unfinished block (the call's last audio)."""
         with self._lock:
             block, self._block = self._block, []
-        if block:
-            self._hand_on(block)
+            if block:
+                self._hand_on(block)
 
     def _hand_on(self, frames: list[bytes]) -> None:
         pcm = frames[0] if len(frames) == 1 else b"".join(frames)

@@ -151,3 +151,18 @@ def test_outbound_not_answered_times_out(config):
     handle = fake.place_call("sip:13800000000@pbx", answer_timeout=10)
     fake.advance(11)
     assert handle.wait_ended(0).reason is EndReason.NO_ANSWER
+
+
+def test_the_last_frames_of_a_call_reach_the_sink_and_the_recording(config):
+    """Frames travel in 100 ms blocks; the call's last, shorter block is handed on at hang-up."""
+    observer = Recorder()
+    fake = FakeSipEndpoint(config, observer)
+    fake.start()
+    caller = fake.incoming_call()
+    caller.send_audio(tone(1.06))  # 53 frames: ten blocks and three frames
+    caller.hang_up()
+    summary = observer.events[-1][1]
+    assert summary.frames_received == 53 and summary.frames_dropped == 0
+    assert b"".join(observer.frames) == tone(1.06)
+    with wave.open(str(summary.recording_path)) as wav:
+        assert wav.readframes(wav.getnframes()) == tone(1.06)
