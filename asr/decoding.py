@@ -22,9 +22,7 @@ from asr.zh_text import normalize_zh
 log = logging.getLogger(__name__)
 
 SLICE_SECONDS = 0.1  # Vosk checks for an endpoint once per AcceptWaveform call
-# a partial result every 0.4 s of speech: often enough to follow a caller on the console; Vosk's
-# PartialResult walks the decoder's best path, so each one costs (measured: 2-4 % of decoding at 0.2 s)
-PARTIAL_EVERY_SECONDS = 0.4
+PARTIAL_EVERY_SECONDS = 0.2
 _NON_LEXICAL = re.compile(r"^\[.*\]$")  # [unk], [noise], [laughter] ... are not words a person said
 
 OnPartial = Callable[[str], None]

@@ -99,27 +99,6 @@ def test_stream_feeds_the_recognizer_exactly_what_a_file_transcription_does(tmp_
     assert transcript.utterances[1].start == pytest.approx(1.5) and transcript.complete
 
 
-def test_partials_come_during_speech_at_their_rate_and_every_final_completes():
-    """What an agent sees: partial text between the finals (one per 0.4 s of audio, not per 0.1 s slice),
-    then every utterance final, nothing dropped."""
-    model = RecordingModel()
-    seen: list[tuple[str, str]] = []
-    svc = asr.TranscriptionService(model, decode_threads=1, pool_size=1)
-    try:
-        stream = svc.open_stream(16000, on_partial=lambda text: seen.append(("partial", text)),
-                                 on_final=lambda utterance: seen.append(("final", utterance.text)))
-        for chunk in chunks(noise(3.0, 16000).tobytes(), 640):
-            assert stream.feed(chunk)
-        transcript = stream.close(timeout=10)
-    finally:
-        svc.shutdown()
-    assert transcript.complete and transcript.dropped_bytes == 0
-    assert [text for kind, text in seen if kind == "final"] == ["w10", "w20", "w30"]
-    # the recognizer ends an utterance every 10 slices (1 s): two partials inside each, after 0.4 and 0.8 s
-    assert [kind for kind, _ in seen] == ["partial", "partial", "final"] * 3
-    assert [text for kind, text in seen if kind == "partial"][:2] == ["p4", "p8"]
-
-
 def test_full_buffer_refuses_and_counts_without_blocking_the_producer():
     gate = threading.Event()  # decoding is stuck until set
     model = RecordingModel(gate=gate)
