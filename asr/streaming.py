@@ -227,6 +227,7 @@ class Stream:
         self._chunks: deque[tuple[float, bytes]] = deque()  # (arrival time, pcm)
         self._buffered = 0
         self._max_buffer = int(service.max_buffer_seconds * sample_rate) * 2
+        self._bytes_per_s = 2.0 * sample_rate
         # a decode turn starts once a whole Vosk slice is buffered: not one thread wake-up per 20 ms frame
         self._turn_bytes = int(SLICE_SECONDS * sample_rate) * 2
         self._scheduled = False
@@ -251,7 +252,8 @@ class Stream:
                 if self._closing or self._buffered + size > self._max_buffer:
                     self.dropped_bytes += size
                     return False
-                self._chunks.append((time.monotonic(), chunk))
+                # when its first sample was captured: a block of frames arrives with its last one
+                self._chunks.append((time.monotonic() - size / self._bytes_per_s, chunk))
                 self._buffered += size
                 if self._buffered > self.max_buffered_bytes:
                     self.max_buffered_bytes = self._buffered

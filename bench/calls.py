@@ -92,9 +92,14 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
     for result in results:
         if result.returncode != 0:
             print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
-    created = []
+    created, missing = [], 0
     for w, n in zip(workers, before, strict=True):
-        created += w.wait_for("case.created", count=n + calls_each, timeout=300)[n:]
+        try:
+            created += w.wait_for("case.created", count=n + calls_each, timeout=300)[n:]
+        except AssertionError:  # a call that never ended (seen once under load): counted, not fatal
+            done = w.events("case.created")[n:]
+            created += done
+            missing += calls_each - len(done)
     wall = time.monotonic() - t0
     cpu = sum(process_cpu_s(w.pid) for w in workers) - cpu0
     vosk = sum(vosk_cpu_s(w) for w in workers) - vosk0
@@ -111,6 +116,7 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
         "concurrency": share * len(workers),
         "calls": len(calls),
         "sipp_failures": sipp_failed,
+        "calls_without_case": missing,
         "wall_s": round(wall, 1),
         "call_audio_s": round(audio_s, 1),
         "worker_cpu_s": round(cpu, 2),
@@ -259,7 +265,8 @@ def main() -> None:
     for level in results:
         level["carried_at_real_time"] = (
             level["frames_dropped"] == 0 and level["incomplete_transcripts"] == 0
-            and level["sipp_failures"] == 0 and level["transcript_lag_p95_s"] is not None
+            and level["sipp_failures"] == 0 and level["calls_without_case"] == 0
+            and level["transcript_lag_p95_s"] is not None
             and level["transcript_lag_p95_s"] < args.max_lag)
     carried = [level["concurrency"] for level in results if level["carried_at_real_time"]]
     summary = {

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hotline.calls.finished import FinishedCall, record_finished_call
@@ -79,6 +79,11 @@ class LiveCallPipeline:
         self._lock = threading.Lock()
         self._finishing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="call-finish")
         self._suggesting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-suggest")
+        # live analysis: the newest caller text waiting per call (finals that come faster than the analyzer
+        # are analysed once, together), and the last text analysed with its result (reused at hang-up)
+        self._to_suggest: dict[str, str] = {}
+        self._analysed: dict[str, tuple[str, ContactAnalysis]] = {}
+        self._ending: set[str] = set()  # hung up: no more live suggestions, the case gets the analysis
         # past ASR capacity: call id -> why its transcription waits for the recording (转写排队)
         self.policy = speech_policy or SpeechPolicy()
         self._deferred: dict[str, str] = {}
@@ -191,8 +196,11 @@ class LiveCallPipeline:
             self._sinks.pop(call_id, None)
             info = self._infos.pop(call_id, None)
             legs = self._legs.pop(call_id, [])
+            self._ending.add(call_id)
         self._chosen.discard(call_id)
         if info is None:
+            with self._lock:
+                self._ending.discard(call_id)
             log.error("call %s ended but was never started; ignored", call_id)
             return
         self._finishing.submit(self._finish, info, summary, stream, legs)
@@ -218,7 +226,7 @@ class LiveCallPipeline:
         except Exception:
             log.exception("call %s: no ASR stream for the %s leg", call_id, speaker)
             return None
-        opened = _Leg(stream, agent_id, speaker)
+        opened = _Leg(stream, agent_id, speaker, leg.sample_rate)
         with self._lock:
             self._legs.setdefault(call_id, []).append(opened)
         return _LegSink(opened)
@@ -263,16 +271,45 @@ class LiveCallPipeline:
         self.hub.publish("call.final", call_id=call_id, text=utterance.text, start=utterance.start,
                          end=utterance.end, confidence=utterance.confidence, speaker=speaker)
         if text_so_far:
-            self._suggesting.submit(self._suggest, call_id, text_so_far)
+            with self._lock:
+                if call_id in self._ending:
+                    return  # analysed once, with the whole text, for the case
+                queued = call_id in self._to_suggest
+                self._to_suggest[call_id] = text_so_far
+            if not queued:
+                self._suggesting.submit(self._suggest, call_id)
 
-    def _suggest(self, call_id: str, text: str) -> None:
+    def _suggest(self, call_id: str) -> None:
+        """Analyse the call's newest text for the agent's live suggestions (one thread, in turn)."""
+        with self._lock:
+            text = self._to_suggest.pop(call_id, None)
+            if text is None or call_id in self._ending:
+                return
         try:
-            suggestion = asdict(self.analyze(text))
+            analysis = self.analyze(text)
         except Exception:
             log.exception("call %s: live analysis failed", call_id)
             return
+        suggestion = asdict(analysis)
+        with self._lock:
+            if call_id not in self._ending:
+                self._analysed[call_id] = (text, analysis)
         if self.registry.update(call_id, suggestion=suggestion) is not None:
             self.hub.publish("call.analysis", call_id=call_id, **suggestion)
+
+    def _analysis_of(self, call_id: str, text: str) -> ContactAnalysis:
+        """The case's analysis: the live one when it was made on this very text, else a new one."""
+        with self._lock:
+            done = self._analysed.get(call_id)
+        if done is not None and done[0] == text:
+            return done[1]
+        return self.analyze(text)
+
+    def _forget_analysis(self, call_id: str) -> None:
+        with self._lock:
+            self._ending.discard(call_id)
+            self._to_suggest.pop(call_id, None)
+            self._analysed.pop(call_id, None)
 
     # --- hang-up (finishing pool) --------------------------------------------------------------------
     def _finish(self, info: CallInfo, summary: CallSummary, stream, legs: list[_Leg] | None = None) -> None:
@@ -286,6 +323,7 @@ class LiveCallPipeline:
                           summary.recording_path)
         finally:
             self.registry.remove(info.call_id)  # never leave a finished call on the console (or in memory)
+            self._forget_analysis(info.call_id)
         try:
             self.flush_spool()
         except Exception:
@@ -354,7 +392,7 @@ class LiveCallPipeline:
             record.review_reason = None  # its words are never shown in the agents' 待复听 queue
         elif record.text and language in self.asr_languages and not deferred:
             try:
-                analysis = self.analyze(record.text)
+                analysis = self._analysis_of(info.call_id, record.text)
             except Exception:
                 log.exception("call %s: analysis failed; the case goes to triage", info.call_id)
         record.analysis = asdict(analysis)
@@ -408,10 +446,10 @@ class LiveCallPipeline:
 class _Leg:
     """A further leg of a caller's call: an agent's (speaker agent) or a department's (speaker department)."""
 
-    __slots__ = ("stream", "agent_id", "speaker", "offset_s", "first_frame_at")
+    __slots__ = ("stream", "agent_id", "speaker", "sample_rate", "offset_s", "first_frame_at")
 
-    def __init__(self, stream: Stream, agent_id: int | None, speaker: str) -> None:
-        self.stream, self.agent_id, self.speaker = stream, agent_id, speaker
+    def __init__(self, stream: Stream, agent_id: int | None, speaker: str, sample_rate: int) -> None:
+        self.stream, self.agent_id, self.speaker, self.sample_rate = stream, agent_id, speaker, sample_rate
         self.offset_s: float | None = None  # seconds into the caller's call when this leg was joined
         self.first_frame_at: datetime | None = None
 
@@ -425,8 +463,9 @@ class _LegSink:
         self._leg, self._feed = leg, leg.stream.feed
 
     def push(self, pcm: bytes) -> bool:
-        if self._leg.first_frame_at is None:
-            self._leg.first_frame_at = datetime.now(UTC)
+        if self._leg.first_frame_at is None:  # a block of frames comes with its last frame
+            seconds = len(pcm) / 2 / self._leg.sample_rate
+            self._leg.first_frame_at = datetime.now(UTC) - timedelta(seconds=seconds)
         return self._feed(pcm)
 
 

@@ -395,8 +395,10 @@ class CallControl:
                 log.exception("SIP command %s failed", command)
 
     def _release(self, live: LiveCall, error: str) -> None:
-        """Detach media, close the recording; finalize once the writer is done."""
+        """Detach media, hand on the last caller audio, close the recording; finalize once it is written."""
         self._unbind_media(live)
+        if live.session is not None:
+            live.session.flush()
         if live.info is None:  # a rejected inbound call: nothing to report
             self._post("finalize", (live, 0.0, error))
             return

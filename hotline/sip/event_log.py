@@ -9,18 +9,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from hotline.sip.pcm import frame_bytes
 from hotline.sip.protocol import AudioSink, CallInfo, CallSummary, Language, NullObserver
 
 
 class CountingSink:
-    """Accepts every frame and counts bytes (stands in for the ASR feed)."""
+    """Accepts all audio and counts its bytes and 20 ms frames (stands in for the ASR feed)."""
 
-    def __init__(self) -> None:
-        self.frames = 0
+    def __init__(self, frame_bytes: int = 640) -> None:
+        self.frame_bytes = frame_bytes
         self.bytes = 0
 
+    @property
+    def frames(self) -> int:
+        return self.bytes // self.frame_bytes
+
     def push(self, pcm: bytes) -> bool:
-        self.frames += 1
         self.bytes += len(pcm)
         return True
 
@@ -48,7 +52,7 @@ class JsonlObserver(NullObserver):
             self._stream.flush()
 
     def on_call_started(self, call: CallInfo) -> AudioSink | None:
-        self.sinks[call.call_id] = sink = CountingSink()
+        self.sinks[call.call_id] = sink = CountingSink(frame_bytes(call.sample_rate))
         self._write("call_started", **dataclasses.asdict(call))
         return sink
 

@@ -87,7 +87,7 @@ class AudioSink(Protocol):
     """Receives caller audio. ``push`` runs on the media clock thread: copy and return (microseconds)."""
 
     def push(self, pcm: bytes) -> bool:
-        """Take one 20 ms frame; return False when refused (counted as dropped)."""
+        """Take whole 20 ms frames (a block of up to 100 ms); False when refused (all counted as dropped)."""
         ...
 
 

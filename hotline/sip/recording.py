@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hotline.sip.pcm import pcm_dbfs
+import numpy as np
+
+from hotline.sip.pcm import frame_bytes as frame_size
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 6 * 3600
@@ -32,10 +34,20 @@ class VoiceActivity:
         self.last_voice_at = clock()
         self.voiced_frames = 0
 
-    def observe(self, pcm: bytes) -> None:
-        if pcm_dbfs(pcm) >= self.threshold_dbfs:
+    def observe(self, pcm: bytes, frame_bytes: int = 320) -> None:
+        """One or more whole frames of ``frame_bytes``: counts the voiced ones (RMS at or above the
+        threshold) and, when there is one, notes the time."""
+        per_frame = max(1, frame_bytes // 2)
+        frames = len(pcm) // 2 // per_frame or 1
+        samples = np.frombuffer(pcm, dtype="<i2", count=min(len(pcm) // 2, frames * per_frame))
+        if not samples.size:
+            return
+        power = np.square(samples.astype(np.float32)).reshape(frames, -1).mean(axis=1)
+        floor = (32768.0 * 10.0 ** (self.threshold_dbfs / 20.0)) ** 2
+        voiced = int(np.count_nonzero((power > 0) & (power >= floor)))
+        if voiced:
             self.last_voice_at = self.clock()
-            self.voiced_frames += 1
+            self.voiced_frames += voiced
 
 
 @dataclass
@@ -114,6 +126,7 @@ class RecordingWriter:
         self._submit(("open", call_id, path, sample_rate, activity))
 
     def frame(self, call_id: str, pcm: bytes) -> None:
+        """Caller audio: one or more whole 20 ms frames."""
         self._submit(("frame", call_id, pcm))
 
     def close(self, call_id: str, on_closed: Callable[[float], None]) -> None:
@@ -165,16 +178,16 @@ class RecordingWriter:
                 )
 
                 wav, path = None, None
-        self._open[call_id] = _Open(wav, path, activity, frame_bytes=sample_rate // 50 * 2)
+        self._open[call_id] = _Open(wav, path, activity, frame_bytes=frame_size(sample_rate))
 
     def _frame(self, call_id: str, pcm: bytes) -> None:
         entry = self._open.get(call_id)
         if entry is None:  # late frame after close
             return
-        entry.activity.observe(pcm)
+        entry.activity.observe(pcm, entry.frame_bytes)
         if entry.wav is not None:
             entry.wav.writeframesraw(pcm)
-            entry.frames += 1
+            entry.frames += max(1, len(pcm) // entry.frame_bytes)
 
     def _close(self, call_id: str, on_closed: Callable[[float], None] | None) -> None:
         entry = self._open.pop(call_id, None)

@@ -48,16 +48,17 @@ def rss_kb(pid: int | str = "self") -> int:
 class _TimedSink:
     """Notes when the first caller frame arrived (stream time 0) so final-result lag can be measured."""
 
-    __slots__ = ("_push", "_first", "_key", "_on_first")
+    __slots__ = ("_push", "_first", "_key", "_on_first", "_bytes_per_s")
 
-    def __init__(self, sink, first: dict, key: str) -> None:
+    def __init__(self, sink, first: dict, key: str, sample_rate: int) -> None:
         self._push, self._first, self._key = sink.push, first, key
         self._on_first = True
+        self._bytes_per_s = 2.0 * sample_rate
 
     def push(self, pcm: bytes) -> bool:
-        if self._on_first:
+        if self._on_first:  # a block of frames comes with its last frame: time its first one
             self._on_first = False
-            self._first[self._key] = time.monotonic()
+            self._first[self._key] = time.monotonic() - len(pcm) / self._bytes_per_s
         return self._push(pcm)
 
 
@@ -68,7 +69,9 @@ class TimedPipeline(LiveCallPipeline):
 
     def on_call_started(self, call):
         sink = super().on_call_started(call)
-        return _TimedSink(sink, self.first_frame_at, call.call_id) if sink is not None else None
+        if sink is None:
+            return None
+        return _TimedSink(sink, self.first_frame_at, call.call_id, call.sample_rate)
 
 
 class EventWriter:

@@ -194,3 +194,34 @@ def test_a_conduct_call_leaves_the_console_and_becomes_a_sealed_report(fresh_eng
     published = [e for e in events if e.kind not in ("call.started",)]
     assert not [e for e in published if "吃拿卡要" in str(e.data)]  # nothing of it reached the console
     assert not [e for e in events if e.kind in ("call.final", "call.partial", "call.analysis", "call.dtmf")]
+
+
+def test_live_suggestions_follow_the_caller_and_the_case_reuses_the_last_one(fresh_engine, tmp_path):
+    """The agent sees an analysis of the caller's words during the call; at hang-up the case takes that
+    analysis when no word came after it, instead of analysing the same text again."""
+    from asr.transcript import Utterance
+
+    words = ["我想问一下", "党组织关系怎么转"]
+    analysed: list[str] = []
+    transcriber = ScriptedTranscriber(words)
+    pipeline, events = make_pipeline(fresh_engine, tmp_path, transcriber)
+    pipeline.analyze = lambda text: (analysed.append(text), analysis_of(text))[1]
+    pipeline.on_call_started(call_info("c1"))
+    pipeline.on_language("c1", "zh")
+    stream = transcriber.streams[-1]
+    for i, word in enumerate(words):  # the finals while the caller speaks
+        stream.on_final(Utterance(word, i * 1.0, i * 1.0 + 0.8, 0.9))
+    deadline = time.monotonic() + 30
+    while "我想问一下党组织关系怎么转" not in analysed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while not [e for e in events if e.kind == "call.analysis"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [e.data["intent"] for e in events if e.kind == "call.analysis"][-1:] == ["consultation"]
+    pipeline.on_call_ended("c1", summary("c1"))
+    pipeline.close()
+    assert analysed.count("我想问一下党组织关系怎么转") == 1 and analysed[-1] == "我想问一下党组织关系怎么转"
+    with make_session_factory(fresh_engine)() as session:
+        case = session.scalar(select(Case).where(Case.call_id == "c1"))
+        assert case is not None and case.content == "我想问一下党组织关系怎么转"
+        assert case.intent.value == "consultation"
+    assert pipeline._analysed == {} and pipeline._ending == set()  # nothing kept per finished call

@@ -66,7 +66,9 @@ def test_call_with_language_choice_speech_and_hangup(config):
     assert observer.events[2] == ("language", "zh")
     summary = observer.events[-1][1]
     assert summary.reason is EndReason.CALLER_HANGUP and summary.language_source == "dtmf"
-    assert summary.frames_received == 150 and summary.frames_dropped == 0 and len(observer.frames) == 150
+    assert summary.frames_received == 150 and summary.frames_dropped == 0
+    audio = b"".join(observer.frames)  # the sink gets blocks of whole frames
+    assert len(audio) == 150 * 640 and audio.endswith(tone(2.0))  # every frame, in order
     with wave.open(str(summary.recording_path)) as wav:
         assert wav.getframerate() == 16000 and wav.getnframes() == 150 * 320
     assert max(caller.heard[: 16000 * 2]) > 0, "the greeting plays from the start"
@@ -149,3 +151,18 @@ def test_outbound_not_answered_times_out(config):
     handle = fake.place_call("sip:13800000000@pbx", answer_timeout=10)
     fake.advance(11)
     assert handle.wait_ended(0).reason is EndReason.NO_ANSWER
+
+
+def test_the_last_frames_of_a_call_reach_the_sink_and_the_recording(config):
+    """Frames travel in 100 ms blocks; the call's last, shorter block is handed on at hang-up."""
+    observer = Recorder()
+    fake = FakeSipEndpoint(config, observer)
+    fake.start()
+    caller = fake.incoming_call()
+    caller.send_audio(tone(1.06))  # 53 frames: ten blocks and three frames
+    caller.hang_up()
+    summary = observer.events[-1][1]
+    assert summary.frames_received == 53 and summary.frames_dropped == 0
+    assert b"".join(observer.frames) == tone(1.06)
+    with wave.open(str(summary.recording_path)) as wav:
+        assert wav.readframes(wav.getnframes()) == tone(1.06)
