@@ -91,7 +91,8 @@ def main() -> None:
         "rss_growth_after_settle_mb": round(after[-1] - after[0], 1),
         "rss_range_after_settle_mb": round(max(after) - min(after), 1),
         "rss_slope_after_settle_mb_per_100_calls": _slope_per_100(after),
-        "recognizers_created": created[-1].get("recognizers"),
+        "recognizers_live": created[-1].get("recognizers"),
+        "recognizers_recycled": created[-1].get("recognizers_recycled"),
         "sipp_runs_with_a_failed_call": sipp_failures, "exit_code": code,
         "wall_s": round(time.monotonic() - started),
     }

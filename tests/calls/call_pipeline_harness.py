@@ -113,7 +113,8 @@ class EventWriter:
             transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
             if transcriber is not None:
                 stats = transcriber.stats()
-                record["recognizers"] = stats["recognizers_created"]
+                record["recognizers"] = stats["recognizers_live"]  # the pool's size: it never grows
+                record["recognizers_recycled"] = stats["recognizers_recycled"]
                 record["vosk_cpu_s"] = stats.get("vosk_cpu_s")
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:

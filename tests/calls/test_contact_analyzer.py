@@ -167,7 +167,7 @@ def test_a_broken_traffic_light_near_a_school_goes_to_traffic_not_education(anal
     assert "jtj" != result.routing[0]["department"]
 
 
-# -- SIP workers ask the main process's analyzer over a socket pair (hotline.workers.analysis_channel) --------
+# -- SIP workers ask the main process's analyzer over a socket pair (hotline.workers.analysis_channel) --
 
 
 @pytest.fixture
@@ -188,7 +188,8 @@ def channel(analyzer):
 def test_a_worker_gets_the_same_analysis_from_the_main_process_as_the_analyzer_gives(analyzer, channel):
     from concurrent.futures import ThreadPoolExecutor
 
-    texts = ["喂 那个 我想问一下 党组织关系怎么转到上海庙镇", "我们芒哈图嘎查的草原补奖今年怎么还没发下来"] * 4
+    texts = ["喂 那个 我想问一下 党组织关系怎么转到上海庙镇",
+             "我们芒哈图嘎查的草原补奖今年怎么还没发下来"] * 4
     with ThreadPoolExecutor(4) as pool:  # a worker's decode and hang-up threads ask at the same time
         answers = list(pool.map(channel, texts))
     for text, answer in zip(texts, answers, strict=True):
