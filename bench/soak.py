@@ -3,9 +3,12 @@ and the worker's RSS as each case is written. Not in the test suite (a 1,000-cal
 
     python bench/soak.py [--calls 1000] [--concurrent 3] [--settle 200] [--pool-size 4] [--warm-up-passes 1]
 
-What to read: RSS after the warm-up (``--settle`` calls) should stay flat; the growth before it is Vosk's
-per-recognizer graph caches filling up to their bound (measured: one recognizer +16 MB over ~120 varied
-calls, then flat), paid once per pooled recognizer. Prints the curve and writes bench/results/soak.json.
+What to read: RSS after the warm-up (``--settle`` calls) should not climb: ``rss_slope_after_settle_mb_per_
+100_calls`` is the least-squares trend, ``rss_range_after_settle_mb`` the band. Each line also shows glibc's
+heap in use (what the program holds) and free in heap (what malloc keeps): growth of the first is memory held,
+of the second fragmentation. A pooled recognizer's graph cache fills with varied speech and the recognizer is
+replaced after 120 s of audio (its pages returned), so RSS moves in a band of about one recognizer's cache;
+``recognizers_recycled`` counts the replacements. Prints the curve and writes bench/results/soak.json.
 """
 
 from __future__ import annotations
