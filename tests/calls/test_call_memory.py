@@ -75,7 +75,7 @@ def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
     print(f"\n{CALLS} calls of {seconds:.1f} s speech, {CONCURRENT} at a time, in {wall:.0f} s")
     print("RSS MB after call n:", {n: round(curve[n - 1]) for n in (1, 10, 20, 50, 100, 150, 200)},
           f"settled {settled / 1024:.0f}")
-    print("recognizers created after call n:",
+    print("pooled recognizers (recycled ones replaced) after call n:",
           {n: created[n - 1].get("recognizers") for n in (1, 20, 100, 200)})
     with make_session_factory(engine)() as session:
         calls = session.scalar(select(func.count()).select_from(Call))
