@@ -26,6 +26,9 @@ class Recognizer(Protocol):
 
     def reset(self) -> None: ...
 
+    def close(self) -> None:
+        """Free it now (a pool retires it); it is not used afterwards."""
+
 
 class SpeechModel(Protocol):
     sample_rate: int

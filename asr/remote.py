@@ -173,6 +173,10 @@ class RemoteRecognizer:
         self._utterance.clear()
         self._partial = ""
 
+    def close(self) -> None:
+        """Retired by a pool: the server keeps its own recognizers, so this only ends the session."""
+        self.reset()
+
     def _exchange(self, pcm: bytes | None) -> dict[str, Any]:
         """Send ``pcm`` (None: eof) and return the server's answer, failing over to the next server (and
         replaying the utterance so far) when the current one fails."""

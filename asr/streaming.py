@@ -81,6 +81,7 @@ class TranscriptionService:
         for worker in self._workers:
             worker.start()
         self.warmed_up = 0
+        self._warm_up, self._warm_up_passes = warm_up, warm_up_passes  # also for recycled recognizers
         if warm_up is not None:
             for pool in self.pools.values():
                 for recognizer in pool.idle_recognizers():
@@ -115,6 +116,8 @@ class TranscriptionService:
             "decode_threads": len(self._workers),
             "pool_idle": sum(pool.idle for pool in pools),
             "recognizers_created": sum(pool.created for pool in pools),
+            "recognizers_recycled": sum(pool.recycled for pool in pools),
+            "recognizers_live": sum(pool.live for pool in pools),
             "streams_waiting": waiting,
             "vosk_cpu_s": round(self.vosk_cpu_s, 3),
             "warmed_up": self.warmed_up,
@@ -162,8 +165,9 @@ class TranscriptionService:
     def _release(self, recognizer: Recognizer, *, healthy: bool, vosk_cpu_s: float = 0.0) -> None:
         rate = recognizer.sample_rate
         pool = self.pools.get(rate)
-        if pool is not None:
-            pool.release(recognizer, healthy=healthy)
+        made = pool.release(recognizer, healthy=healthy) if pool is not None else None
+        if made is not None and pool is not None and self._warm_up is not None and not self._closed:
+            self._ready.put(_WarmUp(self, pool, made, *self._warm_up, passes=self._warm_up_passes))
         with self._lock:
             self.vosk_cpu_s += vosk_cpu_s
             waiting = self._waiting.get(rate)

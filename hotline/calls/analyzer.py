@@ -38,6 +38,9 @@ class ContactAnalyzer:
         self.rules: list[RoutingRule] = []
         self.department_names: dict[str, str] = {}
         self._lock = threading.Lock()
+        # scikit-learn's predict is not thread-safe: two threads in it at once (a live suggestion and a
+        # hang-up, or two web requests) raised SystemError inside sklearn's cached_unique now and then
+        self._predict_lock = threading.Lock()
 
     @classmethod
     def load(cls, session: Session, *, model_dir: Path | None, registry_root: Path | None,
@@ -85,7 +88,8 @@ class ContactAnalyzer:
         if mostly_mongolian(text):
             return self._mongolian(text)
         try:
-            prediction = self.intent_model.predict(text, self.threshold)
+            with self._predict_lock:
+                prediction = self.intent_model.predict(text, self.threshold)
         except EmptyTextError:
             return ContactAnalysis()
         hits = self.kb_index.search(text, k=KB_TOP_K)
@@ -95,7 +99,9 @@ class ContactAnalyzer:
                     item_code=h.code)
             for h in hits
         ]
-        candidates = route(text, kb_matches=kb_matches, topic=topic_scores(self.department_model, text),
+        with self._predict_lock:
+            topic = topic_scores(self.department_model, text)
+        candidates = route(text, kb_matches=kb_matches, topic=topic,
                            places=self.places, rules=self.rules)
         routing = [self._named(c.as_dict()) for c in candidates]
         return ContactAnalysis(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.calls.analyzer import ContactAnalyzer
+from hotline.cases.intake import ContactAnalysis
 from hotline.db import make_engine, make_session_factory
 from hotline.settings import Settings
 from hotline.sip.config import RecordingConfig, SipConfig, load_sip_config
@@ -27,7 +28,7 @@ class CallServices:
 
     engine: Engine
     session_factory: sessionmaker[Session]
-    analyzer: ContactAnalyzer
+    analyzer: Callable[[str], ContactAnalysis]  # a ContactAnalyzer, or in a worker the main process's
     transcriber: TranscriptionService | None
     asr_problem: str | None  # why transcription is off (None: on)
     asr_status: str
@@ -35,16 +36,22 @@ class CallServices:
 
     @classmethod
     def build(cls, settings: Settings, *, with_asr: bool = True, decode_threads: int | None = None,
-              recognizers: int = 8) -> CallServices:
+              recognizers: int = 8, analyzer: Callable[[str], ContactAnalysis] | None = None
+              ) -> CallServices:
         """``decode_threads``: ASR threads of this process (default one per core; with N workers on one
         machine give each cores // N, so that the machine runs one decoding thread per core in all);
-        ``recognizers``: warm recognizers kept (a worker needs one per call line)."""
+        ``recognizers``: warm recognizers kept (a worker needs one per call line); ``analyzer``: a worker
+        passes the main process's (:mod:`hotline.workers.analysis_channel`), else one is loaded here (the
+        import too: its libraries and dictionaries are most of a worker's memory)."""
         engine = make_engine(settings.effective_database_url)
         session_factory = make_session_factory(engine)
-        with session_factory() as session:
-            analyzer = ContactAnalyzer.load(session, model_dir=settings.classifier_model,
-                                            registry_root=settings.data_dir / "classifier",
-                                            threshold=settings.intent_threshold)
+        if analyzer is None:
+            from hotline.calls.analyzer import ContactAnalyzer
+
+            with session_factory() as session:
+                analyzer = ContactAnalyzer.load(session, model_dir=settings.classifier_model,
+                                                registry_root=settings.data_dir / "classifier",
+                                                threshold=settings.intent_threshold)
         transcriber, problem, status = (_start_asr(settings, decode_threads, recognizers) if with_asr
                                         else (None, "本进程不转写", "off"))
         return cls(engine, session_factory, analyzer, transcriber, problem, status, sip_config_for(settings))

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotline.cases.intake import ContactAnalysis
 from hotline.events import EventHub
 from hotline.settings import Settings
+from hotline.workers.analysis_channel import start_analysis_server
 from hotline.workers.channel import read_events
 from hotline.workers.mirror import RegistryMirror
 
@@ -64,7 +68,9 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 
 class WorkerSupervisor:
     def __init__(self, count: int, *, settings: Settings, hub: EventHub, registry, node: str = "",
-                 python: str = sys.executable, log_dir: Path | None = None) -> None:
+                 python: str = sys.executable, log_dir: Path | None = None,
+                 analyze: Callable[[str], ContactAnalysis] | None = None) -> None:
+        """``analyze``: this process's contact analyzer; it then answers for the workers (they load none)."""
         self.count = count
         self.hub = hub
         self.mirror = RegistryMirror(registry)
@@ -72,6 +78,7 @@ class WorkerSupervisor:
         self.python = python
         self.env = worker_environment(settings)
         self.log_dir = log_dir
+        self.analyze = analyze
         self.workers = [WorkerState(i) for i in range(count)]
         # one ASR decoding thread per core on the machine in all (more only adds contention)
         self.decode_threads = max(1, (os.cpu_count() or 1) // count)
@@ -115,13 +122,25 @@ class WorkerSupervisor:
         args = [self.python, "-m", "hotline.workers.worker", "--index", str(worker.index),
                 "--events-fd", str(write_fd), "--node", self.node,
                 "--decode-threads", str(self.decode_threads)]
+        ours, theirs = socket.socketpair() if self.analyze is not None else (None, None)
+        if theirs is not None:
+            args += ["--analysis-fd", str(theirs.fileno())]
         try:
             proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
-                                    pass_fds=(write_fd,), env=self.env, text=True)
+                                    pass_fds=(write_fd, *([theirs.fileno()] if theirs else [])), env=self.env,
+                                    text=True)
+        except BaseException:
+            if ours is not None:
+                ours.close()
+            raise
         finally:
             os.close(write_fd)
+            if theirs is not None:
+                theirs.close()
             if stderr is not None:
                 stderr.close()
+        if ours is not None and self.analyze is not None:
+            start_analysis_server(ours, self.analyze, f"worker-{worker.index}")
         worker.proc, worker.pid, worker.started_mono = proc, proc.pid, time.monotonic()
         worker.state = "starting"
         worker.ready.clear()

@@ -1,7 +1,10 @@
 """One SIP worker process: a pjsua2 Endpoint (4 calls), its own Vosk model and the live-call pipeline, which
 writes cases to the database itself. Started by the supervisor::
 
-    python -m hotline.workers.worker --index I --events-fd FD [--node NAME]
+    python -m hotline.workers.worker --index I --events-fd FD [--node NAME] [--analysis-fd FD]
+
+With ``--analysis-fd`` the contact analysis is asked of the main process (one analyzer per machine, see
+:mod:`hotline.workers.analysis_channel`); without, the worker loads its own.
 
 Settings come from the HOTLINE_* environment like `hotline serve`. Events go to the main process as JSON
 lines on FD; the worker stops cleanly on SIGTERM or when its stdin closes (the main process is gone).
@@ -15,6 +18,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -28,7 +32,7 @@ DEFERRED_EVERY_S = 10.0
 
 
 def run_worker(index: int, events: EventWriter, *, node: str = "", decode_threads: int | None = None,
-               stop: threading.Event) -> int:
+               stop: threading.Event, analyzer=None) -> int:
     from hotline.calls.caller_screen import DatabaseCallerScreen
     from hotline.calls.live import LiveCallPipeline
     from hotline.calls.recording_retention import purge_hook
@@ -46,7 +50,8 @@ def run_worker(index: int, events: EventWriter, *, node: str = "", decode_thread
 
     settings = load_settings()
     name = f"{node}/{worker_name(index)}" if node else worker_name(index)
-    services = CallServices.build(settings, decode_threads=decode_threads, recognizers=WHEEL_MAX_CALLS)
+    services = CallServices.build(settings, decode_threads=decode_threads, recognizers=WHEEL_MAX_CALLS,
+                                  analyzer=analyzer)
     config = worker_sip_config(services.sip_config, index)
     hub = EventHub()
     hub.add_listener(events.forward)
@@ -134,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events-fd", type=int, required=True)
     parser.add_argument("--node", default="")
     parser.add_argument("--decode-threads", type=int, default=None, help="ASR threads (default: 1 per core)")
+    parser.add_argument("--analysis-fd", type=int, default=None,
+                        help="socket to the main process's contact analyzer (default: load one here)")
     args = parser.parse_args(argv)
     setup_logging(args.index)
     events = EventWriter(os.fdopen(args.events_fd, "w", encoding="utf-8"))
@@ -145,8 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
 
     threading.Thread(target=watch_parent, daemon=True, name="parent-watch").start()
+    analyzer = None
+    if args.analysis_fd is not None:
+        from hotline.workers.analysis_channel import RemoteAnalyzer
+
+        analyzer = RemoteAnalyzer(socket.socket(fileno=args.analysis_fd))
     try:
-        code = run_worker(args.index, events, node=args.node, decode_threads=args.decode_threads, stop=stop)
+        code = run_worker(args.index, events, node=args.node, decode_threads=args.decode_threads, stop=stop,
+                          analyzer=analyzer)
     except Exception:
         log.exception("worker %d failed", args.index)
         code = 1

@@ -40,3 +40,18 @@ def test_streams_past_the_pool_wait_and_all_complete_on_one_recognizer():
         svc.shutdown()
     assert all(t.complete and t.audio_seconds == pytest.approx(2.0) for t in transcripts)
     assert len(model.recognizers) == 1 and svc.pool.created == 1 and svc.stats()["streams_waiting"] == 0
+
+
+def test_a_recognizer_past_its_audio_allowance_is_replaced_and_freed_and_the_pool_keeps_its_size():
+    """Vosk's graph cache grows with each recognizer's audio (the soak's RSS growth): after
+    ``recycle_after_s`` a fresh recognizer takes its place; below that it is only reset."""
+    pool = RecognizerPool(RecordingModel(), size=2, model_rate=16000, recycle_after_s=10.0)
+    first = pool.acquire()
+    first.accept(bytes(16000 * 2 * 4))  # 4 s
+    assert pool.release(first) is None and first.resets == 1 and not first.closed
+    assert pool.acquire() is first
+    first.accept(bytes(16000 * 2 * 7))  # 11 s in all
+    fresh = pool.release(first)
+    assert fresh is not None and fresh is not first and first.closed and first.resets == 1
+    assert pool.idle == 2 and pool.live == 2 and pool.recycled == 1 and pool.created == 3
+    assert fresh in pool.idle_recognizers() and first not in pool.idle_recognizers()

@@ -26,6 +26,7 @@ class RecordingRecognizer:
         self.fail_after = fail_after
         self._samples = 0
         self.resets = 0
+        self.closed = False
 
     @property
     def elapsed_seconds(self) -> float:
@@ -52,6 +53,9 @@ class RecordingRecognizer:
 
     def reset(self) -> None:
         self.resets += 1
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class RecordingModel:

@@ -17,6 +17,7 @@ never in the test process.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import logging
@@ -36,6 +37,24 @@ from hotline.db import make_engine, make_session_factory
 from hotline.events import EventHub
 from hotline.sip.config import load_sip_config
 from hotline.sip.pjsua_adapter import PjsuaEndpoint
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+        "keepcost")]
+
+
+def malloc_kb() -> dict[str, int]:
+    """glibc's heap over all arenas: bytes in use by the program, and free bytes malloc keeps (not returned
+    to the system): growth of the first is memory held, growth of the second fragmentation."""
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = _Mallinfo2
+    info = mallinfo2()
+    return {"heap_in_use_kb": (info.uordblks + info.hblkhd) // 1024, "heap_free_kb": info.fordblks // 1024}
 
 
 def rss_kb(pid: int | str = "self") -> int:
@@ -91,12 +110,14 @@ class EventWriter:
             self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
         if event.kind == "case.created":
             record["rss_kb"] = rss_kb()
+            record.update(malloc_kb())
             if self.count_objects:  # walks every object: ~20 ms a call, left out of CPU benchmarks
                 record["python_objects"] = len(gc.get_objects())
             transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
             if transcriber is not None:
                 stats = transcriber.stats()
-                record["recognizers"] = stats["recognizers_created"]
+                record["recognizers"] = stats["recognizers_live"]  # the pool's size: it never grows
+                record["recognizers_recycled"] = stats["recognizers_recycled"]
                 record["vosk_cpu_s"] = stats.get("vosk_cpu_s")
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:

@@ -4,14 +4,15 @@ The slow one (7-9 minutes on a shared CPU; `-m 'not slow'` skips it). Prints the
 endpoint process (sampled as each case is written). Calls go in batches of 20 and each batch waits for its
 cases. A prototype grew ~14 MB per call; a starved worker once grew its recognizer pool 4 -> 20 (~60 MB each).
 
-What the memory is (measured, #19): with no model the worker is flat (284.4 -> 284.8 MB over calls 20-80);
-the live analyzer is flat over 1,000 texts; the Python object count is flat. What grows is inside Vosk: each
-recognizer's graph caches fill as it meets new audio, to a bound (one recognizer, 200 varied calls: +16 MB,
-flat after ~120 calls). Four pooled recognizers share the calls, so over the first few hundred calls the
-worker grows by their warm-up (0.26-0.35 MB per call over calls 20-200) and then stops; bench/soak.py runs
-the long version. So this test checks what would be a leak: (1) the Python heap does not grow per call
-(per-call dicts, event history, SWIG proxies, results), (2) the pool never grows past its size, however far
-decoding falls behind, (3) RSS grows less than the recognizers' bounded warm-up plus a margin.
+What the memory is (measured, #19; bench/soak.py runs the 1,000-call version): with no model the worker is
+flat; the live analyzer is flat over 1,000 texts; the Python object count is flat. What grew is inside Vosk,
+per pooled recognizer: Vosk's Reset() kept the feature pipeline and i-vector state of up to 10 minutes of
+audio (~1 KB per 10 ms; our reset now frees them with FinalResult), and the lookahead graph's cache grows
+with varied speech (0.3-0.6 MB per call and recognizer; a recognizer is now replaced after 120 s of audio,
+its pages returned). RSS then moves in a band (the recognizers' caches filling and being returned) instead
+of climbing. So this test checks what would be a leak: (1) the Python heap does not grow per call (per-call
+dicts, event history, SWIG proxies, results), (2) the pool never holds more recognizers than its size,
+however far decoding falls behind, (3) RSS grows less than the recognizers' bounded caches plus a margin.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
     print(f"\n{CALLS} calls of {seconds:.1f} s speech, {CONCURRENT} at a time, in {wall:.0f} s")
     print("RSS MB after call n:", {n: round(curve[n - 1]) for n in (1, 10, 20, 50, 100, 150, 200)},
           f"settled {settled / 1024:.0f}")
-    print("recognizers created after call n:",
+    print("pooled recognizers (recycled ones replaced) after call n:",
           {n: created[n - 1].get("recognizers") for n in (1, 20, 100, 200)})
     with make_session_factory(engine)() as session:
         calls = session.scalar(select(func.count()).select_from(Call))

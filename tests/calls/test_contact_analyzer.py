@@ -183,3 +183,74 @@ def test_a_pension_question_that_gives_a_new_id_number_goes_to_social_security(a
 def test_rarely_asked_party_bodies_are_chosen_for_their_own_remit(analyzer, text, body):
     """团委, 统战部, 政法委 run one catalogue item each; the department model knows them by their remit."""
     assert analyzer(text).routing[0]["department"] == body, analyzer(text).routing[:2]
+
+
+# -- SIP workers ask the main process's analyzer over a socket pair (hotline.workers.analysis_channel) --
+
+
+@pytest.fixture
+def channel(analyzer):
+    """A worker's RemoteAnalyzer wired to this process's analyzer, as the supervisor wires a worker."""
+    import socket
+
+    from hotline.workers.analysis_channel import RemoteAnalyzer, start_analysis_server
+
+    ours, theirs = socket.socketpair()
+    served = start_analysis_server(ours, analyzer, "worker-test")
+    remote = RemoteAnalyzer(theirs, timeout=10)
+    yield remote
+    remote.close()
+    served.join(5)
+
+
+def test_a_worker_gets_the_same_analysis_from_the_main_process_as_the_analyzer_gives(analyzer, channel):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["喂 那个 我想问一下 党组织关系怎么转到上海庙镇",
+             "我们芒哈图嘎查的草原补奖今年怎么还没发下来"] * 4
+    with ThreadPoolExecutor(4) as pool:  # a worker's decode and hang-up threads ask at the same time
+        answers = list(pool.map(channel, texts))
+    for text, answer in zip(texts, answers, strict=True):
+        assert answer == analyzer(text)
+    assert answers[0].routing[0]["department_name"] == "旗委组织部" and channel.failures == 0
+
+
+def test_a_late_answer_is_not_taken_for_the_next_question_and_a_gone_main_process_means_triage(analyzer):
+    import socket
+    import threading
+
+    from hotline.workers.analysis_channel import RemoteAnalyzer, start_analysis_server
+
+    first = threading.Event()
+
+    def slow_the_first_time(text):
+        if not first.is_set():
+            first.set()
+            threading.Event().wait(1.5)  # past the worker's timeout
+        return analyzer(text)
+
+    ours, theirs = socket.socketpair()
+    served = start_analysis_server(ours, slow_the_first_time, "worker-test")
+    remote = RemoteAnalyzer(theirs, timeout=1.0)
+    timed_out = remote("我想问一下党组织关系怎么转")
+    assert timed_out.needs_triage and timed_out.intent is None and not timed_out.routing
+    grassland = remote("我们芒哈图嘎查的草原补奖今年怎么还没发下来")  # the first answer arrives meanwhile
+    assert grassland == analyzer("我们芒哈图嘎查的草原补奖今年怎么还没发下来")
+    ours.shutdown(socket.SHUT_RDWR)  # the main process is gone
+    served.join(5)
+    gone = remote("草原补奖")
+    assert gone.needs_triage and gone.intent is None and remote.failures == 2
+    remote.close()
+
+
+def test_many_threads_at_once_get_the_answers_one_thread_gets(analyzer):
+    """A call's live suggestion, its hang-up and web requests ask at the same time; scikit-learn's predict
+    raised SystemError (cached_unique) when two threads were in it together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["我想问一下党组织关系怎么转到上海庙镇", "我们嘎查的草原补奖今年怎么还没发下来",
+             "我想投诉窗口工作人员态度不好", "我想预约下周二去办理不动产登记"] * 60
+    expected = {text: analyzer(text) for text in set(texts)}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(analyzer, texts))
+    assert [a == expected[t] for t, a in zip(texts, answers, strict=True)].count(False) == 0
