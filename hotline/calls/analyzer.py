@@ -38,9 +38,6 @@ class ContactAnalyzer:
         self.rules: list[RoutingRule] = []
         self.department_names: dict[str, str] = {}
         self._lock = threading.Lock()
-        # scikit-learn's predict is not thread-safe: two threads in it at once (a live suggestion and a
-        # hang-up, or two web requests) raised SystemError inside sklearn's cached_unique now and then
-        self._predict_lock = threading.Lock()
 
     @classmethod
     def load(cls, session: Session, *, model_dir: Path | None, registry_root: Path | None,
@@ -88,8 +85,7 @@ class ContactAnalyzer:
         if mostly_mongolian(text):
             return self._mongolian(text)
         try:
-            with self._predict_lock:
-                prediction = self.intent_model.predict(text, self.threshold)
+            prediction = self.intent_model.predict(text, self.threshold)
         except EmptyTextError:
             return ContactAnalysis()
         hits = self.kb_index.search(text, k=KB_TOP_K)
@@ -99,9 +95,7 @@ class ContactAnalyzer:
                     item_code=h.code)
             for h in hits
         ]
-        with self._predict_lock:
-            topic = topic_scores(self.department_model, text)
-        candidates = route(text, kb_matches=kb_matches, topic=topic,
+        candidates = route(text, kb_matches=kb_matches, topic=topic_scores(self.department_model, text),
                            places=self.places, rules=self.rules)
         routing = [self._named(c.as_dict()) for c in candidates]
         return ContactAnalysis(

@@ -242,15 +242,3 @@ def test_a_late_answer_is_not_taken_for_the_next_question_and_a_gone_main_proces
     assert gone.needs_triage and gone.intent is None and remote.failures == 2
     remote.close()
 
-
-def test_many_threads_at_once_get_the_answers_one_thread_gets(analyzer):
-    """A call's live suggestion, its hang-up and web requests ask at the same time; scikit-learn's predict
-    raised SystemError (cached_unique) when two threads were in it together."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    texts = ["我想问一下党组织关系怎么转到上海庙镇", "我们嘎查的草原补奖今年怎么还没发下来",
-             "我想投诉窗口工作人员态度不好", "我想预约下周二去办理不动产登记"] * 60
-    expected = {text: analyzer(text) for text in set(texts)}
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(analyzer, texts))
-    assert [a == expected[t] for t, a in zip(texts, answers, strict=True)].count(False) == 0
