@@ -96,7 +96,8 @@ def test_baresip_call_is_answered_and_recorded(endpoint_factory, tmp_path):  # n
     recording = endpoint.recordings.joinpath(ended["recording_path"])
     assert abs(wav_seconds(recording) - 3.0) < 0.5, wav_seconds(recording)
     loud = [level for level in wav_levels(recording) if level > -30]
-    assert len(loud) >= 25, "expected the 3 s tone in the recording"
+    # at least 2 of the 3 s (0.1 s windows): on a loaded machine baresip starts its source a little late
+    assert len(loud) >= 20, "expected the 3 s tone in the recording"
 
 
 @pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")

@@ -1,9 +1,24 @@
-"""Free loopback ports for the servers tests start: SIP (UDP and TCP), RTP ranges, HTTP."""
+"""Free loopback ports for the servers tests start: SIP (UDP and TCP), RTP ranges, HTTP.
+
+Under pytest-xdist each worker draws from its own slice of every range (``PYTEST_XDIST_WORKER`` gwN of
+``PYTEST_XDIST_WORKER_COUNT``), so two workers never pick the same port between the check and the bind."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
+
+
+def worker_slice(low: int, high: int) -> tuple[int, int]:
+    """This xdist worker's share of ``[low, high)``; the whole range outside xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    if count < 2 or not worker.startswith("gw"):
+        return low, high
+    width = (high - low) // count
+    start = low + int(worker[2:]) % count * width
+    return start, start + width
 
 
 def _udp_tcp_free(port: int) -> bool:
@@ -18,6 +33,7 @@ def _udp_tcp_free(port: int) -> bool:
 
 def free_port_block(count: int, low: int = 21000, high: int = 29000) -> int:
     """First of ``count`` consecutive ports free for both UDP and TCP on 127.0.0.1 (SIP transports)."""
+    low, high = worker_slice(low, high)
     for _ in range(200):
         start = random.randrange(low, high - count)
         if all(_udp_tcp_free(start + i) for i in range(count)):
@@ -32,6 +48,7 @@ def free_sip_port() -> int:
 
 def free_udp_range(span: int, *, low: int = 30000, high: int = 60000, step: int = 2) -> int:
     """An even port starting ``span`` free UDP ports (every ``step``-th one is checked: RTP + RTCP pairs)."""
+    low, high = worker_slice(low, high)
     for _ in range(500):
         start = random.randrange(low, high - span) // 2 * 2
         socks: list[socket.socket] = []
