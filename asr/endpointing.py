@@ -11,10 +11,10 @@ So ``trailing_silence = 1.0`` turns the Korean model's 0.5/1.0/2.0 s into 0.5/1.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tempfile
 from pathlib import Path
+
+from asr.model_overlay import overlay_with_conf
 
 RULES = ("rule2", "rule3", "rule4")
 _OPTION = re.compile(r"^--endpoint\.(rule\d)\.min-trailing-silence=([0-9.]+)\s*$", re.MULTILINE)
@@ -39,23 +39,8 @@ def with_trailing_silence(model_dir: Path, seconds: float, *, cache: Path | None
     wanted = {rule: min(value, seconds) for rule, value in own.items()}
     if wanted == own:
         return model_dir
-    key = hashlib.sha256(f"{model_dir}|{seconds:.3f}".encode()).hexdigest()[:12]
-    overlay = (cache or Path(tempfile.gettempdir())) / f"vosk-endpoint-{model_dir.name}-{key}"
-    conf_text = _edited_conf(model_dir, wanted)
-    conf = overlay / "conf" / "model.conf"
-    if conf.is_file() and conf.read_text(encoding="utf-8") == conf_text:
-        return overlay
-    (overlay / "conf").mkdir(parents=True, exist_ok=True)
-    for entry in model_dir.iterdir():
-        if entry.name != "conf":
-            _link(overlay / entry.name, entry)
-    for entry in (model_dir / "conf").iterdir():
-        if entry.name != "model.conf":
-            _link(overlay / "conf" / entry.name, entry)
-    part = conf.with_name(f"model.conf.{key}.part")  # workers starting together: write, then rename
-    part.write_text(conf_text, encoding="utf-8")
-    part.replace(conf)
-    return overlay
+    return overlay_with_conf(model_dir, "model.conf", _edited_conf(model_dir, wanted),
+                             tag=f"endpoint|{seconds:.3f}", cache=cache)
 
 
 def _edited_conf(model_dir: Path, silences: dict[str, float]) -> str:
@@ -64,11 +49,3 @@ def _edited_conf(model_dir: Path, silences: dict[str, float]) -> str:
     lines = [line for line in text.splitlines() if not _OPTION.match(line)]
     lines += [f"--endpoint.{rule}.min-trailing-silence={silences[rule]:g}" for rule in RULES]
     return "\n".join(lines) + "\n"
-
-
-def _link(link: Path, target: Path) -> None:
-    if link.is_symlink() or link.exists():
-        if link.is_symlink() and link.resolve() == target.resolve():
-            return
-        link.unlink()
-    link.symlink_to(target)

@@ -54,14 +54,18 @@ def load_model(path: Path | str | None, *, log_level: int = -1, trailing_silence
         raise ModelNotFoundError(
             f"No usable Vosk model at {path}: {'; '.join(problems)}. To fix: {HOW_TO_GET_A_MODEL}."
         )
+    from asr.dither import without_dither
     from asr.vosk_backend import VoskModel
 
     path = path.resolve()
+    undithered = without_dither(path)  # Kaldi's random dither off; the recognizers add a seeded one
+    seeded_dither = undithered != path
+    path = undithered
     if trailing_silence is not None:
         from asr.endpointing import with_trailing_silence
 
         path = with_trailing_silence(path, trailing_silence)
-    return VoskModel(path, log_level=log_level)
+    return VoskModel(path, log_level=log_level, seeded_dither=seeded_dither)
 
 
 def write_manifest(model_dir: Path, source: str) -> dict[str, Any]:

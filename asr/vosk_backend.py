@@ -20,6 +20,7 @@ from typing import Any
 
 import vosk
 
+from asr.dither import SeededDither
 from asr.errors import ModelNotFoundError
 
 _RATE_OPTION = re.compile(r"^--sample-frequency=(\d+)", re.MULTILINE)
@@ -28,9 +29,10 @@ _RATE_OPTION = re.compile(r"^--sample-frequency=(\d+)", re.MULTILINE)
 class VoskModel:
     """A loaded Vosk model directory. Create with :func:`asr.load_model`."""
 
-    def __init__(self, path: Path, *, log_level: int = -1) -> None:
+    def __init__(self, path: Path, *, log_level: int = -1, seeded_dither: bool = False) -> None:
         vosk.SetLogLevel(log_level)
         self.path = path
+        self.seeded_dither = seeded_dither  # Kaldi's dither is off in this directory: add it seeded
         try:
             self._model = vosk.Model(str(path))
         except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
@@ -55,7 +57,8 @@ class VoskModel:
             rec = vosk.KaldiRecognizer(self._model, float(rate), grammar)
         else:
             rec = vosk.KaldiRecognizer(self._model, float(rate))
-        return VoskRecognizer(rec, rate, has_grammar=bool(phrases))
+        return VoskRecognizer(rec, rate, has_grammar=bool(phrases),
+                              dither=SeededDither() if self.seeded_dither else None)
 
     def raw_recognizer(self, sample_rate: int) -> vosk.KaldiRecognizer:
         """A bare vosk.KaldiRecognizer (benchmarks compare our wrapper against it)."""
@@ -68,8 +71,10 @@ class VoskModel:
 class VoskRecognizer:
     """One Kaldi recognizer with word timings on; not thread-safe."""
 
-    def __init__(self, rec: vosk.KaldiRecognizer, sample_rate: int, *, has_grammar: bool) -> None:
+    def __init__(self, rec: vosk.KaldiRecognizer, sample_rate: int, *, has_grammar: bool,
+                 dither: SeededDither | None = None) -> None:
         rec.SetWords(True)
+        self._dither = dither
         self._rec = rec
         self.sample_rate = sample_rate
         self.has_grammar = has_grammar
@@ -83,6 +88,8 @@ class VoskRecognizer:
     def accept(self, pcm: bytes) -> bool:
         """Feed 16-bit mono PCM at the recognizer's rate; True when an utterance just ended."""
         self._samples += len(pcm) // 2
+        if self._dither is not None:
+            pcm = self._dither(pcm)
         return bool(self._timed(self._rec.AcceptWaveform, pcm))
 
     def result(self) -> dict[str, Any]:
@@ -108,6 +115,8 @@ class VoskRecognizer:
         self._timed(self._rec.AcceptWaveform, b"\0\0")
         self._timed(self._rec.FinalResult)
         self._timed(self._rec.Reset)
+        if self._dither is not None:
+            self._dither.restart()
 
     def close(self) -> None:
         """Free the Kaldi recognizer now (not when the last Python reference goes) and give the freed pages
