@@ -50,4 +50,4 @@ class SeededDither:
     def __call__(self, pcm: bytes) -> bytes:
         samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2)
         noisy = samples + np.rint(self._rng.standard_normal(samples.size))
-        return np.clip(noisy, -32768, 32767).astype("<i2").tobytes()
+        return bytes(np.clip(noisy, -32768, 32767).astype("<i2").tobytes())
