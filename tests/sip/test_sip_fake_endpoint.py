@@ -74,6 +74,11 @@ def test_call_with_language_choice_speech_and_hangup(config):
     assert max(caller.heard[: 16000 * 2]) > 0, "the greeting plays from the start"
 
 
+def shipped_seconds(prompt: str) -> float:
+    with wave.open(str(Path(__file__).resolve().parents[2] / "hotline" / "prompts" / f"{prompt}.wav")) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
 def test_silence_timeout_defaults_to_chinese_and_plays_no_input(config):
     observer = Recorder()
     fake = FakeSipEndpoint(config, observer)
@@ -83,8 +88,9 @@ def test_silence_timeout_defaults_to_chinese_and_plays_no_input(config):
     summary = observer.events[-1][1]
     assert ("language", "zh") in observer.events and summary.language_source == "default"
     assert summary.reason is EndReason.SILENCE_TIMEOUT and caller.hung_up
-    greeting, listen = 3.48 + 11.13, 10.54  # shipped prompt lengths (s): recording notice + greeting
-    expected = greeting + 3 + listen + 0.4 + 5 + 8.37  # + language timeout, tone, silence, no_input prompt
+    heard = [shipped_seconds(name) for name in ("recording_notice_zh", "greeting_zh", "listen_zh", "tone")]
+    # the prompts, the 3 s language timeout after the greeting, 5 s of silence, then the no-input prompt
+    expected = sum(heard) + 3 + 5 + shipped_seconds("no_input_zh")
     assert abs(len(caller.heard) / 32000 - expected) < 0.5
     assert abs(summary.duration_s - expected) < 0.5 and abs(summary.recording_seconds - expected) < 0.5
 
