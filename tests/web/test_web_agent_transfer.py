@@ -13,7 +13,7 @@ from web_testkit import signed_in
 
 from hotline.agents.call_queue import connect, enter_queue, finish, offer_next
 from hotline.agents.presence import set_presence, set_profile
-from hotline.models import AgentState, Department, QueueEntry, Role
+from hotline.models import AgentProfile, AgentState, Department, QueueEntry, Role
 
 
 def test_agent_passes_the_call_on_and_the_supervisor_whispers_and_barges(client, web_engine):
@@ -31,6 +31,11 @@ def test_agent_passes_the_call_on_and_the_supervisor_whispers_and_barges(client,
             set_presence(s, user_id=me, state=AgentState.not_ready, reason="小休", now=now)
             s.commit()
     with Session(web_engine) as s:
+        # the web database is shared by the test files of this xdist worker: an agent another file left
+        # 置闲 would be offered the call (longest idle first), so only this test's agent is ready
+        for other in s.scalars(select(AgentProfile.user_id).where(AgentProfile.state == AgentState.ready,
+                                                                  AgentProfile.user_id != me)):
+            set_presence(s, user_id=other, state=AgentState.offline, now=now)
         set_presence(s, user_id=me, state=AgentState.ready, now=now)
         entry = enter_queue(s, call_id="c-pass", caller="13800000079", language="zh", worker="w", now=now)
         assert offer_next(s, entry_id=entry.id, now=now).agent_id == me
