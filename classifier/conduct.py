@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from classifier.text import normalize
 
-CONDUCT_WEIGHT = 10.0  # more than a decisive keyword rule (6.0 + priority), the topic model and an item together
+CONDUCT_WEIGHT = 10.0  # more than a decisive keyword rule (6.0 + priority), the topic model and an item
 FRAUD_WEIGHT = 10.5  # above misconduct: "工作人员" in a scam is the impersonator's claim
 ENROLMENT_WEIGHT = 6.0  # above the 户口 rule, an item and the topic model together (2.7 + 0.8 + 2.0)
 
@@ -34,7 +34,9 @@ _OFFICIAL = re.compile(
     r"干部|工作人员|公职人员|公务员|窗口|书记|支书|领导|局长|科长|所长|站长|主任|镇长|乡长|旗长|嘎查长|"
     r"村长|村委|村会计|嘎查会计|民警|警察|辅警|执法人员|城管|经办人|办事员|办事的人|当官的|校长|院长|网格员"
 )
-_NOT_ACTOR = re.compile(r"离休干部|退休干部|离退休干部|老干部|退休老干部|我是[^，。！？]{0,8}(?:干部|书记|工作人员)")
+_NOT_ACTOR = re.compile(
+    r"离休干部|退休干部|离退休干部|老干部|退休老干部|我是[^，。！？]{0,8}(?:干部|书记|工作人员)"
+)
 
 # Acts of misconduct. A cue preceded closely by a negation (没有刁难, 从不收红包) does not count.
 _MISCONDUCT = {
@@ -53,6 +55,7 @@ _MISCONDUCT = {
         r"公车私用|挪用|截留|克扣|贪污|侵占|吃空饷|冒领|虚报|公款吃喝|大吃大喝|违规吃喝|以权谋私|"
         r"滥用职权|插手工程|发钱买票|花钱买票|买选票|贿选|拉票|通风报信|保护伞",
         r"(?:领导|干部|局长|书记|镇长|所长)[^，。！？]{0,8}(?:开公司|违规经商|入股)",
+        r"(?:钱|款|收入|租金)[^，。！？]{0,4}(?:不知道去哪|不知去向|去向不明|哪去了)|账目不公开|不公开账",
         r"上班时间?[^，。！？]{0,6}(?:打牌|喝酒|打麻将|玩游戏|睡觉|炒股)",
     ],
     "作风恶劣": [
@@ -77,10 +80,11 @@ CUE_WINDOW = 40  # characters between an official's mention and the act (either 
 _POSING = re.compile(
     r"冒充|假冒|自称|假装|冒名|"
     r"(?:电话|短信|微信|有人|有个人|一个人|陌生人)[^。！？]{0,8}说(?:他|她|他们)?是[^，。！？]{0,10}"
-    r"(?:局|所|部|委|中心|客服|银行|公安|警察|法院|检察院|社保|医保|政府|工作人员)"
+    r"(?:局|所|部|委|中心|客服|银行|公安|警察|法院|检察院|社保|医保|政府|工作人员)|"
+    r"(?:电话|短信|微信)[^。！？]{0,8}说[^。！？]{0,10}(?:冻结|异常|涉嫌|注销|洗钱|中奖|退税|退费|到期|停用)"
 )
 _SCAM_ASK = re.compile(
-    r"验证码|银行卡号|银行卡密码|密码|安全账户|转账|转到|转给|汇款|汇到|打到[^，。！？]{0,6}(?:账户|卡)|"
+    r"验证码|转钱|打钱|银行卡号|银行卡密码|密码|安全账户|转账|转到|转给|汇款|汇到|打到[^，。！？]{0,6}(?:账户|卡)|"
     r"手续费|保证金|解冻费|点链接|点了链接|链接|下载[^，。！？]{0,6}(?:app|软件)|屏幕共享|共享屏幕|ATM|atm"
 )
 
@@ -133,7 +137,7 @@ def signals(text: str) -> list[Signal]:
     """The deciding signals found in ``text`` (at most one per department), strongest first."""
     found = []
     if impersonation_fraud(text):
-        found.append(Signal("gaj", FRAUD_WEIGHT, "冒充机关工作人员索要验证码、转账或费用：诈骗"))
+        found.append(Signal("gaj", FRAUD_WEIGHT, "冒充机关或客服，索要验证码、转账或费用：诈骗"))
     kind = staff_misconduct(text)
     if kind:
         found.append(Signal("jwjw", CONDUCT_WEIGHT, f"工作人员作风：{kind}"))

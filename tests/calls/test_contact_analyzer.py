@@ -162,6 +162,7 @@ def test_staff_conduct_complaints_go_to_the_discipline_commission(analyzer, text
     "我们嘎查的书记把危房改造的名额都给了他自家亲戚",
     "镇上的干部收了我们每家三百块钱的修渠费，一张收据也不给",
     "反映了半年，水利站的站长一直推诿，就是不作为",
+    "村委把集体的沙场包出去好几年了，收入去向不明，村干部也不公开账",
 ])
 def test_an_official_accused_of_misconduct_goes_to_the_discipline_commission_whatever_the_topic(
         analyzer, text):
@@ -186,6 +187,7 @@ def test_a_question_that_only_mentions_an_official_or_praises_one_keeps_its_topi
 @pytest.mark.parametrize("text", [
     "有人打电话说他是医保局的工作人员，说我医保卡被冻结了，要我报银行卡号和验证码",
     "接到短信说是税务局的，说有退税，让我点链接填银行卡密码",
+    "手机上来了个电话，说我的养老金账户异常要冻结，叫我把钱打到他给的账户",
 ])
 def test_a_scam_posing_as_an_office_goes_to_the_police_not_to_that_office(analyzer, text):
     top = analyzer(text).routing[0]
