@@ -22,6 +22,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # o
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import csv  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
@@ -192,6 +193,12 @@ def intent_vs_rules() -> dict:
             "macro_f1": report["macro_f1"],
             "per_class_f1": {k: v["f1"] for k, v in report["per_class"].items()},
         }
+    with SHIPPED_TEST["intent"].open(encoding="utf-8", newline="") as fh:
+        styles = [row.get("style") for row in csv.DictReader(fh)]
+    spoken = [i for i, style in enumerate(styles) if style == "spoken"]
+    if len(styles) == len(test) and spoken:  # the CSV's row order is the dataset's
+        report = classification_report([test.labels[i] for i in spoken], [predicted[i] for i in spoken])
+        out["model_spoken"] = {"rows": len(spoken), "macro_f1": report["macro_f1"]}
     dept_test = read_labelled_csv(SHIPPED_TEST["department"])
     dept = load_shipped("department")
     dept_report = classification_report(dept_test.labels, dept.predict_labels(dept_test.texts))
@@ -234,6 +241,9 @@ def main() -> None:
         results["intent"] = intent = intent_vs_rules()
         print(f"intent test split ({intent['rows']} rows): model macro-F1 {intent['model']['macro_f1']:.4f}, "
               f"keyword rules {intent['rules']['macro_f1']:.4f}")
+        if "model_spoken" in intent:
+            print(f"  spoken requests of the test split ({intent['model_spoken']['rows']} rows): "
+                  f"model macro-F1 {intent['model_spoken']['macro_f1']:.4f}")
         out = RESULTS.with_name("classifier_intent.json")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -2,8 +2,10 @@
 
     python bench/routing.py [--contacts FILE.csv ...] [--show-misses]
 
-By default both sets: A (`routing_contacts.csv`, 249) and B (`routing_contacts_b.csv`, 126, written
-afresh before the routing mechanism was changed, as a guard against tuning to A). Each contact
+By default all three sets: A (`routing_contacts.csv`, 249), B (`routing_contacts_b.csv`, 126, written
+afresh before the routing mechanism was changed, as a guard against tuning to A) and C
+(`routing_contacts_c.csv`, 128, written and committed before the staff-conduct detector existed and
+before anyone looked at the model's output on it: the held-out check, never used for tuning). Each contact
 (written as citizens of the banner speak and write, many with a word in passing that belongs elsewhere:
 户口, 孩子, 老人, 嘎查, 身份证) has the department a county office would choose and, where offices differ,
 a second acceptable one. The contacts go through the real ContactAnalyzer (intent model, knowledge
@@ -29,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEVSETS = ROOT / "bench" / "devsets"
-DEFAULT_CONTACTS = [DEVSETS / "routing_contacts.csv", DEVSETS / "routing_contacts_b.csv"]
+DEFAULT_CONTACTS = [DEVSETS / "routing_contacts.csv", DEVSETS / "routing_contacts_b.csv",
+                    DEVSETS / "routing_contacts_c.csv"]
 RESULTS = ROOT / "bench" / "results" / "routing.json"
 
 

@@ -17,7 +17,10 @@ little; a rule whose keyword is such a word never sets the top priority that dem
 rules, and counts fully only when the topic model, a telling item or a rule on a telling word backs its
 department, or no other department is backed. Rules at or above DECISIVE_PRIORITY (staff
 conduct: 吃拿卡要, 纪委 …; fraud; theft) decide the department on their own: staff misconduct goes to
-the discipline body whatever the service was.
+the discipline body whatever the service was. Beyond single keywords, ``classifier.conduct`` reads
+who did what: an official plus an act of misconduct (给他两千块钱就能批下来) → 纪委监委, someone posing
+as an office asking for a code or a transfer → 公安局, a school place asked with 户口 as its condition →
+教育体育局; each outweighs the topic words.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from classifier.conduct import signals
 from classifier.text import normalize
 
 if TYPE_CHECKING:
@@ -213,6 +217,11 @@ def route(
         cand.score += weight + 0.01 * rule.priority
         cand.reasons.append(f"规则 {rule.keyword}{note} → {rule.department}")
         forced_level[rule.department] = rule.level or ""
+
+    for signal in signals(clean):  # who did what (an official demanding money, an impersonator): decides
+        cand = get(signal.department)
+        cand.score += signal.weight
+        cand.reasons.append(signal.reason)
 
     for department, probability in topic:
         if probability >= TOPIC_MIN_PROBABILITY:

@@ -157,6 +157,61 @@ def test_staff_conduct_complaints_go_to_the_discipline_commission(analyzer, text
 
 
 @pytest.mark.parametrize("text", [
+    "干部说给他两千块钱就能批下来",
+    "镇里管林地的干部跟我说，拿三千块钱给他，采伐证马上就批",
+    "我们嘎查的书记把危房改造的名额都给了他自家亲戚",
+    "镇上的干部收了我们每家三百块钱的修渠费，一张收据也不给",
+    "反映了半年，水利站的站长一直推诿，就是不作为",
+    "村委把集体的沙场包出去好几年了，收入去向不明，村干部也不公开账",
+])
+def test_an_official_accused_of_misconduct_goes_to_the_discipline_commission_whatever_the_topic(
+        analyzer, text):
+    """No keyword rule matches these; the topic words (采伐证, 危房改造, 修渠) point elsewhere (issue 20)."""
+    top = analyzer(text).routing[0]
+    assert top["department"] == "jwjw", top
+    assert any(r.startswith("工作人员作风") for r in top["reasons"])
+
+
+@pytest.mark.parametrize(("text", "body"), [
+    ("村干部通知我们下周去镇上做养老金资格认证，在哪做", "rsj"),
+    ("嘎查书记让我们来问问，今年禁牧补助的标准是多少", "nmj"),
+    ("我父亲是离休干部，医药费在哪报销", "lgbj"),
+    ("我要表扬政务大厅的窗口工作人员，态度特别好，帮我一次就办完了", "zwfwj"),
+])
+def test_a_question_that_only_mentions_an_official_or_praises_one_keeps_its_topic(analyzer, text, body):
+    top = analyzer(text).routing[0]
+    assert top["department"] == body, top
+    assert not any(r.startswith("工作人员作风") for r in top["reasons"])
+
+
+@pytest.mark.parametrize("text", [
+    "有人打电话说他是医保局的工作人员，说我医保卡被冻结了，要我报银行卡号和验证码",
+    "接到短信说是税务局的，说有退税，让我点链接填银行卡密码",
+    "手机上来了个电话，说我的养老金账户异常要冻结，叫我把钱打到他给的账户",
+])
+def test_a_scam_posing_as_an_office_goes_to_the_police_not_to_that_office(analyzer, text):
+    top = analyzer(text).routing[0]
+    assert top["department"] == "gaj", top
+    assert any("诈骗" in r for r in top["reasons"])
+
+
+def test_a_genuine_call_from_an_office_is_not_taken_for_a_scam(analyzer):
+    top = analyzer("社保局的工作人员打电话通知我去做资格认证，这个是真的吗").routing[0]
+    assert top["department"] == "rsj", top
+
+
+@pytest.mark.parametrize(("text", "body"), [
+    ("孩子户口在昂素镇，我们在旗里租房住，今年上一年级能在旗里的学校报名吗", "jtj"),
+    ("我家老二明年上初中，户口刚迁到敖勒召其镇，划片是按户口还是按房子", "jtj"),
+    ("孩子刚出生，上户口要带什么", "gaj"),
+])
+def test_hukou_in_a_school_enrolment_question_goes_to_education(analyzer, text, body):
+    """Where a child may go to school is the education body's decision; a newborn's 户口 is the police's."""
+    top = analyzer(text).routing[0]
+    assert top["department"] == body, top
+
+
+@pytest.mark.parametrize("text", [
     "学校门口那个红绿灯坏了，孩子过马路太危险了",
     "我要投诉，实验小学门口的红绿灯坏了好几天了，学生上学放学很危险",
 ])
