@@ -1,10 +1,17 @@
-"""Give glibc's free heap pages back to the system (``malloc_trim``) and read what the process holds.
+"""glibc's heap in a process that decodes with Vosk: fixed thresholds, trims, and what the process holds.
 
 Kaldi allocates and frees a lot per call (feature pipeline, lattices, a recycled recognizer's graph cache);
-glibc keeps what is freed in its arenas, so RSS drifts with whatever the last calls left behind. The
-transcription service trims when a recycled recognizer is freed and when the last open stream finishes
-(no call live: nothing is being decoded, the trim costs a few ms on a decode thread). Both are no-ops off
-glibc.
+glibc keeps what is freed in its arenas, so RSS drifts with whatever the last calls left behind. Two
+settings keep RSS to what is held (measured with bench/soak.py, README "Memory over many calls"):
+
+- :func:`fix_thresholds` (called when a Vosk model is loaded): glibc raises its mmap threshold to the size
+  of every large block freed (up to 32 MB) and its trim threshold to twice that, so after Kaldi frees a few
+  large buffers later large blocks land in the heap and their freed space stays resident. Fixing both at
+  glibc's initial 128 KB keeps large blocks in their own mappings, returned when freed.
+- :func:`trim`: the transcription service trims when a recycled recognizer is freed and when the last
+  open stream finishes (no call live; a few ms on a decode thread).
+
+All are no-ops off glibc.
 """
 
 from __future__ import annotations
@@ -13,6 +20,16 @@ import ctypes
 from pathlib import Path
 
 _libc: ctypes.CDLL | None = None
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
+FIXED_THRESHOLD_BYTES = 128 * 1024  # glibc's initial value of both, kept instead of raised
+
+
+def fix_thresholds(nbytes: int = FIXED_THRESHOLD_BYTES) -> bool:
+    """Fix glibc's mmap and trim thresholds (mallopt; also stops their dynamic raising). False off glibc."""
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallopt"):
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, nbytes)) and bool(libc.mallopt(M_TRIM_THRESHOLD, nbytes))
 
 
 def trim() -> bool:

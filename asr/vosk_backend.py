@@ -31,6 +31,7 @@ class VoskModel:
 
     def __init__(self, path: Path, *, log_level: int = -1, seeded_dither: bool = False) -> None:
         vosk.SetLogLevel(log_level)
+        heap.fix_thresholds()  # Kaldi's large freed blocks would otherwise stay resident (asr.heap)
         self.path = path
         self.seeded_dither = seeded_dither  # Kaldi's dither is off in this directory: add it seeded
         try:
