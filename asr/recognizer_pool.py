@@ -12,8 +12,7 @@ and seconds of CPU exactly when the CPU is short, which made a starved worker gr
 A recognizer is replaced by a new one after ``recycle_after_s`` of audio: Vosk's lookahead graph keeps a
 cache per recognizer that grows with every new stretch of the graph varied speech reaches (measured with
 the soak's calls: ~0.3-0.6 MB per call and recognizer, for hundreds of calls). Recycling bounds it; the new
-recognizer pays Kaldi's warm-up once (the service decodes its warm-up audio on it when idle). The first
-recognizers' allowances are staggered so that they are not all replaced at once.
+recognizer pays Kaldi's warm-up once (the service decodes its warm-up audio on it when idle).
 """
 
 from __future__ import annotations
@@ -33,12 +32,7 @@ class RecognizerPool:
         self._model, self._rate = model, model_rate
         self._lock = threading.Lock()
         self._idle = [model.new_recognizer(model_rate) for _ in range(size)]
-        # recognizer -> its elapsed_seconds when pooled. The first ones count as k/size through their
-        # allowance, so they are replaced in turn, not all in the same minute: the pool's graph caches then
-        # fill and are freed one recognizer at a time (RSS moved ~70 MB at once when four were replaced
-        # together; README, "Memory over many calls")
-        stagger = (recycle_after_s or 0.0) / size if size else 0.0
-        self._born = {id(r): -k * stagger for k, r in enumerate(self._idle)}
+        self._born = {id(r): 0.0 for r in self._idle}  # recognizer -> its elapsed_seconds when pooled
         self.created = size
         self.replaced = 0  # recognizers made to replace a failed one
         self.recycled = 0  # recognizers made to replace one that had decoded recycle_after_s of audio

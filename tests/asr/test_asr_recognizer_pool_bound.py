@@ -55,21 +55,3 @@ def test_a_recognizer_past_its_audio_allowance_is_replaced_and_freed_and_the_poo
     assert fresh is not None and fresh is not first and first.closed and first.resets == 1
     assert pool.idle == 2 and pool.live == 2 and pool.recycled == 1 and pool.created == 3
     assert fresh in pool.idle_recognizers() and first not in pool.idle_recognizers()
-
-
-def test_the_first_recognizers_are_replaced_in_turn_not_all_at_once():
-    """Made together and given the same calls, the first recognizers would all be replaced in the same
-    minute and the pool's memory would drop and refill by all their caches at once (RSS moved ~70 MB in the
-    soak): their first allowances are staggered, k/size of ``recycle_after_s`` apart."""
-    pool = RecognizerPool(RecordingModel(), size=4, model_rate=16000, recycle_after_s=12.0)
-    first = [pool.acquire() for _ in range(4)]
-    replaced_after: dict[int, int] = {}
-    for call in range(1, 13):  # every recognizer decodes 1 s per call, all four per round
-        held = first if call == 1 else [pool.acquire() for _ in range(4)]
-        for recognizer in held:
-            recognizer.accept(bytes(16000 * 2))
-        for recognizer in held:
-            if pool.release(recognizer) is not None and recognizer in first:
-                replaced_after[first.index(recognizer)] = call
-    assert sorted(replaced_after.values()) == [3, 6, 9, 12]  # one every quarter of the allowance
-    assert pool.live == 4 and pool.recycled == 4
