@@ -90,9 +90,14 @@ def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
     baseline, *later = [r for r in readings.values() if r["quiet"]]
     assert len(later) >= len(readings) // 2, f"readings with a call still live: {readings}"
     growth = (max(r["rss_kb"] for r in later) - baseline["rss_kb"]) / 1024
-    new_objects = max(r["python_objects"] for r in later) - baseline["python_objects"]
-    print(f"Python objects after the first batch: {baseline['python_objects']}, most after: "
-          f"{max(r['python_objects'] for r in later)}")
-    assert new_objects < MAX_NEW_PYTHON_OBJECTS, f"{new_objects} more Python objects after {CALLS} calls"
+    # Python objects: once, somewhere in the first ~60 calls, the count steps up by ~2,000-2,600 (first-use
+    # caches; seen in calls 10-20 of one soak, 50-60 of another), then stays within +-800: the first half's
+    # highest count is the baseline for the second half's
+    counts = {n: r["python_objects"] for n, r in readings.items() if r["quiet"]}
+    first_half = max(c for n, c in counts.items() if n <= CALLS // 2)
+    second_half = max(c for n, c in counts.items() if n > CALLS // 2)
+    new_objects = second_half - first_half
+    print(f"Python objects between calls: {counts}")
+    assert new_objects < MAX_NEW_PYTHON_OBJECTS, f"{new_objects} more Python objects in the second half"
     assert {e.get("recognizers") for e in created} == {POOL}
     assert growth < MAX_GROWTH_MB, f"RSS between calls grew {growth:.0f} MB after the first batch"
