@@ -22,6 +22,7 @@ from collections import deque
 from itertools import count
 from typing import Any
 
+from asr import heap
 from asr.decoding import SLICE_SECONDS, OnFinal, OnPartial, UtteranceDecoder
 from asr.recognizer import Recognizer, SpeechModel
 from asr.recognizer_pool import RecognizerPool, usable_phrases
@@ -46,6 +47,7 @@ class TranscriptionService:
         max_buffer_seconds: float = 120.0,
         warm_up: tuple[bytes, int] | None = None,
         warm_up_passes: int = 1,
+        trim_when_idle: bool = True,
     ) -> None:
         """``warm_up=(pcm, sample_rate)``: speech each pooled recognizer decodes once at start, on the decode
         threads (the constructor does not wait), so the first calls do not pay Kaldi's cache warm-up
@@ -58,7 +60,11 @@ class TranscriptionService:
         of these rates is fed to Vosk as it comes (Vosk resamples inside, in C++: measured cheaper than our
         numpy resampler plus a model-rate recognizer, 8 kHz telephone audio to a 16 kHz model). A stream at
         another rate is resampled to ``model_rate`` (default: the model's own), whose pool is made when
-        the first such stream comes."""
+        the first such stream comes.
+
+        ``trim_when_idle``: when the last open stream finishes, give glibc's free heap pages back to the
+        system (:func:`asr.heap.trim`), so the process's RSS between calls is what it holds, not what the
+        last calls' decoding left scattered in malloc's arenas (see README, "Memory over many calls")."""
         self.model = model
         rates = tuple(pool_rates or (model_rate or model.sample_rate,))
         self.model_rate = model_rate or model.sample_rate
@@ -74,6 +80,8 @@ class TranscriptionService:
         self.vosk_cpu_s = 0.0  # CPU spent inside the recognizers by finished streams (what Vosk costs)
         self._lock = threading.Lock()
         self._closed = False
+        self.trim_when_idle = trim_when_idle
+        self.idle_trims = 0  # times the heap was trimmed because no stream was open
         n = decode_threads or os.cpu_count() or 1
         self._workers = [
             threading.Thread(target=self._work, name=f"asr-decode-{i}", daemon=True) for i in range(n)
@@ -118,6 +126,7 @@ class TranscriptionService:
             "recognizers_created": sum(pool.created for pool in pools),
             "recognizers_recycled": sum(pool.recycled for pool in pools),
             "recognizers_live": sum(pool.live for pool in pools),
+            "idle_trims": self.idle_trims,
             "streams_waiting": waiting,
             "vosk_cpu_s": round(self.vosk_cpu_s, 3),
             "warmed_up": self.warmed_up,
@@ -178,6 +187,11 @@ class TranscriptionService:
     def _forget(self, stream: Stream) -> None:
         with self._lock:
             self._open.pop(stream.id, None)
+            idle = not self._open
+            if idle and self.trim_when_idle:
+                self.idle_trims += 1
+        if idle and self.trim_when_idle:
+            heap.trim()  # no call live: what the heap keeps free now is leftovers of finished calls
 
     def _work(self) -> None:
         while (stream := self._ready.get()) is not None:

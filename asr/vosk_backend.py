@@ -10,7 +10,6 @@ Vosk/Kaldi rules this module enforces or documents:
 
 from __future__ import annotations
 
-import ctypes
 import json
 import re
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 import vosk
 
+from asr import heap
 from asr.dither import SeededDither
 from asr.errors import ModelNotFoundError
 
@@ -31,6 +31,7 @@ class VoskModel:
 
     def __init__(self, path: Path, *, log_level: int = -1, seeded_dither: bool = False) -> None:
         vosk.SetLogLevel(log_level)
+        heap.fix_thresholds()  # Kaldi's large freed blocks would otherwise stay resident (asr.heap)
         self.path = path
         self.seeded_dither = seeded_dither  # Kaldi's dither is off in this directory: add it seeded
         try:
@@ -123,7 +124,7 @@ class VoskRecognizer:
         back to the system: a recycled recognizer's graph cache is tens of MB, which glibc would otherwise
         keep in its arenas, scattered, next to the new recognizer's (RSS grew with recycling alone)."""
         self._rec = None
-        _malloc_trim()
+        heap.trim()
 
     def _timed(self, call: Callable[..., Any], *args: Any) -> Any:
         started = time.thread_time()
@@ -131,13 +132,6 @@ class VoskRecognizer:
             return call(*args)
         finally:
             self.vosk_cpu_s += time.thread_time() - started
-
-
-def _malloc_trim() -> None:
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def _json_object(text: str) -> dict[str, Any]:

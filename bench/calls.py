@@ -242,7 +242,7 @@ def main() -> None:
         asr_section = {} if args.trailing_silence is None else {"trailing_silence": args.trailing_silence}
         # warm pooled recognizers (one per line), as `hotline serve` has them from its greeting
         workers.append(start_pipeline(tmp / f"worker{i}", url, model=model_dir, warm_up=clip,
-                                      pool_size=WHEEL_MAX_CALLS, count_objects=False,
+                                      pool_size=WHEEL_MAX_CALLS,
                                       media={"clock_rate": args.clock_rate}, asr=asr_section))
     try:
         time.sleep(1.0)

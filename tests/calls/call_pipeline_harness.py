@@ -2,22 +2,25 @@
 
     python call_pipeline_harness.py --sip-conf SIP_CONF --db-url URL --data-dir DIR --events EVENTS_JSONL
                                     [--model VOSK_MODEL_DIR] [--flush-every 1.0] [--warm-up WAV]
-                                    [--pool-size 8] [--agent-queue] [--no-object-count]
+                                    [--pool-size 8] [--agent-queue] [--no-idle-trim]
 
 Wires the pieces as the hotline runtime does (database, ContactAnalyzer, TranscriptionService, Spool,
 LiveCallPipeline, spool flushing and the 转写排队 worker on a timer) and writes every hub event as one
-JSON line (with the monotonic time ``t``, and the process RSS and Python object count on
-``case.created``). ``call.final`` lines also carry ``lag_s``: wall time from the end of the utterance in
-the caller's audio to the final result. A missing model starts the pipeline without transcription, as the
-runtime does. Prints "READY <sip port>" when answering; on stdin EOF or SIGTERM stops the endpoint, the
-pipeline and the ASR, prints "STOPPED" and exits 0. An abort in pjsua2 shows as a non-zero exit status,
-never in the test process.
+JSON line (with the monotonic time ``t``, and the process RSS and glibc's heap on ``case.created``: a
+reading taken while other calls are live, so it includes their decoding state). A line ``SAMPLE`` on stdin
+writes a ``memory.sample`` event once no call is live and every pooled recognizer is idle (or after 60 s,
+with ``quiet: false``): smaps_rollup's Rss/Pss/Private_Dirty/Anonymous, glibc's heap and the Python object
+count -- the comparable between-calls reading; the object count walks every object, so it is taken only
+then, never while pipeline threads are building objects. ``call.final`` lines also carry ``lag_s``: wall time
+from the end of the utterance in the caller's audio to the final result. A missing model starts the pipeline
+without transcription, as the runtime does. Prints "READY <sip port>" when answering; on stdin EOF or SIGTERM
+stops the endpoint, the pipeline and the ASR, prints "STOPPED" and exits 0. An abort in pjsua2 shows as a
+non-zero exit status, never in the test process.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import json
 import logging
@@ -28,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+from asr import heap
 from hotline.calls.analyzer import ContactAnalyzer
 from hotline.calls.caller_screen import DatabaseCallerScreen
 from hotline.calls.live import LiveCallPipeline
@@ -37,24 +41,6 @@ from hotline.db import make_engine, make_session_factory
 from hotline.events import EventHub
 from hotline.sip.config import load_sip_config
 from hotline.sip.pjsua_adapter import PjsuaEndpoint
-
-
-class _Mallinfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
-        "keepcost")]
-
-
-def malloc_kb() -> dict[str, int]:
-    """glibc's heap over all arenas: bytes in use by the program, and free bytes malloc keeps (not returned
-    to the system): growth of the first is memory held, growth of the second fragmentation."""
-    try:
-        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
-    except (OSError, AttributeError):
-        return {}
-    mallinfo2.restype = _Mallinfo2
-    info = mallinfo2()
-    return {"heap_in_use_kb": (info.uordblks + info.hblkhd) // 1024, "heap_free_kb": info.fordblks // 1024}
 
 
 def rss_kb(pid: int | str = "self") -> int:
@@ -98,7 +84,6 @@ class EventWriter:
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._lock = threading.Lock()
         self._pipeline_ref = pipeline_ref
-        self.count_objects = True
 
     def __call__(self, event) -> None:
         record = {"event": event.kind, "t": time.monotonic(), **event.data}
@@ -110,15 +95,37 @@ class EventWriter:
             self._pipeline_ref[0].first_frame_at.pop(event.data["call_id"], None)
         if event.kind == "case.created":
             record["rss_kb"] = rss_kb()
-            record.update(malloc_kb())
-            if self.count_objects:  # walks every object: ~20 ms a call, left out of CPU benchmarks
-                record["python_objects"] = len(gc.get_objects())
-            transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
-            if transcriber is not None:
-                stats = transcriber.stats()
-                record["recognizers"] = stats["recognizers_live"]  # the pool's size: it never grows
-                record["recognizers_recycled"] = stats["recognizers_recycled"]
-                record["vosk_cpu_s"] = stats.get("vosk_cpu_s")
+            record.update(heap.malloc_kb())
+            record.update(self._asr_stats())
+        self.write(record)
+
+    def memory_sample(self, registry: LiveCallRegistry, timeout: float = 60.0) -> None:
+        """The between-calls reading: waits until no call is live and the pool is idle (a recycled
+        recognizer's warm-up done), then reads memory and counts Python objects."""
+        transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
+        deadline = time.monotonic() + timeout
+        while True:
+            stats = transcriber.stats() if transcriber is not None else {}
+            quiet = (len(registry) == 0 and not stats.get("open_streams")
+                     and stats.get("pool_idle") == stats.get("recognizers_live"))
+            if quiet or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        record = {"event": "memory.sample", "t": time.monotonic(), "quiet": quiet,
+                  **heap.smaps_rollup_kb(), **heap.malloc_kb(), "python_objects": len(gc.get_objects()),
+                  **self._asr_stats()}
+        self.write(record)
+
+    def _asr_stats(self) -> dict:
+        transcriber = self._pipeline_ref[0].transcriber if self._pipeline_ref else None
+        if transcriber is None:
+            return {}
+        stats = transcriber.stats()
+        return {"recognizers": stats["recognizers_live"],  # the pool's size: it never grows
+                "recognizers_recycled": stats["recognizers_recycled"], "vosk_cpu_s": stats.get("vosk_cpu_s"),
+                "idle_trims": stats.get("idle_trims")}
+
+    def write(self, record: dict) -> None:
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:
             self._file.write(line + "\n")
@@ -130,7 +137,7 @@ class EventWriter:
 
 
 def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_up_passes: int = 1,
-              rate: int | None = None, trailing_silence: float | None = None):
+              rate: int | None = None, trailing_silence: float | None = None, trim_when_idle: bool = True):
     """(TranscriptionService, None) or (None, why not), like the runtime."""
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
@@ -146,7 +153,7 @@ def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_u
         source = open_audio(warm_up)
         pcm = (b"".join(source.blocks), source.sample_rate)
     service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm, warm_up_passes=warm_up_passes,
-                                   pool_rates=(rate,) if rate else None)
+                                   pool_rates=(rate,) if rate else None, trim_when_idle=trim_when_idle)
     deadline = time.monotonic() + 60 * warm_up_passes + 60
     while pcm is not None and service.warmed_up < pool_size and time.monotonic() < deadline:
         time.sleep(0.1)  # answer calls only once every pooled recognizer has decoded the warm-up audio
@@ -165,8 +172,8 @@ def main() -> int:
     parser.add_argument("--pool-size", type=int, default=8, help="pooled recognizers (asr default 8)")
     parser.add_argument("--close-timeout", type=float, default=30.0)
     parser.add_argument("--warm-up-passes", type=int, default=1, help="times each recognizer decodes it")
-    parser.add_argument("--no-object-count", action="store_true",
-                        help="leave the Python object count out of case.created (CPU benchmarks)")
+    parser.add_argument("--no-idle-trim", action="store_true",
+                        help="do not malloc_trim when the last call's stream finishes (the soak's baseline)")
     parser.add_argument("--agent-queue", action="store_true",
                         help="queue callers for agents over the database, as `hotline serve` does")
     args = parser.parse_args()
@@ -179,15 +186,16 @@ def main() -> int:
         analyzer = ContactAnalyzer.load(session, model_dir=None, registry_root=None, threshold=0.45)
     config = load_sip_config(args.sip_conf)
     transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size, args.warm_up_passes,
-                                         config.media.clock_rate, config.asr.trailing_silence_s)
+                                         config.media.clock_rate, config.asr.trailing_silence_s,
+                                         trim_when_idle=not args.no_idle_trim)
     hub = EventHub()
     pipeline_ref: list = []
+    registry = LiveCallRegistry()
     writer = EventWriter(args.events, pipeline_ref)
-    writer.count_objects = not args.no_object_count
     hub.add_listener(writer)
     pipeline = TimedPipeline(
         transcriber=transcriber, analyze=analyzer, session_factory=session_factory, hub=hub,
-        registry=LiveCallRegistry(), spool=Spool(args.data_dir / "spool"),
+        registry=registry, spool=Spool(args.data_dir / "spool"),
         asr_unavailable_reason=asr_problem or "", close_timeout_s=args.close_timeout,
         worker_name=f"harness-{os.getpid()}",
     )
@@ -211,7 +219,14 @@ def main() -> int:
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+    def read_commands() -> None:  # SAMPLE: a between-calls memory reading; EOF: stop
+        for command in sys.stdin:
+            if command.strip() == "SAMPLE":
+                writer.memory_sample(registry)
+        stop.set()
+
+    threading.Thread(target=read_commands, name="commands", daemon=True).start()
 
     def flush_loop() -> None:  # the runtime's scheduler job, faster
         while not stop.wait(args.flush_every):

@@ -203,6 +203,14 @@ class PipelineProcess:
         raise AssertionError(f"expected {count} {kind} events, got {len(found)}; exit {self.proc.poll()}\n"
                              f"events: {self.events()[-20:]}\nlog:\n{self.log()}")
 
+    def memory_sample(self, timeout: float = 120.0) -> dict:
+        """The harness's between-calls memory reading (smaps_rollup, glibc heap, Python objects), taken
+        once no call is live; call it when the calls placed so far have ended."""
+        count = len(self.events("memory.sample")) + 1
+        self.proc.stdin.write("SAMPLE\n")  # type: ignore[union-attr]
+        self.proc.stdin.flush()  # type: ignore[union-attr]
+        return self.wait_for("memory.sample", count=count, timeout=timeout)[-1]
+
     def log(self, chars: int = 8000) -> str:
         return (self.directory / "pipeline.log").read_text(encoding="utf-8", errors="replace")[-chars:]
 
@@ -219,7 +227,8 @@ class PipelineProcess:
 def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up: Path | None = None,
                    prompts: dict[str, Path] | None = None, flush_every: float = 1.0,
                    pool_size: int | None = None, warm_up_passes: int = 1, agent_queue: bool = False,
-                   count_objects: bool = True, **sections: dict) -> PipelineProcess:
+                   idle_trim: bool = True, env: dict[str, str] | None = None,
+                   **sections: dict) -> PipelineProcess:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_sip_port()
     config = write_sip_config(directory, port, prompts or greeting_prompts(directory / "prompts"), **sections)
@@ -237,10 +246,10 @@ def start_pipeline(directory: Path, db_url: str, *, model: Path | None, warm_up:
         argv += ["--warm-up-passes", str(warm_up_passes)]
     if agent_queue:
         argv.append("--agent-queue")
-    if not count_objects:
-        argv.append("--no-object-count")
+    if not idle_trim:
+        argv.append("--no-idle-trim")
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True,
-                            cwd=directory, env=subprocess_env())
+                            cwd=directory, env={**subprocess_env(), **(env or {})})
     running = PipelineProcess(proc, port, directory, log_file)
     line = proc.stdout.readline()  # type: ignore[union-attr]
     if not line.startswith("READY"):

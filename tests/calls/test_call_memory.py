@@ -1,8 +1,10 @@
 """Memory stays bounded over many calls: 200 short sipp calls (3 at a time) with live Vosk transcription.
 
-The slow one (7-9 minutes on a shared CPU; `-m 'not slow'` skips it). Prints the RSS curve of the
-endpoint process (sampled as each case is written). Calls go in batches of 20 and each batch waits for its
-cases. A prototype grew ~14 MB per call; a starved worker once grew its recognizer pool 4 -> 20 (~60 MB each).
+The slow one (7-9 minutes on a shared CPU; `-m 'not slow'` skips it). Calls go in batches of 20; after each
+batch has ended and its cases are written, the endpoint process reads its memory with no call live (RSS and
+the Python object count: the comparable figure; a reading while calls are live includes their decoding
+state, and counting objects then walks objects other threads are building). A prototype grew ~14 MB per
+call; a starved worker once grew its recognizer pool 4 -> 20 (~60 MB each).
 
 What the memory is (measured, #19; bench/soak.py runs the 1,000-call version): with no model the worker is
 flat; the live analyzer is flat over 1,000 texts; the Python object count is flat. What grew is inside Vosk,
@@ -26,7 +28,6 @@ from testkit.databases import migrated_engine
 
 from hotline.db import make_session_factory
 from hotline.models import Call, Case
-from tests.calls.call_pipeline_harness import rss_kb
 from tests.calls.call_testkit import (
     sipp_call,
     start_pipeline,
@@ -36,7 +37,7 @@ from tests.calls.call_testkit import (
 )
 
 pytestmark = [pytest.mark.sip, pytest.mark.vosk, pytest.mark.slow]
-CALLS, BATCH, CONCURRENT, BASELINE_CALL, POOL = 200, 20, 3, 20, 4
+CALLS, BATCH, CONCURRENT, POOL = 200, 20, 3, 4
 RECOGNIZER_WARM_UP_MB = 30  # one recognizer's caches fill to ~16-25 MB (measured; see the docstring)
 MAX_GROWTH_MB = 50 + POOL * RECOGNIZER_WARM_UP_MB
 MAX_NEW_PYTHON_OBJECTS = 3000  # ~0.5 % of the heap's objects; sampling noise is about +-800
@@ -56,6 +57,7 @@ def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
     try:
         started = time.monotonic()
         sipp_failures = 0
+        readings = {}  # calls done -> the between-calls memory reading
         while len(line.events("case.created")) < CALLS:
             result = sipp_call(line.port, tmp_path / "sipp", pcap, seconds, caller="13800000300", calls=BATCH,
                                concurrent=CONCURRENT, rate=CONCURRENT, timeout=300)
@@ -65,16 +67,14 @@ def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
             assert sipp_failures <= 3, result.stdout[-3000:] + result.stderr[-2000:]
             answered = len(line.events("call.started"))
             created = line.wait_for("case.created", count=answered, timeout=180)
-        time.sleep(2.0)
-        settled = rss_kb(line.pid)
+            readings[len(created)] = line.memory_sample()
         wall = time.monotonic() - started
     finally:
         code = line.stop()
     assert code == 0, line.log()
-    curve = [e["rss_kb"] / 1024 for e in created]
+    rss = {n: r["rss_kb"] / 1024 for n, r in readings.items()}
     print(f"\n{CALLS} calls of {seconds:.1f} s speech, {CONCURRENT} at a time, in {wall:.0f} s")
-    print("RSS MB after call n:", {n: round(curve[n - 1]) for n in (1, 10, 20, 50, 100, 150, 200)},
-          f"settled {settled / 1024:.0f}")
+    print("RSS MB between calls, after call n:", {n: round(mb) for n, mb in rss.items()})
     print("pooled recognizers (recycled ones replaced) after call n:",
           {n: created[n - 1].get("recognizers") for n in (1, 20, 100, 200)})
     with make_session_factory(engine)() as session:
@@ -85,11 +85,19 @@ def test_rss_stays_flat_over_200_calls_with_live_asr(tmp_path, model_dir):
         print(f"{calls} calls, {spoken} with a transcript, {sipp_failures} sipp runs with a failed call")
         assert spoken >= calls - 3 * sipp_failures
     engine.dispose()
-    growth = max(curve[CALLS - 1], settled / 1024) - curve[BASELINE_CALL - 1]
-    objects = [e["python_objects"] for e in created]
-    new_objects = max(objects[BASELINE_CALL - 1:]) - objects[BASELINE_CALL - 1]
-    print(f"Python objects after call {BASELINE_CALL}: {objects[BASELINE_CALL - 1]}, most after: "
-          f"{max(objects[BASELINE_CALL - 1:])}")
-    assert new_objects < MAX_NEW_PYTHON_OBJECTS, f"{new_objects} more Python objects after {CALLS} calls"
+    # the first batch's reading is the baseline (recognizers warm, first-call imports done); a reading whose
+    # wait for no live call timed out (a starved machine still transcribing, 转写排队) is left out
+    baseline, *later = [r for r in readings.values() if r["quiet"]]
+    assert len(later) >= len(readings) // 2, f"readings with a call still live: {readings}"
+    growth = (max(r["rss_kb"] for r in later) - baseline["rss_kb"]) / 1024
+    # Python objects: once, somewhere in the first ~60 calls, the count steps up by ~2,000-2,600 (first-use
+    # caches; seen in calls 10-20 of one soak, 50-60 of another), then stays within +-800: the first half's
+    # highest count is the baseline for the second half's
+    counts = {n: r["python_objects"] for n, r in readings.items() if r["quiet"]}
+    first_half = max(c for n, c in counts.items() if n <= CALLS // 2)
+    second_half = max(c for n, c in counts.items() if n > CALLS // 2)
+    new_objects = second_half - first_half
+    print(f"Python objects between calls: {counts}")
+    assert new_objects < MAX_NEW_PYTHON_OBJECTS, f"{new_objects} more Python objects in the second half"
     assert {e.get("recognizers") for e in created} == {POOL}
-    assert growth < MAX_GROWTH_MB, f"RSS grew {growth:.0f} MB from call {BASELINE_CALL} to {CALLS}"
+    assert growth < MAX_GROWTH_MB, f"RSS between calls grew {growth:.0f} MB after the first batch"
