@@ -116,7 +116,8 @@ def test_wrong_number_gets_404_and_no_case(sqlite_line):
 
 def test_fifth_concurrent_caller_gets_486_and_no_case(sqlite_line, speech):
     callers = [f"1380000020{i}" for i in range(4)]
-    running = [start_hotline_call(sqlite_line.uri, "--play", str(speech["short"]), "--hangup-after", "8",
+    # long enough that the four are still up when the fifth is placed on a loaded machine
+    running = [start_hotline_call(sqlite_line.uri, "--play", str(speech["short"]), "--hangup-after", "15",
                                   "--from", number) for number in callers]
     for number in callers:
         sqlite_line.wait_for("call.started", where=lambda e, n=number: e["caller"] == n, timeout=30)

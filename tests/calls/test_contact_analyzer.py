@@ -281,12 +281,12 @@ def test_a_late_answer_is_not_taken_for_the_next_question_and_a_gone_main_proces
     def slow_the_first_time(text):
         if not first.is_set():
             first.set()
-            threading.Event().wait(1.5)  # past the worker's timeout
+            threading.Event().wait(3.3)  # past the worker's timeout
         return analyzer(text)
 
     ours, theirs = socket.socketpair()
     served = start_analysis_server(ours, slow_the_first_time, "worker-test")
-    remote = RemoteAnalyzer(theirs, timeout=1.0)
+    remote = RemoteAnalyzer(theirs, timeout=3.0)  # the next answer has 2.7 s of margin on a loaded machine
     timed_out = remote("我想问一下党组织关系怎么转")
     assert timed_out.needs_triage and timed_out.intent is None and not timed_out.routing
     grassland = remote("我们芒哈图嘎查的草原补奖今年怎么还没发下来")  # the first answer arrives meanwhile
