@@ -29,7 +29,7 @@ from tests.calls.call_testkit import assert_case_carries_the_analysis, sipp_call
 
 pytestmark = [
     pytest.mark.sip, pytest.mark.vosk,
-    pytest.mark.slow,  # three processes, two of them loading the model: 3-4 min at load 19 (`-m slow` runs it)
+    pytest.mark.slow,  # three processes, two of them loading the model: 3-4 min at load 19 (`-m slow`)
     pytest.mark.skipif(shutil.which("sipp") is None or os.geteuid() != 0,
                        reason="needs sipp (Debian sip-tester) and root (sipp plays RTP from a pcap)"),
 ]
