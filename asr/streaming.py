@@ -31,6 +31,7 @@ from asr.transcript import Transcript
 log = logging.getLogger(__name__)
 
 TURN_SECONDS = 0.5  # audio one worker decodes for a stream before letting other streams go first
+_STOP, _STREAM, _WARM_UP = 0, 1, 2  # decode-queue priorities
 
 
 class TranscriptionService:
@@ -72,7 +73,11 @@ class TranscriptionService:
         self._pool_size = pool_size
         self.pools = {rate: RecognizerPool(model, pool_size, rate) for rate in rates}
         self.pool = self.pools[rates[0]]
-        self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()  # Stream, _WarmUp or _STOP
+        # (priority, order, task): stop first, then live streams, then warm-ups -- a call that comes while the
+        # pool still warms up is decoded before the remaining warm-ups (FIFO, it waited behind all of them:
+        # a fresh SIP worker's first call was deferred, measured under load)
+        self._ready: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = count()
         self._ids = count(1)
         self._open: dict[int, Stream] = {}
         # streams with audio, waiting for a pooled recognizer (per pool rate)
@@ -93,7 +98,7 @@ class TranscriptionService:
         if warm_up is not None:
             for pool in self.pools.values():
                 for recognizer in pool.idle_recognizers():
-                    self._ready.put(_WarmUp(self, pool, recognizer, *warm_up, passes=warm_up_passes))
+                    self._put(_WARM_UP, _WarmUp(self, pool, recognizer, *warm_up, passes=warm_up_passes))
 
     def open_stream(
         self,
@@ -139,7 +144,7 @@ class TranscriptionService:
         """Stop the workers (open streams stop decoding) and drop the pooled recognizers."""
         self._closed = True
         for _ in self._workers:
-            self._ready.put(None)  # stops one worker
+            self._put(_STOP, None)  # stops one worker
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -153,7 +158,10 @@ class TranscriptionService:
         self.shutdown()
 
     def _schedule(self, stream: Stream) -> None:
-        self._ready.put(stream)
+        self._put(_STREAM, stream)
+
+    def _put(self, priority: int, task: Stream | _WarmUp | None) -> None:
+        self._ready.put((priority, next(self._order), task))
 
     def decode_rate(self, sample_rate: int) -> int:
         """The rate a stream's recognizer runs at: its own when a pool has it, else ``model_rate``."""
@@ -176,7 +184,7 @@ class TranscriptionService:
         pool = self.pools.get(rate)
         made = pool.release(recognizer, healthy=healthy) if pool is not None else None
         if made is not None and pool is not None and self._warm_up is not None and not self._closed:
-            self._ready.put(_WarmUp(self, pool, made, *self._warm_up, passes=self._warm_up_passes))
+            self._put(_WARM_UP, _WarmUp(self, pool, made, *self._warm_up, passes=self._warm_up_passes))
         with self._lock:
             self.vosk_cpu_s += vosk_cpu_s
             waiting = self._waiting.get(rate)
@@ -194,8 +202,8 @@ class TranscriptionService:
             heap.trim()  # no call live: what the heap keeps free now is leftovers of finished calls
 
     def _work(self) -> None:
-        while (stream := self._ready.get()) is not None:
-            stream._run_turn()
+        while (task := self._ready.get()[2]) is not None:
+            task._run_turn()
 
 
 class _WarmUp:

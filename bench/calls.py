@@ -182,8 +182,11 @@ def print_profile(path: Path, top: int = 25) -> None:
         print(f"  {100 * n / total:5.1f} % {name}")
 
 
-def raw_vosk_cpu(model_dir: Path, recordings: list[str]) -> tuple[float, float]:
-    """CPU seconds for a bare vosk.KaldiRecognizer to decode the recordings (warmed on the first one)."""
+def raw_vosk_cpu(model_dir: Path, recordings: list[str], threads: int = 1) -> tuple[float, float]:
+    """CPU seconds for bare vosk.KaldiRecognizers to decode the recordings (warmed on the first one); with
+    ``threads`` > 1 as many recognizers decode shares of them at once (the worker's decode threads do so)."""
+    import threading
+
     import asr
     from asr.audio_file import open_audio
 
@@ -193,10 +196,11 @@ def raw_vosk_cpu(model_dir: Path, recordings: list[str]) -> tuple[float, float]:
         source = open_audio(path)
         pcm_by_rate.append((b"".join(source.blocks), source.sample_rate))
     rate = pcm_by_rate[0][1]
-    rec = model.raw_recognizer(rate)
-    rec.SetWords(True)
+    recs = [model.raw_recognizer(rate) for _ in range(threads)]
+    for rec in recs:
+        rec.SetWords(True)
 
-    def decode(pcm: bytes) -> None:
+    def decode(rec, pcm: bytes) -> None:
         size = int(rate * 0.1) * 2
         for i in range(0, len(pcm), size):
             if rec.AcceptWaveform(pcm[i : i + size]):
@@ -204,12 +208,23 @@ def raw_vosk_cpu(model_dir: Path, recordings: list[str]) -> tuple[float, float]:
         json.loads(rec.FinalResult())
         rec.Reset()
 
-    for _ in range(2):
-        decode(pcm_by_rate[0][0])
-    cpu0 = time.process_time()
-    for pcm, _ in pcm_by_rate:
-        decode(pcm)
-    return time.process_time() - cpu0, sum(len(p) for p, _ in pcm_by_rate) / 2 / rate
+    spent = [0.0] * threads
+
+    def share(i: int) -> None:
+        cpu0 = time.thread_time()
+        for pcm, _ in pcm_by_rate[i::threads]:
+            decode(recs[i], pcm)
+        spent[i] = time.thread_time() - cpu0
+
+    for rec in recs:
+        for _ in range(2):
+            decode(rec, pcm_by_rate[0][0])
+    workers = [threading.Thread(target=share, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(spent), sum(len(p) for p, _ in pcm_by_rate) / 2 / rate
 
 
 def main() -> None:
@@ -260,6 +275,9 @@ def main() -> None:
             w.stop()
     recordings = [r for level in results for r in level.pop("recordings")]
     raw_cpu, raw_audio = raw_vosk_cpu(model_dir, recordings)
+    # the same with one recognizer per core decoding at once, as the worker's decode threads do: what Vosk
+    # costs when both cores are busy (shared caches and memory bandwidth), not alone on a quiet core
+    raw_parallel_cpu, _ = raw_vosk_cpu(model_dir, recordings, threads=os.cpu_count() or 1)
     pipeline_cpu = sum(level["worker_cpu_s"] for level in results)
     inside_vosk = sum(level["inside_vosk_cpu_s"] for level in results)
     for level in results:
@@ -282,7 +300,10 @@ def main() -> None:
         "max_concurrent_calls_at_real_time": max(carried, default=0),
         "raw_vosk": {"audio_s": round(raw_audio, 1), "cpu_s": round(raw_cpu, 2),
                      "cpu_s_per_audio_s": round(raw_cpu / raw_audio, 3)},
+        "raw_vosk_one_per_core": {"threads": os.cpu_count(), "cpu_s": round(raw_parallel_cpu, 2),
+                                  "cpu_s_per_audio_s": round(raw_parallel_cpu / raw_audio, 3)},
         "pipeline_cpu_over_raw_vosk": round(pipeline_cpu / raw_cpu, 2),
+        "inside_vosk_over_raw_vosk_one_per_core": round(inside_vosk / raw_parallel_cpu, 2),
         # where the pipeline's CPU goes: Vosk inside the worker (loaded decode threads run slower than the
         # lone raw-Vosk thread) and everything else (SIP, bridge, recording, analysis, database)
         "inside_vosk_over_raw_vosk": round(inside_vosk / raw_cpu, 2),
@@ -302,6 +323,8 @@ def main() -> None:
           f"pipeline CPU / raw Vosk CPU on the same audio = {summary['pipeline_cpu_over_raw_vosk']} "
           f"({summary['pipeline_cpu_net_of_idle_over_raw_vosk']} without the idle polling): inside Vosk "
           f"{summary['inside_vosk_over_raw_vosk']}, outside {summary['outside_vosk_over_raw_vosk']}")
+    print(f"raw Vosk with one recognizer per core decoding at once {summary['raw_vosk_one_per_core']}: "
+          f"inside Vosk / that = {summary['inside_vosk_over_raw_vosk_one_per_core']}")
     print(f"largest concurrency carried at real time: {summary['max_concurrent_calls_at_real_time']} "
           f"(load average at end {summary['machine']['load_average_at_end']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

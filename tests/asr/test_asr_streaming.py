@@ -181,6 +181,21 @@ def test_audio_faster_than_decoding_is_refused_and_counted(ko_model, ko16):
     assert transcript.max_lag_s > 0
 
 
+def test_a_call_that_comes_while_the_pool_warms_up_is_decoded_before_the_remaining_warm_ups(
+        ko_model, ko16, ko16_file_transcript):
+    """A fresh SIP worker answers at once; its first call must not wait for every pooled recognizer's warm-up
+    (on one decode thread it waited behind all of them and was deferred to the recording, seen under load)."""
+    warm_up = (ko16[:48000].tobytes(), 16000)
+    svc = asr.TranscriptionService(ko_model, decode_threads=1, pool_size=4, warm_up=warm_up)
+    try:
+        live = stream_transcript(svc, ko16.tobytes(), 16000)
+        warmed_when_heard = svc.stats()["warmed_up"]
+        assert live.complete and spans(live) == pytest.approx(spans(ko16_file_transcript), abs=SAME_TIME)
+        assert warmed_when_heard <= 1, f"the call waited for {warmed_when_heard} of 4 warm-ups"
+    finally:
+        svc.shutdown()
+
+
 def test_warm_up_runs_once_per_pooled_recognizer_and_leaves_them_clean(ko_model, ko16, ko16_file_transcript):
     import time
 
