@@ -12,7 +12,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 WHEEL_MAX_CALLS = 4  # PJSUA_MAX_CALLS of the pjsua2-python wheel: the 5th INVITE gets 486 from pjsua itself
 SUPPORTED_CODECS = ("PCMU", "PCMA", "G722")
 DEFAULT_TRAILING_SILENCE_S = 1.0  # [asr] trailing_silence, measured by bench/endpointing.py
-DEFAULT_FINAL_AFTER_SILENCE_S = 0.5  # [asr] final_after_silence: bench/endpointing.py and bench/calls.py
+DEFAULT_FINAL_AFTER_SILENCE_S = 0.4  # [asr] final_after_silence: bench/endpointing.py and bench/calls.py
 PROMPT_KEYS = (
     "greeting_zh",
     "greeting_mn",
