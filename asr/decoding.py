@@ -16,6 +16,7 @@ import numpy as np
 
 from asr.recognizer import Recognizer
 from asr.resample import Resampler
+from asr.silence_final import SilenceFinal
 from asr.transcript import Utterance, Word
 from asr.zh_text import normalize_zh
 
@@ -37,12 +38,20 @@ class UtteranceDecoder:
         *,
         on_partial: OnPartial | None = None,
         on_final: OnFinal | None = None,
+        final_after_silence_s: float | None = None,
+        silence_dbfs: float = -45.0,
     ) -> None:
+        """``final_after_silence_s``: ask Vosk for the final as soon as this much silence (below
+        ``silence_dbfs``) follows speech, instead of waiting for Kaldi's endpoint (:mod:`asr.silence_final`);
+        None: Kaldi's endpoint rules only."""
         self._rec = recognizer
         self._resampler = Resampler(sample_rate, recognizer.sample_rate)
         self._slice_bytes = int(recognizer.sample_rate * SLICE_SECONDS) * 2
         self._partial_every = max(1, round(PARTIAL_EVERY_SECONDS / SLICE_SECONDS))
         self._slices = 0
+        self._silence = (SilenceFinal(recognizer.sample_rate, final_after_silence_s, silence_dbfs)
+                         if final_after_silence_s else None)
+        self.forced_finals = 0  # utterances ended by our silence detection
         self._time_base = recognizer.elapsed_seconds
         self._pending = bytearray()  # model-rate audio waiting to fill a slice
         self._odd = b""  # a half sample left over from a chunk of odd length
@@ -80,8 +89,16 @@ class UtteranceDecoder:
         size = self._slice_bytes
         whole = len(self._pending) - len(self._pending) % size
         for offset in range(0, whole, size):
-            if self._rec.accept(bytes(self._pending[offset : offset + size])):
+            piece = bytes(self._pending[offset : offset + size])
+            ended = self._rec.accept(piece)
+            silent = self._silence is not None and self._silence.observe(piece)
+            if ended:
                 self._emit_final(self._rec.result())
+                if self._silence is not None:
+                    self._silence.restart()
+            elif silent:
+                self.forced_finals += 1
+                self._emit_final(self._rec.final())
             elif self._on_partial is not None:
                 self._slices += 1
                 if self._slices % self._partial_every == 0:

@@ -49,6 +49,8 @@ class TranscriptionService:
         warm_up: tuple[bytes, int] | None = None,
         warm_up_passes: int = 1,
         trim_when_idle: bool = True,
+        final_after_silence_s: float | None = None,
+        silence_dbfs: float = -45.0,
     ) -> None:
         """``warm_up=(pcm, sample_rate)``: speech each pooled recognizer decodes once at start, on the decode
         threads (the constructor does not wait), so the first calls do not pay Kaldi's cache warm-up
@@ -65,8 +67,12 @@ class TranscriptionService:
 
         ``trim_when_idle``: when the last open stream finishes, give glibc's free heap pages back to the
         system (:func:`asr.heap.trim`), so the process's RSS between calls is what it holds, not what the
-        last calls' decoding left scattered in malloc's arenas (see README, "Memory over many calls")."""
+        last calls' decoding left scattered in malloc's arenas (see README, "Memory over many calls").
+        ``final_after_silence_s``: a stream's utterance ends (its final is sent) once this much silence
+        below ``silence_dbfs`` follows speech, without waiting for Kaldi's endpoint rules (see
+        :mod:`asr.silence_final`); None: Kaldi's rules only."""
         self.model = model
+        self.final_after_silence_s, self.silence_dbfs = final_after_silence_s, silence_dbfs
         rates = tuple(pool_rates or (model_rate or model.sample_rate,))
         self.model_rate = model_rate or model.sample_rate
         self.max_buffer_seconds = max_buffer_seconds
@@ -376,7 +382,9 @@ class Stream:
                 return  # every recognizer is busy: scheduled again when one is released
             self._vosk_cpu_at_start = getattr(self._recognizer, "vosk_cpu_s", 0.0)
             self._decoder = UtteranceDecoder(
-                self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1]
+                self._recognizer, self.sample_rate, on_partial=self._hooks[0], on_final=self._hooks[1],
+                final_after_silence_s=self._service.final_after_silence_s,
+                silence_dbfs=self._service.silence_dbfs,
             )
         budget = int(TURN_SECONDS * self.sample_rate) * 2
         taken: list[bytes] = []

@@ -9,7 +9,7 @@ operator cares about:
   a bare vosk.KaldiRecognizer in this process, in the same run).
 
     python bench/calls.py [--concurrency 1,2,4] [--rounds 3] [--workers 1] [--model PATH] [--max-lag 2.0]
-                          [--profile]
+                          [--profile] [--trailing-silence S] [--final-after-silence S|off]
 
 ``--profile`` samples each worker with py-spy (``pip install py-spy``) while the measured levels run and
 prints where the worker's CPU goes (by thread and by function; bench/results/calls-profile-*.txt).
@@ -68,6 +68,10 @@ def vosk_cpu_s(worker) -> float:
     return float(created[-1].get("vosk_cpu_s") or 0.0) if created else 0.0
 
 
+def median(values: list[float]) -> float | None:
+    return round(sorted(values)[len(values) // 2], 3) if values else None
+
+
 def p95(values: list[float]) -> float | None:
     if not values:
         return None
@@ -106,6 +110,9 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
     ids = {e["call_id"] for e in created}
     finals = [e for w in workers for e in w.events("call.final") if e["call_id"] in ids]
     lags = [e["lag_s"] for e in finals if "lag_s" in e]
+    # per worker (with --final-after-silence A,B each worker has its own setting, under the same load)
+    lags_by_worker = [[e["lag_s"] for e in w.events("call.final") if e["call_id"] in ids and "lag_s" in e]
+                      for w in workers]
     calls = []
     for engine in engines:
         with make_session_factory(engine)() as session:
@@ -128,9 +135,13 @@ def run_level(workers, engines, concurrency: int, rounds: int, pcap: Path, secon
         "frames_dropped": sum(c.frames_dropped for c in calls),
         "incomplete_transcripts": sum(c.transcript_status.value != "complete" for c in calls),
         "asr_max_lag_s": max((c.asr_max_lag_s or 0 for c in calls), default=None),
+        "transcript_lag_p50_s": median(lags),
         "transcript_lag_p95_s": p95(lags),
+        "finals": len(lags),
         "transcript_lag_max_s": max(lags) if lags else None,
         "recordings": [c.recording_path for c in calls if c.recording_path],
+        "lag_by_worker": [{"finals": len(w_lags), "p50_s": median(w_lags), "p95_s": p95(w_lags)}
+                          for w_lags in lags_by_worker],
     }
 
 
@@ -239,6 +250,9 @@ def main() -> None:
                         help="the SIP bridge's rate: what the ports, recordings and Vosk get")
     parser.add_argument("--trailing-silence", type=float, default=None,
                         help="[asr] trailing_silence for the workers (default: sip.conf's default)")
+    parser.add_argument("--final-after-silence", default=None,
+                        help="[asr] final_after_silence for the workers: seconds or 'off' (default: "
+                        "sip.conf's); a list (off,0.5): worker i gets the i-th, both lags under one load")
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
     if max(levels) > WHEEL_MAX_CALLS * args.workers:
@@ -254,7 +268,12 @@ def main() -> None:
     for i in range(args.workers):
         url = f"sqlite:///{tmp / f'worker{i}.sqlite3'}"
         engines.append(migrated_engine(url))
-        asr_section = {} if args.trailing_silence is None else {"trailing_silence": args.trailing_silence}
+        asr_section: dict[str, object] = {}
+        if args.trailing_silence is not None:
+            asr_section["trailing_silence"] = args.trailing_silence
+        if args.final_after_silence is not None:
+            choices = args.final_after_silence.split(",")
+            asr_section["final_after_silence"] = choices[i % len(choices)]
         # warm pooled recognizers (one per line), as `hotline serve` has them from its greeting
         workers.append(start_pipeline(tmp / f"worker{i}", url, model=model_dir, warm_up=clip,
                                       pool_size=WHEEL_MAX_CALLS,
@@ -274,6 +293,13 @@ def main() -> None:
         for w in workers:
             w.stop()
     recordings = [r for level in results for r in level.pop("recordings")]
+    if args.final_after_silence and "," in args.final_after_silence:
+        choices = args.final_after_silence.split(",")
+        print("transcript lag by [asr] final_after_silence, workers side by side under the same load:")
+        for level in results:
+            print(f"  {level['concurrency']:>2} calls: " + "; ".join(
+                f"{choices[i % len(choices)]}: {w['finals']} finals, p50 {w['p50_s']} s, p95 {w['p95_s']} s"
+                for i, w in enumerate(level["lag_by_worker"])))
     raw_cpu, raw_audio = raw_vosk_cpu(model_dir, recordings)
     # the same with one recognizer per core decoding at once, as the worker's decode threads do: what Vosk
     # costs when both cores are busy (shared caches and memory bandwidth), not alone on a quiet core
@@ -293,6 +319,7 @@ def main() -> None:
         "workers": args.workers,
         "clock_rate": args.clock_rate,
         "trailing_silence_s": args.trailing_silence,
+        "final_after_silence": args.final_after_silence,
         "speech_s_per_call": round(seconds, 2),
         "worker_idle_cpu_percent": round(idle_percent, 1),
         "warm_up_round": warm_up,
@@ -312,12 +339,13 @@ def main() -> None:
         "pipeline_cpu_net_of_idle_over_raw_vosk": round(
             (pipeline_cpu - idle_percent / 100 * sum(level["wall_s"] for level in results)) / raw_cpu, 2),
     }
-    print(f"{'calls':>5} {'n':>3} {'cpu/call s':>10} {'cpu %':>6} {'dropped':>7} {'lag p95 s':>9} "
-          f"{'asr max lag':>11} {'incomplete':>10} real-time")
+    print(f"{'calls':>5} {'n':>3} {'cpu/call s':>10} {'cpu %':>6} {'dropped':>7} {'finals':>6} "
+          f"{'lag p50 s':>9} {'lag p95 s':>9} {'asr max lag':>11} {'incomplete':>10} real-time")
     for r in results:
         print(f"{r['concurrency']:>5} {r['calls']:>3} {r['cpu_s_per_call']:>10} "
               f"{r['cpu_percent_of_one_core']:>6} "
-              f"{r['frames_dropped']:>7} {r['transcript_lag_p95_s']!s:>9} {r['asr_max_lag_s']!s:>11} "
+              f"{r['frames_dropped']:>7} {r['finals']:>6} {r['transcript_lag_p50_s']!s:>9} "
+              f"{r['transcript_lag_p95_s']!s:>9} {r['asr_max_lag_s']!s:>11} "
               f"{r['incomplete_transcripts']:>10} {r['carried_at_real_time']}")
     print(f"idle worker CPU {summary['worker_idle_cpu_percent']} %; raw Vosk {summary['raw_vosk']}; "
           f"pipeline CPU / raw Vosk CPU on the same audio = {summary['pipeline_cpu_over_raw_vosk']} "
@@ -325,6 +353,8 @@ def main() -> None:
           f"{summary['inside_vosk_over_raw_vosk']}, outside {summary['outside_vosk_over_raw_vosk']}")
     print(f"raw Vosk with one recognizer per core decoding at once {summary['raw_vosk_one_per_core']}: "
           f"inside Vosk / that = {summary['inside_vosk_over_raw_vosk_one_per_core']}")
+    print(f"[asr] trailing_silence {args.trailing_silence or 'default'}, final_after_silence "
+          f"{args.final_after_silence or 'default'}")
     print(f"largest concurrency carried at real time: {summary['max_concurrent_calls_at_real_time']} "
           f"(load average at end {summary['machine']['load_average_at_end']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

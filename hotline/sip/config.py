@@ -12,6 +12,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 WHEEL_MAX_CALLS = 4  # PJSUA_MAX_CALLS of the pjsua2-python wheel: the 5th INVITE gets 486 from pjsua itself
 SUPPORTED_CODECS = ("PCMU", "PCMA", "G722")
 DEFAULT_TRAILING_SILENCE_S = 1.0  # [asr] trailing_silence, measured by bench/endpointing.py
+DEFAULT_FINAL_AFTER_SILENCE_S = 0.4  # [asr] final_after_silence: bench/endpointing.py and bench/calls.py
 PROMPT_KEYS = (
     "greeting_zh",
     "greeting_mn",
@@ -139,9 +140,12 @@ class QueueConfig:
 @dataclass(frozen=True, slots=True)
 class AsrConfig:
     """[asr]: live transcription. ``trailing_silence_s``: no utterance waits longer than this silence for
-    its final result (None: the model's own endpoint rules, 2 s for most Vosk models)."""
+    its final result (None: the model's own endpoint rules, 2 s for most Vosk models).
+    ``final_after_silence_s``: a live utterance's final is asked for as soon as this much silence (below
+    [limits] silence_threshold) follows speech, before Kaldi's rules would end it (None: off)."""
 
     trailing_silence_s: float | None = DEFAULT_TRAILING_SILENCE_S
+    final_after_silence_s: float | None = DEFAULT_FINAL_AFTER_SILENCE_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +223,7 @@ KNOWN_KEYS = {
     "limits": {"max_calls", "max_call_length", "silence_timeout", "silence_threshold"},
     "queue": {"enabled", "service_hours", "max_wait", "announce_every", "ring_timeout", "wrap_up",
               "menu_timeout", "ring_back_key", "message_key", "transfer_uri"},
-    "asr": {"trailing_silence"},
+    "asr": {"trailing_silence", "final_after_silence"},
 }
 
 
@@ -419,11 +423,21 @@ def parse_sip_config(
 def _asr(r: _Reader) -> AsrConfig:
     raw = r.get("asr", "trailing_silence", "")
     if raw.lower() in ("model", "off"):
-        return AsrConfig(trailing_silence_s=None)
-    if not raw:
-        return AsrConfig()
-    return AsrConfig(trailing_silence_s=r.number(
-        "asr", "trailing_silence", DEFAULT_TRAILING_SILENCE_S, 0.2, 5.0, "seconds (or 'model')"))
+        trailing: float | None = None
+    elif not raw:
+        trailing = DEFAULT_TRAILING_SILENCE_S
+    else:
+        trailing = r.number("asr", "trailing_silence", DEFAULT_TRAILING_SILENCE_S, 0.2, 5.0,
+                            "seconds (or 'model')")
+    raw = r.get("asr", "final_after_silence", "")
+    if raw.lower() in ("off", "no", "0"):
+        forced: float | None = None
+    elif not raw:
+        forced = DEFAULT_FINAL_AFTER_SILENCE_S
+    else:
+        forced = r.number("asr", "final_after_silence", DEFAULT_FINAL_AFTER_SILENCE_S, 0.2, 2.0,
+                          "seconds of silence after speech (or 'off' for Kaldi's endpoint rules only)")
+    return AsrConfig(trailing_silence_s=trailing, final_after_silence_s=forced)
 
 
 def load_sip_config(path: Path, *, environ: dict[str, str] | None = None) -> SipConfig:

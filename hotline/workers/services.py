@@ -89,7 +89,9 @@ def _start_asr(settings: Settings, decode_threads: int | None, recognizers: int)
         return None, "未配置语音识别模型", f"off: {exc}"
     # recognizers at the bridge's rate: Vosk gets what the ports deliver and resamples inside (cheaper)
     service = TranscriptionService(model, decode_threads=decode_threads, pool_size=recognizers,
-                                   pool_rates=(sip.media.clock_rate,), warm_up=_warm_up_speech())
+                                   pool_rates=(sip.media.clock_rate,), warm_up=_warm_up_speech(),
+                                   final_after_silence_s=sip.asr.final_after_silence_s,
+                                   silence_dbfs=sip.limits.silence_threshold_dbfs)
     return service, None, f"on: {path}"
 
 

@@ -137,7 +137,9 @@ class EventWriter:
 
 
 def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_up_passes: int = 1,
-              rate: int | None = None, trailing_silence: float | None = None, trim_when_idle: bool = True):
+               rate: int | None = None, trailing_silence: float | None = None,
+               final_after_silence: float | None = None, silence_dbfs: float = -45.0,
+               trim_when_idle: bool = True):
     """(TranscriptionService, None) or (None, why not), like the runtime."""
     from asr import ModelNotFoundError, TranscriptionService, load_model
 
@@ -153,7 +155,8 @@ def start_asr(model_dir: str | None, warm_up: str | None, pool_size: int, warm_u
         source = open_audio(warm_up)
         pcm = (b"".join(source.blocks), source.sample_rate)
     service = TranscriptionService(model, pool_size=pool_size, warm_up=pcm, warm_up_passes=warm_up_passes,
-                                   pool_rates=(rate,) if rate else None, trim_when_idle=trim_when_idle)
+                                    pool_rates=(rate,) if rate else None, trim_when_idle=trim_when_idle,
+                                    final_after_silence_s=final_after_silence, silence_dbfs=silence_dbfs)
     deadline = time.monotonic() + 60 * warm_up_passes + 60
     while pcm is not None and service.warmed_up < pool_size and time.monotonic() < deadline:
         time.sleep(0.1)  # answer calls only once every pooled recognizer has decoded the warm-up audio
@@ -187,6 +190,8 @@ def main() -> int:
     config = load_sip_config(args.sip_conf)
     transcriber, asr_problem = start_asr(args.model, args.warm_up, args.pool_size, args.warm_up_passes,
                                          config.media.clock_rate, config.asr.trailing_silence_s,
+                                         config.asr.final_after_silence_s,
+                                         config.limits.silence_threshold_dbfs,
                                          trim_when_idle=not args.no_idle_trim)
     hub = EventHub()
     pipeline_ref: list = []

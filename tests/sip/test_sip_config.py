@@ -108,3 +108,17 @@ def test_asr_trailing_silence(tmp_path):
     assert parse("[asr]\ntrailing_silence = model\n", tmp_path).asr.trailing_silence_s is None
     with pytest.raises(SipConfigError, match=r"\[asr\] trailing_silence.*0.2..5 seconds"):
         parse("[asr]\ntrailing_silence = 9\n", tmp_path)
+
+
+def test_asr_final_after_silence(tmp_path):
+    from hotline.sip.config import DEFAULT_FINAL_AFTER_SILENCE_S
+
+    assert parse("", tmp_path).asr.final_after_silence_s == DEFAULT_FINAL_AFTER_SILENCE_S
+    assert parse("[asr]\nfinal_after_silence = 0.6\n", tmp_path).asr.final_after_silence_s == 0.6
+    assert parse("[asr]\nfinal_after_silence = off\n", tmp_path).asr.final_after_silence_s is None
+    for bad, said in (("1.5s", "expected a number of seconds"), ("0.05", "expected 0.2..2 seconds"),
+                      ("nan", "expected 0.2..2 seconds")):
+        with pytest.raises(SipConfigError, match=rf"\[asr\] final_after_silence.*{re.escape(said)}"):
+            parse(f"[asr]\nfinal_after_silence = {bad}\n", tmp_path)
+    example = load_sip_config(REPO / "sip.conf.example")
+    assert example.asr.final_after_silence_s == DEFAULT_FINAL_AFTER_SILENCE_S
