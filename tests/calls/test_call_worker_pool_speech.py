@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, selectinload
-from testkit.ports import free_port_block, free_tcp_port, free_udp_range
 
 from hotline.models import Call, Case, DeferredState, DeferredTranscription, TranscriptStatus
 from tests.calls.call_testkit import assert_case_carries_the_analysis, sipp_call, wav_seconds
+from tests.scale.scale_testkit import start_node
 
 pytestmark = [
     pytest.mark.sip, pytest.mark.vosk,
@@ -33,53 +30,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("sipp") is None or os.geteuid() != 0,
                        reason="needs sipp (Debian sip-tester) and root (sipp plays RTP from a pcap)"),
 ]
-REPO = Path(__file__).resolve().parents[2]
 WORKERS = 2  # --sip-workers 1 is the embedded endpoint (no worker process): the pool starts at 2
 CALLER = "13800000177"
-
-
-def start_serve(directory: Path, database_url: str, model_dir: Path
-                ) -> tuple[subprocess.Popen, int, int, Path]:
-    first = free_port_block(WORKERS + 1)
-    rtp = 40
-    sip_conf = directory / "sip.conf"
-    sip_conf.write_text(
-        f"[transport]\nbind_address = 127.0.0.1\nudp_port = {first}\ntcp_port = {first}\n"
-        f"rtp_port_start = {free_udp_range(rtp * (WORKERS + 1))}\nrtp_port_count = {rtp}\n"
-        "[recording]\ndirectory = recordings\nretention_days = 0\n"
-        "[limits]\nsilence_timeout = 60\nmax_call_length = 120\n", encoding="utf-8")
-    env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""), "PYTHONUNBUFFERED": "1",
-        "HOTLINE_ENV": "test", "HOTLINE_DATA_DIR": str(directory / "var"),
-        "HOTLINE_DATABASE_URL": database_url, "HOTLINE_SIP_CONFIG": str(sip_conf),
-        "HOTLINE_VOSK_MODEL": str(model_dir),
-        "HOTLINE_SECRET_KEY": "worker-speech-test-secret-0123456789", "HOTLINE_LOG_LEVEL": "INFO",
-    })
-    web_port = free_tcp_port()
-    log_path = directory / "serve.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hotline", "serve", "--port", str(web_port),
-             "--sip-workers", str(WORKERS)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=directory, env=env)
-    return proc, web_port, first, log_path
-
-
-def wait_for_workers(proc: subprocess.Popen, web_port: int, log_path: Path, timeout: float = 240) -> dict:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"hotline serve exited with {proc.returncode}\n{log_path.read_text()[-6000:]}")
-        try:
-            last = httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=10).json()
-            if last.get("sip_workers") == f"{WORKERS}/{WORKERS} up":
-                return last
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"workers not up in {timeout:.0f} s (last /healthz {last})\n{log_path.read_text()[-6000:]}")
 
 
 def maps_library(pid: int, name: str) -> bool:
@@ -106,17 +58,17 @@ def wait_for_case(engine, caller: str, timeout: float = 300) -> tuple[Call, Case
 def test_a_worker_with_the_model_transcribes_a_call_and_the_main_process_analyses_its_case(
         tmp_path, model_dir, speech, analyzer):
     url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
-    proc, web_port, first_port, log_path = start_serve(tmp_path, url, model_dir)
+    node = start_node(tmp_path, url, workers=WORKERS, model_dir=model_dir)
     engine = create_engine(url)
     try:
-        health = wait_for_workers(proc, web_port, log_path)
+        health = node.wait_healthy(f"{WORKERS}/{WORKERS} up", timeout=240)
         worker_pid = health["workers"][0]["pid"]
         # the analyzer's compiled libraries: loaded by the main process, not by the worker
-        assert maps_library(proc.pid, "sklearn"), "the main process has no analyzer loaded"
+        assert maps_library(node.proc.pid, "sklearn"), "the main process has no analyzer loaded"
         assert not maps_library(worker_pid, "sklearn"), "the SIP worker loaded an analyzer of its own"
 
         audio = wav_seconds(speech["long"])
-        result = sipp_call(first_port, tmp_path / "sipp", speech["long_pcap"], audio, caller=CALLER)
+        result = sipp_call(node.first_sip_port, tmp_path / "sipp", speech["long_pcap"], audio, caller=CALLER)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         call, case = wait_for_case(engine, CALLER)
 
@@ -129,10 +81,4 @@ def test_a_worker_with_the_model_transcribes_a_call_and_the_main_process_analyse
         assert not maps_library(worker_pid, "sklearn"), "the SIP worker loaded an analyzer during the call"
     finally:
         engine.dispose()
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        node.stop()

@@ -85,19 +85,22 @@ class Node:
         return self.proc.returncode
 
 
-def node_env(directory: Path, database_url: str, sip_conf: Path) -> dict[str, str]:
+def node_env(directory: Path, database_url: str, sip_conf: Path, model_dir: Path | None = None
+             ) -> dict[str, str]:
+    """The node's environment; without ``model_dir`` its workers run without a Vosk model."""
     env = dict(os.environ)
     env.update({
         "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""), "PYTHONUNBUFFERED": "1",
         "HOTLINE_ENV": "test", "HOTLINE_DATA_DIR": str(directory / "var"),
         "HOTLINE_DATABASE_URL": database_url, "HOTLINE_SIP_CONFIG": str(sip_conf),
-        "HOTLINE_VOSK_MODEL": str(directory / "no-model"),  # transcription is not the point here
+        "HOTLINE_VOSK_MODEL": str(model_dir or directory / "no-model"),
         "HOTLINE_SECRET_KEY": "scale-test-secret-key-0123456789", "HOTLINE_LOG_LEVEL": "INFO",
     })
     return env
 
 
-def start_node(directory: Path, database_url: str, *, workers: int = 1, name: str = "") -> Node:
+def start_node(directory: Path, database_url: str, *, workers: int = 1, name: str = "",
+               model_dir: Path | None = None) -> Node:
     directory.mkdir(parents=True, exist_ok=True)
     first = free_port_block(workers + 1)
     sip_conf = write_sip_conf(directory, first, workers)
@@ -108,7 +111,7 @@ def start_node(directory: Path, database_url: str, *, workers: int = 1, name: st
             [sys.executable, "-m", "hotline", "serve", "--port", str(web_port), "--sip-workers", str(workers),
              *(["--node-name", name] if name else [])],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=directory,
-            env=node_env(directory, database_url, sip_conf))
+            env=node_env(directory, database_url, sip_conf, model_dir))
     return Node(proc, directory, web_port, first, log_path)
 
 
