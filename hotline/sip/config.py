@@ -421,23 +421,20 @@ def parse_sip_config(
 
 
 def _asr(r: _Reader) -> AsrConfig:
-    raw = r.get("asr", "trailing_silence", "")
-    if raw.lower() in ("model", "off"):
-        trailing: float | None = None
-    elif not raw:
-        trailing = DEFAULT_TRAILING_SILENCE_S
-    else:
-        trailing = r.number("asr", "trailing_silence", DEFAULT_TRAILING_SILENCE_S, 0.2, 5.0,
-                            "seconds (or 'model')")
-    raw = r.get("asr", "final_after_silence", "")
-    if raw.lower() in ("off", "no", "0"):
-        forced: float | None = None
-    elif not raw:
-        forced = DEFAULT_FINAL_AFTER_SILENCE_S
-    else:
-        forced = r.number("asr", "final_after_silence", DEFAULT_FINAL_AFTER_SILENCE_S, 0.2, 2.0,
-                          "seconds of silence after speech (or 'off' for Kaldi's endpoint rules only)")
+    trailing = _seconds_or_off(r, "trailing_silence", DEFAULT_TRAILING_SILENCE_S, ("model", "off"), 0.2, 5.0,
+                               "seconds (or 'model')")
+    forced = _seconds_or_off(r, "final_after_silence", DEFAULT_FINAL_AFTER_SILENCE_S, ("off", "no", "0"),
+                             0.2, 2.0, "seconds of silence after speech (or 'off' for Kaldi's endpoint rules only)")
     return AsrConfig(trailing_silence_s=trailing, final_after_silence_s=forced)
+
+
+def _seconds_or_off(r: _Reader, key: str, default: float, off_words: tuple[str, ...], low: float, high: float,
+                    unit: str) -> float | None:
+    """An [asr] duration: None when set to one of ``off_words``, ``default`` when unset, else checked."""
+    raw = r.get("asr", key, "")
+    if raw.lower() in off_words:
+        return None
+    return r.number("asr", key, default, low, high, unit) if raw else default
 
 
 def load_sip_config(path: Path, *, environ: dict[str, str] | None = None) -> SipConfig:
