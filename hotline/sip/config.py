@@ -424,7 +424,8 @@ def _asr(r: _Reader) -> AsrConfig:
     trailing = _seconds_or_off(r, "trailing_silence", DEFAULT_TRAILING_SILENCE_S, ("model", "off"), 0.2, 5.0,
                                "seconds (or 'model')")
     forced = _seconds_or_off(r, "final_after_silence", DEFAULT_FINAL_AFTER_SILENCE_S, ("off", "no", "0"),
-                             0.2, 2.0, "seconds of silence after speech (or 'off' for Kaldi's endpoint rules only)")
+                             0.2, 2.0,
+                             "seconds of silence after speech (or 'off' for Kaldi's endpoint rules only)")
     return AsrConfig(trailing_silence_s=trailing, final_after_silence_s=forced)
 
 
