@@ -16,6 +16,19 @@ FRAME_SECONDS = 0.02
 MIN_SPEECH_SECONDS = 0.1  # voiced audio since the last final before a silence may end it (not a click)
 
 
+def power_floor(threshold_dbfs: float) -> float:
+    """The mean power of 16-bit samples whose RMS is ``threshold_dbfs``."""
+    return float((32768.0 * 10.0 ** (threshold_dbfs / 20.0)) ** 2)
+
+
+def voiced_frames(samples: np.ndarray, frame: int, floor: float) -> np.ndarray:
+    """Per whole frame of ``frame`` samples (float32): whether its mean power reaches ``floor`` (RMS at or
+    above the threshold; digital silence never does). ``len(samples)`` must be a multiple of ``frame``."""
+    power = np.square(samples).reshape(-1, frame).mean(axis=1)
+    voiced: np.ndarray = (power > 0) & (power >= floor)
+    return voiced
+
+
 class SilenceFinal:
     """Per slice of 16-bit mono PCM: True once ``after_s`` of frames below ``threshold_dbfs`` (RMS) followed
     at least :data:`MIN_SPEECH_SECONDS` of frames at or above it since the last final."""
@@ -24,7 +37,7 @@ class SilenceFinal:
         if not after_s > 0:
             raise ValueError(f"after_s must be positive seconds, not {after_s!r}")
         self._frame = max(1, int(sample_rate * FRAME_SECONDS))
-        self._floor = (32768.0 * 10.0 ** (threshold_dbfs / 20.0)) ** 2  # mean power of the threshold
+        self._floor = power_floor(threshold_dbfs)
         self._silent_needed = round(after_s / FRAME_SECONDS)
         self._speech_needed = round(MIN_SPEECH_SECONDS / FRAME_SECONDS)
         self._carry = np.zeros(0, np.float32)  # samples of an unfinished frame
@@ -39,8 +52,7 @@ class SilenceFinal:
         samples = np.concatenate([self._carry, np.frombuffer(pcm, "<i2", len(pcm) // 2).astype(np.float32)])
         whole = len(samples) - len(samples) % self._frame
         self._carry = samples[whole:]
-        power = np.square(samples[:whole]).reshape(-1, self._frame).mean(axis=1)
-        for voiced in power >= self._floor:
+        for voiced in voiced_frames(samples[:whole], self._frame, self._floor):
             if voiced:
                 self._speech += 1
                 self._silent = 0

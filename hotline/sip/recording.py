@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from asr.silence_final import power_floor, voiced_frames
 from hotline.sip.pcm import frame_bytes as frame_size
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,8 @@ class VoiceActivity:
         samples = np.frombuffer(pcm, dtype="<i2", count=min(len(pcm) // 2, frames * per_frame))
         if not samples.size:
             return
-        power = np.square(samples.astype(np.float32)).reshape(frames, -1).mean(axis=1)
-        floor = (32768.0 * 10.0 ** (self.threshold_dbfs / 20.0)) ** 2
-        voiced = int(np.count_nonzero((power > 0) & (power >= floor)))
+        voiced = int(np.count_nonzero(voiced_frames(samples.astype(np.float32), samples.size // frames,
+                                                    power_floor(self.threshold_dbfs))))
         if voiced:
             self.last_voice_at = self.clock()
             self.voiced_frames += voiced
