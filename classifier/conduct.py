@@ -105,8 +105,11 @@ class Signal:
 
 def staff_misconduct(text: str) -> str | None:
     """The kind of misconduct (索要钱财, 优亲厚友 …) an official is accused of in ``text``, else None."""
-    clean = normalize(text)
-    if impersonation_fraud(clean):
+    return _misconduct(normalize(text))
+
+
+def _misconduct(clean: str) -> str | None:
+    if _fraud(clean):
         return None
     actors = [m for m in _OFFICIAL.finditer(clean) if not _inside(m, _NOT_ACTOR, clean)]
     if not actors:
@@ -123,25 +126,32 @@ def staff_misconduct(text: str) -> str | None:
 
 def impersonation_fraud(text: str) -> bool:
     """Someone posing as an office asks for a code, a transfer or a fee."""
-    clean = normalize(text)
+    return _fraud(normalize(text))
+
+
+def _fraud(clean: str) -> bool:
     return bool(_POSING.search(clean) and _SCAM_ASK.search(clean))
 
 
 def enrolment_with_hukou(text: str) -> bool:
     """A question about a child's school place that mentions 户口 (the condition, not the registration)."""
-    clean = normalize(text)
+    return _enrolment_with_hukou(normalize(text))
+
+
+def _enrolment_with_hukou(clean: str) -> bool:
     return bool(_ENROLMENT.search(clean) and _HUKOU.search(clean))
 
 
 def signals(text: str) -> list[Signal]:
     """The deciding signals found in ``text`` (at most one per department), strongest first."""
+    clean = normalize(text)  # once, for all three
     found = []
-    if impersonation_fraud(text):
+    if _fraud(clean):
         found.append(Signal("gaj", FRAUD_WEIGHT, "冒充机关或客服，索要验证码、转账或费用：诈骗"))
-    kind = staff_misconduct(text)
+    kind = _misconduct(clean)
     if kind:
         found.append(Signal("jwjw", CONDUCT_WEIGHT, f"工作人员作风：{kind}"))
-    if enrolment_with_hukou(text):
+    if _enrolment_with_hukou(clean):
         found.append(Signal("jtj", ENROLMENT_WEIGHT, "入学问题（户口是入学条件）"))
     return found
 
